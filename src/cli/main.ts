@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+/**
+ * The `neurobridge` command. Each area registers its own sub-commands from one file in
+ * this folder; this file only assembles them and turns input errors into one-line messages.
+ */
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { InputError, UsageError } from '../core/errors.js';
+
+const pkg = JSON.parse(
+  readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
+) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('neurobridge')
+    .description('Cross-domain transfer learning on neural data')
+    .version(pkg.version)
+    .showHelpAfterError();
+  return program;
+}
+
+async function main(): Promise<void> {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof InputError || err instanceof UsageError) {
+      console.error(`neurobridge: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+await main();
