@@ -1,0 +1,103 @@
+/**
+ * Loads the libtorch addon once per thread. OpenBLAS reads OPENBLAS_NUM_THREADS when it is
+ * loaded, so the variable is set here, before the addon (which links OpenBLAS) is required.
+ */
+import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+/** A handle to a libtorch tensor in the addon's table (slot + generation, as a number). */
+export type NativeHandle = number & { readonly __native: unique symbol };
+
+/** The addon's functions; each forwards to one libtorch call (see native/*.cc). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type NativeAddon = Record<string, (...args: any[]) => any>;
+
+let addon: NativeAddon | null = null;
+let loadError: Error | null = null;
+
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('neurobridge: cannot find the package root');
+    dir = parent;
+  }
+  return dir;
+}
+
+/** Path of the compiled addon; NEUROBRIDGE_NATIVE overrides it (e.g. a CUDA build). */
+export function addonPath(): string {
+  return (
+    process.env.NEUROBRIDGE_NATIVE ??
+    join(packageRoot(), 'build', 'Release', 'neurobridge_native.node')
+  );
+}
+
+/** The addon, loading it on first use. Throws an error that says how to build it. */
+export function native(): NativeAddon {
+  if (addon) return addon;
+  if (loadError) throw loadError;
+  const path = addonPath();
+  if (!existsSync(path)) {
+    loadError = new Error(
+      `neurobridge: the libtorch addon is not built (${path} is missing). ` +
+        'Run `bash scripts/bootstrap.sh` (or `npm run build:native` with libtorch installed).',
+    );
+    throw loadError;
+  }
+  process.env.OPENBLAS_NUM_THREADS ??= String(defaultThreads());
+  const require = createRequire(import.meta.url);
+  addon = require(path) as NativeAddon;
+  addon.setNumThreads(Number(process.env.NEUROBRIDGE_THREADS ?? defaultThreads()));
+  warnIfReferenceBlas();
+  return addon;
+}
+
+/** True if the addon can be loaded here (for commands and tests that can do without it). */
+export function nativeAvailable(): boolean {
+  try {
+    native();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function defaultThreads(): number {
+  return Number(process.env.NEUROBRIDGE_THREADS ?? availableParallelism());
+}
+
+/** Shared libraries providing BLAS in this process (Linux: from /proc/self/maps). */
+export function loadedBlasLibraries(): string[] {
+  if (process.platform !== 'linux') return [];
+  const maps = readFileSync('/proc/self/maps', 'utf8');
+  const libs = new Set<string>();
+  for (const line of maps.split('\n')) {
+    const path = line.split(/\s+/)[5];
+    if (path && /lib(open)?blas|libmkl|libblis/.test(path)) libs.add(path);
+  }
+  return [...libs];
+}
+
+/**
+ * Debian's libtorch links the generic libblas.so.3, which the alternatives system may point
+ * at the reference BLAS (about 18× slower on this project's matmuls) instead of OpenBLAS.
+ */
+export function blasIsReference(): boolean {
+  const libs = loadedBlasLibraries();
+  return libs.some((p) => /\/blas\/libblas\.so/.test(p)) && !libs.some((p) => /openblas/.test(p));
+}
+
+function warnIfReferenceBlas(): void {
+  if (!blasIsReference() || process.env.NEUROBRIDGE_QUIET_BLAS) return;
+  process.emitWarning(
+    'libtorch is using the reference BLAS (libblas3), about 18x slower than OpenBLAS. Fix: ' +
+      'sudo apt-get install libopenblas0-pthread && sudo update-alternatives --set ' +
+      'libblas.so.3-$(dpkg-architecture -qDEB_HOST_MULTIARCH) ' +
+      '/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/openblas-pthread/libblas.so.3',
+    { code: 'NEUROBRIDGE_REFERENCE_BLAS' },
+  );
+}

@@ -1,0 +1,66 @@
+/** Process-wide engine settings: seed, threads, device, and a description of the build. */
+import { UsageError } from '../core/errors.js';
+import { blasIsReference, loadedBlasLibraries, native } from './native.js';
+
+let device = 'cpu';
+
+/** Seeds libtorch's generator (initialisation, dropout, rand/randn). */
+export function manualSeed(seed: number): void {
+  native().manualSeed(seed);
+}
+
+/** Threads used by libtorch's intra-op parallelism. OpenBLAS's count is fixed at load time
+ * by OPENBLAS_NUM_THREADS (or NEUROBRIDGE_THREADS, which sets both). */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`setNumThreads: expected a positive integer, got ${n}`);
+  native().setNumThreads(n);
+}
+export function getNumThreads(): number {
+  return native().getNumThreads() as number;
+}
+
+export function cudaAvailable(): boolean {
+  return native().cudaAvailable() as boolean;
+}
+
+/** Sets the device new tensors and modules are created on: 'cpu', 'cuda' or 'cuda:N'. */
+export function setDefaultDevice(name: string): void {
+  if (name.startsWith('cuda') && !cudaAvailable()) {
+    throw new UsageError(
+      `device ${name} requested but this build has no CUDA: build against a CUDA LibTorch (LIBTORCH=...)`,
+    );
+  }
+  if (name !== 'cpu' && !name.startsWith('cuda')) throw new UsageError(`unknown device '${name}' (cpu, cuda, cuda:N)`);
+  device = name;
+}
+export function defaultDevice(): string {
+  return device;
+}
+
+export interface EngineInfo {
+  torchVersion: string;
+  threads: number;
+  openblasThreads: string | undefined;
+  cuda: boolean;
+  cudaDevices: number;
+  blasLibraries: string[];
+  referenceBlas: boolean;
+}
+
+export function engineInfo(): EngineInfo {
+  const n = native();
+  return {
+    torchVersion: n.torchVersion() as string,
+    threads: n.getNumThreads() as number,
+    openblasThreads: process.env.OPENBLAS_NUM_THREADS,
+    cuda: n.cudaAvailable() as boolean,
+    cudaDevices: n.cudaDeviceCount() as number,
+    blasLibraries: loadedBlasLibraries(),
+    referenceBlas: blasIsReference(),
+  };
+}
+
+/** Tensors currently alive in this thread's addon instance (for leak checks). */
+export function liveTensors(): number {
+  return native().liveTensors() as number;
+}
