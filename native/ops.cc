@@ -5,23 +5,19 @@
 
 namespace nb {
 
-// A binary op's right-hand side may be a JS number (scalar) or a tensor.
-template <typename TensorFn, typename ScalarFn>
-static Napi::Value Binary(const Napi::CallbackInfo& info, TensorFn tf, ScalarFn sf) {
-  at::Tensor& a = ArgTensor(info, 0);
-  if (info[1].IsNumber()) {
-    // Integer-valued JS numbers act like Python ints (int64 tensor + 3 stays int64).
-    const double v = info[1].As<Napi::Number>().DoubleValue();
-    const bool integral = std::floor(v) == v && std::abs(v) < 9.007199254740992e15;
-    return Wrap(info.Env(), sf(a, integral ? at::Scalar(static_cast<int64_t>(v)) : at::Scalar(v)));
-  }
-  return Wrap(info.Env(), tf(a, ArgTensor(info, 1)));
+// Binary ops come in pairs: `name` (tensor, tensor) and `nameScalar` (tensor, number);
+// handles are numbers too, so the TS side picks the entry point, not a type test here.
+static at::Scalar ArgScalar(const Napi::CallbackInfo& info, size_t i) {
+  // Integer-valued JS numbers act like Python ints (int64 tensor + 3 stays int64).
+  const double v = ArgDouble(info, i);
+  const bool integral = std::floor(v) == v && std::abs(v) < 9.007199254740992e15;
+  return integral ? at::Scalar(static_cast<int64_t>(v)) : at::Scalar(v);
 }
 
 #define NB_UNARY(name, expr) NB_EXPORT(exports, name, { at::Tensor& a = ArgTensor(info, 0); return Wrap(info.Env(), expr); })
-#define NB_BINARY(name, op) NB_EXPORT(exports, name, { \
-    return Binary(info, [](const at::Tensor& a, const at::Tensor& b) { return op(a, b); }, \
-                  [](const at::Tensor& a, const at::Scalar& b) { return op(a, b); }); })
+#define NB_BINARY(name, op)                                                                    \
+  NB_EXPORT(exports, name, { return Wrap(info.Env(), op(ArgTensor(info, 0), ArgTensor(info, 1))); }); \
+  NB_EXPORT(exports, name "Scalar", { return Wrap(info.Env(), op(ArgTensor(info, 0), ArgScalar(info, 1))); })
 
 static c10::optional<std::vector<int64_t>> OptDims(const Napi::CallbackInfo& info, size_t i) {
   if (i >= info.Length() || info[i].IsUndefined() || info[i].IsNull()) return c10::nullopt;

@@ -225,19 +225,19 @@ export class Tensor implements Disposable {
 
   // ---- element-wise ----
   add(o: Operand): Tensor {
-    return op('add', this, o);
+    return binary('add', this, o);
   }
   sub(o: Operand): Tensor {
-    return op('sub', this, o);
+    return binary('sub', this, o);
   }
   mul(o: Operand): Tensor {
-    return op('mul', this, o);
+    return binary('mul', this, o);
   }
   div(o: Operand): Tensor {
-    return op('div', this, o);
+    return binary('div', this, o);
   }
   pow(o: Operand): Tensor {
-    return op('pow', this, o);
+    return binary('pow', this, o);
   }
   maximum(o: Tensor): Tensor {
     return op('maximum', this, o);
@@ -299,22 +299,22 @@ export class Tensor implements Disposable {
 
   // ---- comparison and logic (results are bool tensors) ----
   eq(o: Operand): Tensor {
-    return op('eq', this, o);
+    return binary('eq', this, o);
   }
   ne(o: Operand): Tensor {
-    return op('ne', this, o);
+    return binary('ne', this, o);
   }
   lt(o: Operand): Tensor {
-    return op('lt', this, o);
+    return binary('lt', this, o);
   }
   le(o: Operand): Tensor {
-    return op('le', this, o);
+    return binary('le', this, o);
   }
   gt(o: Operand): Tensor {
-    return op('gt', this, o);
+    return binary('gt', this, o);
   }
   ge(o: Operand): Tensor {
-    return op('ge', this, o);
+    return binary('ge', this, o);
   }
   logicalAnd(o: Tensor): Tensor {
     return op('logicalAnd', this, o);
@@ -415,6 +415,11 @@ export class Tensor implements Disposable {
       ? 'Tensor(disposed)'
       : `Tensor(shape=[${this.shape.join(', ')}], dtype=${this.dtype}, device=${this.device})`;
   }
+}
+
+/** Tensor–tensor and tensor–number variants are separate addon functions. */
+function binary(name: string, a: Tensor, b: Operand): Tensor {
+  return typeof b === 'number' ? op(`${name}Scalar`, a, b) : op(name, a, b);
 }
 
 function dimList(dims: readonly number[] | number | undefined): number[] | null {
