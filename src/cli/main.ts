@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { InputError, UsageError } from '../core/errors.js';
+import { registerEngineCommands } from './engine.js';
 
 const pkg = JSON.parse(
   readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .description('Cross-domain transfer learning on neural data')
     .version(pkg.version)
     .showHelpAfterError();
+  registerEngineCommands(program);
   return program;
 }
 

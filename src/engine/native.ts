@@ -15,6 +15,9 @@ export type NativeHandle = number & { readonly __native: unique symbol };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type NativeAddon = Record<string, (...args: any[]) => any>;
 
+/** Blocks below this size are served from (and returned to) glibc's heap, not mmap. */
+export const ALLOCATOR_THRESHOLD_BYTES = 1024 * 1024 * 1024;
+
 let addon: NativeAddon | null = null;
 let loadError: Error | null = null;
 
@@ -52,6 +55,13 @@ export function native(): NativeAddon {
   const require = createRequire(import.meta.url);
   addon = require(path) as NativeAddon;
   addon.setNumThreads(Number(process.env.NEUROBRIDGE_THREADS ?? defaultThreads()));
+  if (process.env.NEUROBRIDGE_MALLOC !== 'default') {
+    // Keep large tensor buffers in glibc's heap instead of mmap/munmap per allocation:
+    // attention over long contexts allocates ~64 MB blocks per op, and page-faulting them
+    // afresh every time doubled its cost (see README, performance). The price: the
+    // process keeps its peak heap instead of returning it to the OS.
+    addon.configureAllocator(ALLOCATOR_THRESHOLD_BYTES, ALLOCATOR_THRESHOLD_BYTES);
+  }
   warnIfReferenceBlas();
   return addon;
 }

@@ -1,0 +1,76 @@
+"""PyTorch side of `npm run bench` (engine section): the same computations as bench/engine.ts,
+timed the same way (median of repeated runs after warm-up). Prints one JSON object."""
+import json
+import math
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+threads = int(sys.argv[1]) if len(sys.argv) > 1 else 2
+reps = int(sys.argv[2]) if len(sys.argv) > 2 else 10
+torch.set_num_threads(threads)
+torch.manual_seed(0)
+
+
+def median_ms(fn, warmup=3):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    return times[len(times) // 2]
+
+
+# 1) 1024^3 matmul
+a = torch.randn(1024, 1024)
+b = torch.randn(1024, 1024)
+matmul_ms = median_ms(lambda: a @ b)
+
+# 2) one causal self-attention layer (in/out projections, 16 heads), forward + backward
+L, D, H = 1024, 128, 16
+x = torch.randn(1, L, D, requires_grad=True)
+w_in = (torch.rand(3 * D, D) * 2 - 1).mul_(math.sqrt(6 / (4 * D))).requires_grad_()
+b_in = torch.zeros(3 * D, requires_grad=True)
+w_out = (torch.rand(D, D) * 2 - 1).mul_(1 / math.sqrt(D)).requires_grad_()
+b_out = torch.zeros(D, requires_grad=True)
+causal = torch.ones(L, L, dtype=torch.bool).triu(1)
+
+
+def attention_step():
+    qkv = F.linear(x, w_in, b_in).view(1, L, 3, H, D // H).permute(2, 0, 3, 1, 4)
+    q, k, v = qkv[0], qkv[1], qkv[2]
+    scores = (q @ k.transpose(-2, -1)).mul_(1 / math.sqrt(D // H)).masked_fill(causal, float("-inf"))
+    out = (scores.softmax(-1) @ v).transpose(1, 2).reshape(1, L, D)
+    F.linear(out, w_out, b_out).sum().backward()
+    for p in (x, w_in, b_in, w_out, b_out):
+        p.grad = None
+
+
+attention_ms = median_ms(attention_step)
+
+# 3) 2-layer bidirectional LSTM, forward + backward
+B, T, IN, HID = 64, 32, 64, 128
+lstm = torch.nn.LSTM(IN, HID, num_layers=2, bidirectional=True, batch_first=True)
+seq = torch.randn(B, T, IN)
+
+
+def lstm_step():
+    out, _ = lstm(seq)
+    out.sum().backward()
+    lstm.zero_grad(set_to_none=True)
+
+
+lstm_ms = median_ms(lstm_step)
+
+print(json.dumps({
+    "torch": torch.__version__,
+    "threads": torch.get_num_threads(),
+    "matmul_ms": matmul_ms,
+    "attention_ms": attention_ms,
+    "lstm_ms": lstm_ms,
+}))

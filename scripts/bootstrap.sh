@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Installs what neurobridge needs on Debian/Ubuntu and builds it.
+#   bash scripts/bootstrap.sh          # for running: libtorch, OpenBLAS, compilers
+#   bash scripts/bootstrap.sh test     # + what the test suite uses (python3-torch for interop checks)
+#   bash scripts/bootstrap.sh bench    # + PyTorch for the side-by-side benchmark
+# As root it installs system packages itself; otherwise it prints the sudo line and stops.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode="${1:-run}"
+
+need=(libtorch-dev libopenblas0-pthread g++ make python3)
+case "$mode" in
+  run) ;;
+  test|bench) need+=(python3-torch) ;;
+  *) echo "usage: bash scripts/bootstrap.sh [run|test|bench]" >&2; exit 2 ;;
+esac
+
+missing=()
+if [ -z "${LIBTORCH:-}" ] || [ "$mode" != run ]; then
+  for p in "${need[@]}"; do
+    # With LIBTORCH set (a LibTorch download), the Debian libtorch packages are not needed.
+    if [ -n "${LIBTORCH:-}" ] && [[ "$p" == libtorch-dev ]]; then continue; fi
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+fi
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  if ! command -v apt-get >/dev/null; then
+    echo "neurobridge: missing ${missing[*]} and no apt-get here: install libtorch (or set LIBTORCH to a LibTorch download) and OpenBLAS by hand" >&2
+    exit 1
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "neurobridge needs system packages. Run:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    echo "then run this script again." >&2
+    exit 1
+  fi
+  echo "installing ${missing[*]} ..."
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# libtorch from Debian links the generic libblas.so.3: make sure it resolves to OpenBLAS
+# (the reference BLAS is ~18x slower on our matmuls).
+arch="$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)"
+openblas="/usr/lib/$arch/openblas-pthread/libblas.so.3"
+current="$(readlink -f "/usr/lib/$arch/libblas.so.3" 2>/dev/null || true)"
+if [ -e "$openblas" ] && [ "$current" != "$(readlink -f "$openblas")" ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    update-alternatives --set "libblas.so.3-$arch" "$openblas" >/dev/null
+    update-alternatives --set "liblapack.so.3-$arch" "/usr/lib/$arch/openblas-pthread/liblapack.so.3" >/dev/null || true
+  else
+    echo "warning: libblas.so.3 is $current, not OpenBLAS. Fix: sudo update-alternatives --set libblas.so.3-$arch $openblas" >&2
+  fi
+fi
+
+# npm dependencies: install when absent or older than the lock file.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+# Native addon: incremental when already configured, full otherwise.
+if [ -f build/Makefile ] && [ -f build/Release/neurobridge_native.node ]; then
+  npx --no-install node-gyp build -j 2 >/dev/null
+else
+  npm run --silent build:native >/dev/null
+fi
+npm run --silent build:ts
+echo "neurobridge is built ($(node -p "require('./package.json').version"))."
