@@ -3,7 +3,15 @@
  * 16 heads) and a 2-layer bidirectional LSTM (B=64, T=32, in=64, hidden=128), each
  * forward+backward, next to the same computation in PyTorch measured in the same run.
  */
-import { LSTM, MultiheadAttention, getNumThreads, manualSeed, randn, tidy, type Tensor } from '../src/engine/index.js';
+import {
+  LSTM,
+  MultiheadAttention,
+  getNumThreads,
+  manualSeed,
+  randn,
+  tidy,
+  type Tensor,
+} from '../src/engine/index.js';
 import { medianMs, runPython, type BenchRow } from './harness.js';
 
 export async function benchEngine(reps = 10): Promise<BenchRow[]> {
@@ -37,7 +45,13 @@ export async function benchEngine(reps = 10): Promise<BenchRow[]> {
     reps,
   );
 
-  type TorchTimes = { torch: string; threads: number; matmul_ms: number; attention_ms: number; lstm_ms: number };
+  type TorchTimes = {
+    torch: string;
+    threads: number;
+    matmul_ms: number;
+    attention_ms: number;
+    lstm_ms: number;
+  };
   const args = [String(threads), String(reps)];
   const torch = runPython<TorchTimes>('torch/engine.py', args, 'same');
   const stock = runPython<TorchTimes>('torch/engine.py', args, 'stock');
@@ -49,7 +63,17 @@ export async function benchEngine(reps = 10): Promise<BenchRow[]> {
       torchMs: torch?.matmul_ms,
       torchStockMs: stock?.matmul_ms,
     },
-    { name: 'causal self-attention L=1024 d=128 h=16, fwd+bwd', oursMs: attentionMs, torchMs: torch?.attention_ms, torchStockMs: stock?.attention_ms },
-    { name: '2-layer biLSTM B=64 T=32 in=64 h=128, fwd+bwd', oursMs: lstmMs, torchMs: torch?.lstm_ms, torchStockMs: stock?.lstm_ms },
+    {
+      name: 'causal self-attention L=1024 d=128 h=16, fwd+bwd',
+      oursMs: attentionMs,
+      torchMs: torch?.attention_ms,
+      torchStockMs: stock?.attention_ms,
+    },
+    {
+      name: '2-layer biLSTM B=64 T=32 in=64 h=128, fwd+bwd',
+      oursMs: lstmMs,
+      torchMs: torch?.lstm_ms,
+      torchStockMs: stock?.lstm_ms,
+    },
   ];
 }

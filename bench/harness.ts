@@ -40,7 +40,10 @@ export function ensureTorch(): boolean {
   if (probe()) return true;
   if (process.getuid?.() === 0) {
     console.error('installing python3-torch for the PyTorch side of the benchmark ...');
-    spawnSync('apt-get', ['install', '-y', '-qq', 'python3-torch'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    spawnSync('apt-get', ['install', '-y', '-qq', 'python3-torch'], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
     return probe();
   }
   console.error('PyTorch reference skipped: run `sudo apt-get install python3-torch` to compare.');
@@ -57,7 +60,11 @@ export function sameAllocatorEnv(): Record<string, string> {
  * Runs bench/<script> with python3 and parses the JSON it prints; undefined if unavailable.
  * `allocator`: 'same' gives PyTorch neurobridge's allocator setting, 'stock' leaves glibc's.
  */
-export function runPython<T>(script: string, args: string[], allocator: 'same' | 'stock' = 'same'): T | undefined {
+export function runPython<T>(
+  script: string,
+  args: string[],
+  allocator: 'same' | 'stock' = 'same',
+): T | undefined {
   if (!ensureTorch()) return undefined;
   const r = spawnSync(PYTHON, [join(benchSourceDir, script), ...args], {
     encoding: 'utf8',
@@ -74,7 +81,9 @@ export function runPython<T>(script: string, args: string[], allocator: 'same' |
 
 export function printTable(title: string, rows: BenchRow[]): void {
   console.log(`\n## ${title}`);
-  console.log('| benchmark | neurobridge ms | PyTorch ms (same allocator) | ratio | PyTorch ms (stock) | ratio |');
+  console.log(
+    '| benchmark | neurobridge ms | PyTorch ms (same allocator) | ratio | PyTorch ms (stock) | ratio |',
+  );
   console.log('|---|---:|---:|---:|---:|---:|');
   const fmt = (x?: number) => (x === undefined ? '–' : x.toFixed(2));
   const ratio = (ours: number, ref?: number) => (ref ? (ours / ref).toFixed(2) : '–');

@@ -12,7 +12,9 @@ const sections: Record<string, () => Promise<BenchRow[]>> = {
 
 const wanted = process.argv.slice(2);
 const info = engineInfo();
-console.log(`neurobridge bench — libtorch ${info.torchVersion}, ${info.threads} threads, BLAS ${info.blasLibraries.map((p) => p.split('/').pop()).join(', ')}`);
+console.log(
+  `neurobridge bench — libtorch ${info.torchVersion}, ${info.threads} threads, BLAS ${info.blasLibraries.map((p) => p.split('/').pop()).join(', ')}`,
+);
 for (const [name, run] of Object.entries(sections)) {
   if (wanted.length && !wanted.includes(name)) continue;
   printTable(name, await run());

@@ -13,14 +13,20 @@ export function registerEngineCommands(program: Command): void {
     .action((o: { json?: boolean }) => {
       const info = engineInfo();
       if (o.json) return console.log(JSON.stringify(info, null, 2));
-      console.log(`libtorch ${info.torchVersion}, ${info.threads} threads (OpenBLAS ${info.openblasThreads ?? 'default'})`);
-      console.log(`BLAS: ${info.blasLibraries.join(', ') || 'unknown'}${info.referenceBlas ? '  ← reference BLAS: slow, see README' : ''}`);
+      console.log(
+        `libtorch ${info.torchVersion}, ${info.threads} threads (OpenBLAS ${info.openblasThreads ?? 'default'})`,
+      );
+      console.log(
+        `BLAS: ${info.blasLibraries.join(', ') || 'unknown'}${info.referenceBlas ? '  ← reference BLAS: slow, see README' : ''}`,
+      );
       console.log(`CUDA: ${info.cuda ? `${info.cudaDevices} device(s)` : 'not available'}`);
     });
 
   program
     .command('demo')
-    .description('train small models on built-in synthetic data (engine demo; no input files needed)')
+    .description(
+      'train small models on built-in synthetic data (engine demo; no input files needed)',
+    )
     .option('--seed <n>', 'random seed', '0')
     .action(async (o: { seed: string }) => {
       const bars = new Map<string, ReturnType<typeof createProgress>>();
@@ -34,8 +40,12 @@ export function registerEngineCommands(program: Command): void {
           if (p.step === p.total) bar.stop();
         },
       );
-      console.log(`XOR: final loss ${result.xorLoss.toFixed(4)}, predictions ${result.xorPredictions.map((p) => p.toFixed(2)).join(' ')}`);
-      console.log(`LSTM memory task: held-out accuracy ${(100 * result.lstmAccuracy).toFixed(1)} %`);
+      console.log(
+        `XOR: final loss ${result.xorLoss.toFixed(4)}, predictions ${result.xorPredictions.map((p) => p.toFixed(2)).join(' ')}`,
+      );
+      console.log(
+        `LSTM memory task: held-out accuracy ${(100 * result.lstmAccuracy).toFixed(1)} %`,
+      );
       console.log(`done in ${result.seconds.toFixed(1)} s`);
     });
 }

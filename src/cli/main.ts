@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { InputError, UsageError } from '../core/errors.js';
 import { registerEngineCommands } from './engine.js';
 
-const pkg = JSON.parse(
-  readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
-) as { version: string };
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 export function buildProgram(): Command {
   const program = new Command('neurobridge')

@@ -9,10 +9,18 @@ export interface Progress {
   stop(): void;
 }
 
-export function createProgress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function createProgress(
+  label: string,
+  total: number,
+  stream: NodeJS.WriteStream = process.stderr,
+): Progress {
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
-      { format: `${label} [{bar}] {percentage}% | ETA {eta_formatted} | {info}`, stream, hideCursor: true },
+      {
+        format: `${label} [{bar}] {percentage}% | ETA {eta_formatted} | {info}`,
+        stream,
+        hideCursor: true,
+      },
       cliProgress.Presets.shades_classic,
     );
     bar.start(total, 0, { info: '' });
@@ -30,7 +38,9 @@ export function createProgress(label: string, total: number, stream: NodeJS.Writ
       lastPrinted = now;
       const elapsed = (now - started) / 1000;
       const eta = done > 0 ? (elapsed / done) * (total - done) : NaN;
-      stream.write(`${label}: ${done}/${total} (${elapsed.toFixed(0)} s, ETA ${Number.isFinite(eta) ? eta.toFixed(0) : '?'} s) ${formatFields(fields)}\n`);
+      stream.write(
+        `${label}: ${done}/${total} (${elapsed.toFixed(0)} s, ETA ${Number.isFinite(eta) ? eta.toFixed(0) : '?'} s) ${formatFields(fields)}\n`,
+      );
     },
     stop() {},
   };
@@ -38,6 +48,9 @@ export function createProgress(label: string, total: number, stream: NodeJS.Writ
 
 function formatFields(fields: Record<string, string | number>): string {
   return Object.entries(fields)
-    .map(([k, v]) => `${k} ${typeof v === 'number' ? (Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(2) : v.toFixed(4)) : v}`)
+    .map(
+      ([k, v]) =>
+        `${k} ${typeof v === 'number' ? (Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(2) : v.toFixed(4)) : v}`,
+    )
     .join(' · ');
 }

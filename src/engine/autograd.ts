@@ -27,7 +27,11 @@ export interface GradOptions {
 }
 
 /** ∂(outputs)/∂(inputs) without touching `.grad` (torch.autograd.grad). */
-export function grad(outputs: Tensor[], inputs: Tensor[], options: GradOptions = {}): (Tensor | null)[] {
+export function grad(
+  outputs: Tensor[],
+  inputs: Tensor[],
+  options: GradOptions = {},
+): (Tensor | null)[] {
   return ops(
     'autogradGrad',
     outputs,

@@ -26,7 +26,13 @@ export function softmax(x: Tensor, dim: number): Tensor {
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   return op('logSoftmax', x, dim);
 }
-export function layerNorm(x: Tensor, normalizedShape: number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+export function layerNorm(
+  x: Tensor,
+  normalizedShape: number[],
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  eps = 1e-5,
+): Tensor {
   return op('layerNorm', x, normalizedShape, weight ?? null, bias ?? null, eps);
 }
 export function dropout(x: Tensor, p: number, training: boolean): Tensor {
@@ -102,7 +108,14 @@ export interface BceOptions {
   reduction?: Reduction;
 }
 export function bceWithLogits(logits: Tensor, target: Tensor, o: BceOptions = {}): Tensor {
-  return op('bceWithLogits', logits, target, o.weight ?? null, o.posWeight ?? null, o.reduction ?? 'mean');
+  return op(
+    'bceWithLogits',
+    logits,
+    target,
+    o.weight ?? null,
+    o.posWeight ?? null,
+    o.reduction ?? 'mean',
+  );
 }
 
 export interface CrossEntropyOptions {
@@ -114,7 +127,15 @@ export interface CrossEntropyOptions {
 }
 /** logits [N, C] against int64 class indices [N]. */
 export function crossEntropy(logits: Tensor, target: Tensor, o: CrossEntropyOptions = {}): Tensor {
-  return op('crossEntropy', logits, target, o.weight ?? null, o.reduction ?? 'mean', o.ignoreIndex ?? -100, o.labelSmoothing ?? 0);
+  return op(
+    'crossEntropy',
+    logits,
+    target,
+    o.weight ?? null,
+    o.reduction ?? 'mean',
+    o.ignoreIndex ?? -100,
+    o.labelSmoothing ?? 0,
+  );
 }
 export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
   return op('mseLoss', input, target, reduction);

@@ -147,11 +147,15 @@ export class MultiheadAttention extends Module {
     readonly dropout = 0,
   ) {
     super();
-    if (embedDim % numHeads !== 0) throw new Error(`embedDim ${embedDim} is not divisible by numHeads ${numHeads}`);
+    if (embedDim % numHeads !== 0)
+      throw new Error(`embedDim ${embedDim} is not divisible by numHeads ${numHeads}`);
     this.headDim = embedDim / numHeads;
     // xavier_uniform over [3E, E], as torch does.
     const bound = Math.sqrt(6 / (embedDim + 3 * embedDim));
-    this.inProjWeight = this.registerParameter('in_proj_weight', uniformParam([3 * embedDim, embedDim], bound));
+    this.inProjWeight = this.registerParameter(
+      'in_proj_weight',
+      uniformParam([3 * embedDim, embedDim], bound),
+    );
     this.inProjBias = this.registerParameter('in_proj_bias', zeros([3 * embedDim]));
     this.outProj = this.registerModule('out_proj', new Linear(embedDim, embedDim));
     this.outProj.bias?.fill_(0);
@@ -163,13 +167,18 @@ export class MultiheadAttention extends Module {
     const qkv = F.linear(x, this.inProjWeight, this.inProjBias)
       .view([B, L, 3, this.numHeads, this.headDim])
       .permute([2, 0, 3, 1, 4]);
-    const { output, weights } = F.scaledDotProductAttention(qkv.select(0, 0), qkv.select(0, 1), qkv.select(0, 2), {
-      causal: call.causal,
-      mask: call.mask,
-      dropout: this.dropout,
-      training: this.training,
-      needWeights: call.needWeights,
-    });
+    const { output, weights } = F.scaledDotProductAttention(
+      qkv.select(0, 0),
+      qkv.select(0, 1),
+      qkv.select(0, 2),
+      {
+        causal: call.causal,
+        mask: call.mask,
+        dropout: this.dropout,
+        training: this.training,
+        needWeights: call.needWeights,
+      },
+    );
     const merged = output.transpose(1, 2).reshape([B, L, E]);
     return { output: this.outProj.forward(merged), weights };
   }

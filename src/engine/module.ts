@@ -64,9 +64,12 @@ export abstract class Module {
       if (!src) continue;
       const a = target.shape.join('x');
       const b = src.shape.join('x');
-      if (a !== b) throw new UsageError(`loadStateDict: ${name} has shape [${b}], model expects [${a}]`);
+      if (a !== b)
+        throw new UsageError(`loadStateDict: ${name} has shape [${b}], model expects [${a}]`);
       if (src.dtype !== target.dtype) {
-        throw new UsageError(`loadStateDict: ${name} is ${src.dtype}, model expects ${target.dtype}`);
+        throw new UsageError(
+          `loadStateDict: ${name} is ${src.dtype}, model expects ${target.dtype}`,
+        );
       }
       target.copy_(src);
     }

@@ -12,7 +12,8 @@ export function manualSeed(seed: number): void {
 /** Threads used by libtorch's intra-op parallelism. OpenBLAS's count is fixed at load time
  * by OPENBLAS_NUM_THREADS (or NEUROBRIDGE_THREADS, which sets both). */
 export function setNumThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`setNumThreads: expected a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`setNumThreads: expected a positive integer, got ${n}`);
   native().setNumThreads(n);
 }
 export function getNumThreads(): number {
@@ -30,7 +31,8 @@ export function setDefaultDevice(name: string): void {
       `device ${name} requested but this build has no CUDA: build against a CUDA LibTorch (LIBTORCH=...)`,
     );
   }
-  if (name !== 'cpu' && !name.startsWith('cuda')) throw new UsageError(`unknown device '${name}' (cpu, cuda, cuda:N)`);
+  if (name !== 'cpu' && !name.startsWith('cuda'))
+    throw new UsageError(`unknown device '${name}' (cpu, cuda, cuda:N)`);
   device = name;
 }
 export function defaultDevice(): string {

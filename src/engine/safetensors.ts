@@ -17,8 +17,17 @@ const CODE: Record<DType, string> = {
   uint8: 'U8',
   bool: 'BOOL',
 };
-const DTYPE: Record<string, DType> = Object.fromEntries(Object.entries(CODE).map(([k, v]) => [v, k as DType]));
-const WIDTH: Record<DType, number> = { float32: 4, float64: 8, int64: 8, int32: 4, uint8: 1, bool: 1 };
+const DTYPE: Record<string, DType> = Object.fromEntries(
+  Object.entries(CODE).map(([k, v]) => [v, k as DType]),
+);
+const WIDTH: Record<DType, number> = {
+  float32: 4,
+  float64: 8,
+  int64: 8,
+  int32: 4,
+  uint8: 1,
+  bool: 1,
+};
 
 export function saveSafetensors(
   path: string,
@@ -33,7 +42,11 @@ export function saveSafetensors(
   for (const [name, t] of entries) {
     const arr = t.toArray();
     const bytes = new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
-    header[name] = { dtype: CODE[t.dtype], shape: t.shape, data_offsets: [offset, offset + bytes.length] };
+    header[name] = {
+      dtype: CODE[t.dtype],
+      shape: t.shape,
+      data_offsets: [offset, offset + bytes.length],
+    };
     chunks.push(bytes);
     offset += bytes.length;
   }
@@ -53,10 +66,19 @@ export interface SafetensorsFile {
 
 export function loadSafetensors(path: string): SafetensorsFile {
   const buf = readFileSync(path);
-  if (buf.length < 8) throw new InputError(path, 'header length', `file has ${buf.length} bytes, expected at least 8`);
+  if (buf.length < 8)
+    throw new InputError(
+      path,
+      'header length',
+      `file has ${buf.length} bytes, expected at least 8`,
+    );
   const headerLength = Number(buf.readBigUInt64LE(0));
   if (8 + headerLength > buf.length) {
-    throw new InputError(path, 'header length', `${headerLength} exceeds the file size ${buf.length}`);
+    throw new InputError(
+      path,
+      'header length',
+      `${headerLength} exceeds the file size ${buf.length}`,
+    );
   }
   let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
   try {
@@ -77,12 +99,23 @@ export function loadSafetensors(path: string): SafetensorsFile {
     const [begin, end] = entry.data_offsets;
     const numel = entry.shape.reduce((a, b) => a * b, 1);
     if (end - begin !== numel * WIDTH[dtype] || dataStart + end > buf.length) {
-      throw new InputError(path, `${name}.data_offsets`, `[${begin}, ${end}] do not hold ${numel} ${dtype} values`);
+      throw new InputError(
+        path,
+        `${name}.data_offsets`,
+        `[${begin}, ${end}] do not hold ${numel} ${dtype} values`,
+      );
     }
     // Copy into an aligned buffer: typed arrays need offsets that are multiples of the width.
     const bytes = new Uint8Array(end - begin);
     bytes.set(buf.subarray(dataStart + begin, dataStart + end));
-    const Ctor = { float32: Float32Array, float64: Float64Array, int64: BigInt64Array, int32: Int32Array, uint8: Uint8Array, bool: Uint8Array }[dtype];
+    const Ctor = {
+      float32: Float32Array,
+      float64: Float64Array,
+      int64: BigInt64Array,
+      int32: Int32Array,
+      uint8: Uint8Array,
+      bool: Uint8Array,
+    }[dtype];
     tensors.set(name, Tensor.from(new Ctor(bytes.buffer), entry.shape, dtype));
   }
   return { tensors, metadata };

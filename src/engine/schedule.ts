@@ -3,7 +3,12 @@
 export type Schedule = (step: number) => number;
 
 /** Linear warm-up from 0 to baseLr, then cosine decay to minLr at totalSteps. */
-export function warmupCosine(baseLr: number, warmupSteps: number, totalSteps: number, minLr = 0): Schedule {
+export function warmupCosine(
+  baseLr: number,
+  warmupSteps: number,
+  totalSteps: number,
+  minLr = 0,
+): Schedule {
   return (step) => {
     if (step < warmupSteps) return (baseLr * (step + 1)) / warmupSteps;
     const progress = Math.min(1, (step - warmupSteps) / Math.max(1, totalSteps - warmupSteps));
@@ -12,7 +17,12 @@ export function warmupCosine(baseLr: number, warmupSteps: number, totalSteps: nu
 }
 
 /** Linear warm-up, then linear decay to minLr at totalSteps. */
-export function warmupLinear(baseLr: number, warmupSteps: number, totalSteps: number, minLr = 0): Schedule {
+export function warmupLinear(
+  baseLr: number,
+  warmupSteps: number,
+  totalSteps: number,
+  minLr = 0,
+): Schedule {
   return (step) => {
     if (step < warmupSteps) return (baseLr * (step + 1)) / warmupSteps;
     const progress = Math.min(1, (step - warmupSteps) / Math.max(1, totalSteps - warmupSteps));

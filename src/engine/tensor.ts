@@ -17,12 +17,7 @@ export type TypedArrayOf<D extends DType> = D extends 'float32'
       : D extends 'int32'
         ? Int32Array
         : Uint8Array;
-export type AnyTypedArray =
-  | Float32Array
-  | Float64Array
-  | BigInt64Array
-  | Int32Array
-  | Uint8Array;
+export type AnyTypedArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
 export type Operand = Tensor | number;
 
 const ARRAY_OF: Record<DType, new (b: ArrayBuffer) => AnyTypedArray> = {
@@ -98,7 +93,9 @@ export class Tensor implements Disposable {
     const sh = shape ?? [arr.length];
     const numel = sh.reduce((a, b) => a * b, 1);
     if (numel !== arr.length) {
-      throw new UsageError(`Tensor.from: ${arr.length} values cannot fill shape [${sh.join(', ')}]`);
+      throw new UsageError(
+        `Tensor.from: ${arr.length} values cannot fill shape [${sh.join(', ')}]`,
+      );
     }
     return Tensor.wrap(native().fromBuffer(arr, [...sh], dt, device));
   }

@@ -10,7 +10,11 @@ export type WorkerMessage<P, R> =
   | { kind: 'error'; message: string; stack?: string };
 
 /** Starts `script` (a module using `serveTask`) and resolves with its result. */
-export function runInWorker<I, P, R>(script: URL, input: I, onProgress?: (p: P) => void): Promise<R> {
+export function runInWorker<I, P, R>(
+  script: URL,
+  input: I,
+  onProgress?: (p: P) => void,
+): Promise<R> {
   return new Promise<R>((resolve, reject) => {
     const worker = new Worker(script, { workerData: input });
     let settled = false;
@@ -31,21 +35,29 @@ export function runInWorker<I, P, R>(script: URL, input: I, onProgress?: (p: P) 
       reject(e);
     });
     worker.on('exit', (code) => {
-      if (!settled) reject(new Error(`worker ${script.pathname} exited with code ${code} before answering`));
+      if (!settled)
+        reject(new Error(`worker ${script.pathname} exited with code ${code} before answering`));
     });
   });
 }
 
 /** Inside a worker: runs task(input, report) and posts its result or error to the parent. */
-export async function serveTask<I, P, R>(task: (input: I, report: (p: P) => void) => R | Promise<R>): Promise<void> {
+export async function serveTask<I, P, R>(
+  task: (input: I, report: (p: P) => void) => R | Promise<R>,
+): Promise<void> {
   if (!parentPort) throw new Error('serveTask must run inside a worker thread');
   const port = parentPort;
-  const report = (payload: P) => port.postMessage({ kind: 'progress', payload } satisfies WorkerMessage<P, R>);
+  const report = (payload: P) =>
+    port.postMessage({ kind: 'progress', payload } satisfies WorkerMessage<P, R>);
   try {
     const payload = await task(workerData as I, report);
     port.postMessage({ kind: 'result', payload } satisfies WorkerMessage<P, R>);
   } catch (e) {
     const err = e as Error;
-    port.postMessage({ kind: 'error', message: err.message, stack: err.stack } satisfies WorkerMessage<P, R>);
+    port.postMessage({
+      kind: 'error',
+      message: err.message,
+      stack: err.stack,
+    } satisfies WorkerMessage<P, R>);
   }
 }

@@ -3,7 +3,18 @@
  * Adam, the fused LSTM, scopes). It stands in for `neurobridge demo` until the spike
  * pipeline has its own.
  */
-import { Adam, F, LSTM, Linear, Module, Tensor, clipGradNorm, manualSeed, noGrad, tidy } from '../engine/index.js';
+import {
+  Adam,
+  F,
+  LSTM,
+  Linear,
+  Module,
+  Tensor,
+  clipGradNorm,
+  manualSeed,
+  noGrad,
+  tidy,
+} from '../engine/index.js';
 
 export interface EngineDemoProgress {
   task: string;
@@ -26,7 +37,10 @@ class Mlp extends Module {
   }
 }
 
-export function runEngineDemo(seed: number, report: (p: EngineDemoProgress) => void): EngineDemoResult {
+export function runEngineDemo(
+  seed: number,
+  report: (p: EngineDemoProgress) => void,
+): EngineDemoResult {
   const started = Date.now();
   manualSeed(seed);
   const mlp = new Mlp();
@@ -52,7 +66,9 @@ export function runEngineDemo(seed: number, report: (p: EngineDemoProgress) => v
   const params = [...lstm.parameters(), ...head.parameters()];
   const lstmOpt = new Adam(params, { lr: 0.01 });
   const batch = (s: number) => {
-    const xs = Array.from({ length: 64 * 16 }, (_, i) => (((Math.imul(i + 1, 2654435761) ^ Math.imul(s, 40503)) >>> 7) & 1 ? 1 : -1));
+    const xs = Array.from({ length: 64 * 16 }, (_, i) =>
+      ((Math.imul(i + 1, 2654435761) ^ Math.imul(s, 40503)) >>> 7) & 1 ? 1 : -1,
+    );
     const ys = Array.from({ length: 64 }, (_, b) => (xs[b * 16] > 0 ? 1 : 0));
     return { x: Tensor.from(xs, [64, 16, 1]), y: Tensor.from(ys, [64, 1]) };
   };

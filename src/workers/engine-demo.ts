@@ -1,5 +1,11 @@
 // Worker entry: runs the engine demo off the main thread.
 import { serveTask } from '../engine/worker.js';
-import { runEngineDemo, type EngineDemoProgress, type EngineDemoResult } from '../pipelines/engine-demo.js';
+import {
+  runEngineDemo,
+  type EngineDemoProgress,
+  type EngineDemoResult,
+} from '../pipelines/engine-demo.js';
 
-await serveTask<{ seed: number }, EngineDemoProgress, EngineDemoResult>(({ seed }, report) => runEngineDemo(seed, report));
+await serveTask<{ seed: number }, EngineDemoProgress, EngineDemoResult>(({ seed }, report) =>
+  runEngineDemo(seed, report),
+);

@@ -7,14 +7,23 @@ test('Rng is reproducible for a seed and differs across seeds', () => {
   const b = new Rng(42);
   const c = new Rng(43);
   const xs = Array.from({ length: 5 }, () => a.uniform());
-  assert.deepEqual(xs, Array.from({ length: 5 }, () => b.uniform()));
-  assert.notDeepEqual(xs, Array.from({ length: 5 }, () => c.uniform()));
+  assert.deepEqual(
+    xs,
+    Array.from({ length: 5 }, () => b.uniform()),
+  );
+  assert.notDeepEqual(
+    xs,
+    Array.from({ length: 5 }, () => c.uniform()),
+  );
 });
 
 test('Rng moments match uniform, normal and Poisson laws', () => {
   const rng = new Rng(7);
   const n = 200_000;
-  let su = 0, sn = 0, sn2 = 0, sp = 0;
+  let su = 0,
+    sn = 0,
+    sn2 = 0,
+    sp = 0;
   for (let i = 0; i < n; i++) {
     su += rng.uniform();
     const z = rng.normal();
@@ -30,5 +39,8 @@ test('Rng moments match uniform, normal and Poisson laws', () => {
 
 test('permutation is a permutation', () => {
   const p = new Rng(1).permutation(1000);
-  assert.deepEqual([...p].sort((x, y) => x - y), Array.from({ length: 1000 }, (_, i) => i));
+  assert.deepEqual(
+    [...p].sort((x, y) => x - y),
+    Array.from({ length: 1000 }, (_, i) => i),
+  );
 });

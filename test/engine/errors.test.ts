@@ -6,14 +6,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 test('shape mismatches raise errors carrying libtorch message', () => {
-  assert.throws(() => zeros([2, 3]).matmul(zeros([2, 3])), /mat1 and mat2 shapes cannot be multiplied|size mismatch/);
+  assert.throws(
+    () => zeros([2, 3]).matmul(zeros([2, 3])),
+    /mat1 and mat2 shapes cannot be multiplied|size mismatch/,
+  );
   assert.throws(() => zeros([2, 3]).add(zeros([4])), /size of tensor a \(3\) must match/);
   assert.throws(() => zeros([6]).view([4]), /shape '\[4\]' is invalid/);
   assert.throws(() => Tensor.from([1, 2, 3], [2, 2]), /3 values cannot fill shape \[2, 2\]/);
 });
 
 test('wrong dtypes raise errors instead of crashing', () => {
-  assert.throws(() => F.embedding(zeros([3, 2]), zeros([2])), /Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int/);
+  assert.throws(
+    () => F.embedding(zeros([3, 2]), zeros([2])),
+    /Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int/,
+  );
   assert.throws(() => F.crossEntropy(zeros([2, 3]), zeros([2])), /expected scalar type Long|Long/);
   assert.throws(() => zeros([2], 'complex' as 'float32'), /unknown dtype 'complex'/);
 });

@@ -40,7 +40,14 @@ for (const [name, f, ref, xs] of UNARY) {
       const out = f(t64(xs, [2, 3])).toArray() as Float64Array;
       assertClose(out, xs.map(ref), name === 'gelu' ? 1e-9 : 1e-12, name);
     });
-    gradcheck(name, ([x]) => f(x).mul(t64(values(6, 99), [2, 3])).sum(), [{ data: xs, shape: [2, 3] }]);
+    gradcheck(
+      name,
+      ([x]) =>
+        f(x)
+          .mul(t64(values(6, 99), [2, 3]))
+          .sum(),
+      [{ data: xs, shape: [2, 3] }],
+    );
   });
 }
 
@@ -81,9 +88,11 @@ test('reductions over dimensions', () => {
     ]);
     assert.deepEqual(a.cumsum(1).toNumbers(), [1, 3, 6, 4, 9, 15]);
   });
-  gradcheck('mean/var/logsumexp', ([a]) => a.mean(0).sum().add(a.var(1).sum()).add(a.logsumexp(1).sum()), [
-    { data: values(6, 13), shape: [2, 3] },
-  ]);
+  gradcheck(
+    'mean/var/logsumexp',
+    ([a]) => a.mean(0).sum().add(a.var(1).sum()).add(a.logsumexp(1).sum()),
+    [{ data: values(6, 13), shape: [2, 3] }],
+  );
 });
 
 test('shape operations: reshape, permute, transpose, narrow, slice, select, cat, stack', () => {
@@ -102,10 +111,14 @@ test('shape operations: reshape, permute, transpose, narrow, slice, select, cat,
     assert.deepEqual(b.expand([3, 2]).toNumbers(), [1, 2, 1, 2, 1, 2]);
     assert.deepEqual(b.repeat([2, 2]).toNumbers(), [1, 2, 1, 2, 1, 2, 1, 2]);
   });
-  gradcheck('cat/narrow/permute', ([a, b]) => F.cat([a, b], 1).permute([1, 0]).narrow(0, 1, 3).pow(2).sum(), [
-    { data: values(4, 14), shape: [2, 2] },
-    { data: values(6, 15), shape: [2, 3] },
-  ]);
+  gradcheck(
+    'cat/narrow/permute',
+    ([a, b]) => F.cat([a, b], 1).permute([1, 0]).narrow(0, 1, 3).pow(2).sum(),
+    [
+      { data: values(4, 14), shape: [2, 2] },
+      { data: values(6, 15), shape: [2, 3] },
+    ],
+  );
 });
 
 test('indexing: indexSelect, gather, where, maskedFill, comparisons', () => {
@@ -123,11 +136,18 @@ test('indexing: indexSelect, gather, where, maskedFill, comparisons', () => {
     assert.deepEqual(a.eq(2).logicalOr(a.ge(6)).toNumbers(), [0, 1, 0, 0, 0, 1]);
     assert.deepEqual(a.le(2).logicalAnd(a.ne(1)).logicalNot().toNumbers(), [1, 0, 1, 1, 1, 1]);
   });
-  gradcheck('gather/indexSelect/where', ([a]) => {
-    const g = a.gather(1, Tensor.from([1, 0, 2, 2], [2, 2], 'int64'));
-    const s = a.indexSelect(0, Tensor.from([1, 1], [2], 'int64'));
-    return g.sum().add(F.where(a.gt(0), a, a.mul(3)).pow(2).sum()).add(s.mul(s).sum());
-  }, [{ data: values(6, 16), shape: [2, 3] }]);
+  gradcheck(
+    'gather/indexSelect/where',
+    ([a]) => {
+      const g = a.gather(1, Tensor.from([1, 0, 2, 2], [2, 2], 'int64'));
+      const s = a.indexSelect(0, Tensor.from([1, 1], [2], 'int64'));
+      return g
+        .sum()
+        .add(F.where(a.gt(0), a, a.mul(3)).pow(2).sum())
+        .add(s.mul(s).sum());
+    },
+    [{ data: values(6, 16), shape: [2, 3] }],
+  );
 });
 
 test('matmul and linear equal the textbook products', () => {
@@ -167,21 +187,46 @@ test('softmax, logSoftmax and layerNorm equal their definitions', () => {
     }
   });
   const weights = values(6, 98);
-  gradcheck('softmax/logSoftmax/layerNorm', ([x, g, b]) =>
-    F.softmax(x, 1).mul(t64(weights, [2, 3])).sum()
-      .add(F.logSoftmax(x, 0).mul(t64(weights, [2, 3])).sum())
-      .add(F.layerNorm(x, [3], g, b).mul(t64(weights, [2, 3])).sum()),
-  [{ data: xs, shape: [2, 3] }, { data: values(3, 21, 0.5, 1.5), shape: [3] }, { data: values(3, 22), shape: [3] }]);
+  gradcheck(
+    'softmax/logSoftmax/layerNorm',
+    ([x, g, b]) =>
+      F.softmax(x, 1)
+        .mul(t64(weights, [2, 3]))
+        .sum()
+        .add(
+          F.logSoftmax(x, 0)
+            .mul(t64(weights, [2, 3]))
+            .sum(),
+        )
+        .add(
+          F.layerNorm(x, [3], g, b)
+            .mul(t64(weights, [2, 3]))
+            .sum(),
+        ),
+    [
+      { data: xs, shape: [2, 3] },
+      { data: values(3, 21, 0.5, 1.5), shape: [3] },
+      { data: values(3, 22), shape: [3] },
+    ],
+  );
 });
 
 test('embedding picks rows and routes gradients to them', () => {
   tidy(() => {
     const w = t64([0, 1, 10, 11, 20, 21], [3, 2]);
-    assert.deepEqual(F.embedding(w, Tensor.from([2, 0, 2], [3], 'int64')).toNumbers(), [20, 21, 0, 1, 20, 21]);
+    assert.deepEqual(
+      F.embedding(w, Tensor.from([2, 0, 2], [3], 'int64')).toNumbers(),
+      [20, 21, 0, 1, 20, 21],
+    );
   });
-  gradcheck('embedding', ([w]) => F.embedding(w, Tensor.from([2, 0, 2], [3], 'int64')).pow(2).sum(), [
-    { data: values(6, 23), shape: [3, 2] },
-  ]);
+  gradcheck(
+    'embedding',
+    ([w]) =>
+      F.embedding(w, Tensor.from([2, 0, 2], [3], 'int64'))
+        .pow(2)
+        .sum(),
+    [{ data: values(6, 23), shape: [3, 2] }],
+  );
 });
 
 test('dropout: identity in eval, zeroes about p and rescales by 1/(1-p) in training', () => {
@@ -200,12 +245,19 @@ test('dropout: identity in eval, zeroes about p and rescales by 1/(1-p) in train
 
 test('attention equals softmax(q kᵀ/√d) v, causal masking hides the future, weights returned', () => {
   const [L, d] = [4, 3];
-  const q = values(L * d, 30), k = values(L * d, 31), v = values(L * d, 32);
+  const q = values(L * d, 30),
+    k = values(L * d, 31),
+    v = values(L * d, 32);
   tidy(() => {
-    const { output, weights } = F.scaledDotProductAttention(t64(q, [1, L, d]), t64(k, [1, L, d]), t64(v, [1, L, d]), {
-      causal: true,
-      needWeights: true,
-    });
+    const { output, weights } = F.scaledDotProductAttention(
+      t64(q, [1, L, d]),
+      t64(k, [1, L, d]),
+      t64(v, [1, L, d]),
+      {
+        causal: true,
+        needWeights: true,
+      },
+    );
     const W = weights!.toArray() as Float64Array;
     const O = output.toArray() as Float64Array;
     for (let i = 0; i < L; i++) {
@@ -224,11 +276,15 @@ test('attention equals softmax(q kᵀ/√d) v, causal masking hides the future, 
       }
     }
   });
-  gradcheck('attention', ([a, b, c]) => F.scaledDotProductAttention(a, b, c, { causal: true }).output.pow(2).sum(), [
-    { data: q, shape: [1, L, d] },
-    { data: k, shape: [1, L, d] },
-    { data: v, shape: [1, L, d] },
-  ]);
+  gradcheck(
+    'attention',
+    ([a, b, c]) => F.scaledDotProductAttention(a, b, c, { causal: true }).output.pow(2).sum(),
+    [
+      { data: q, shape: [1, L, d] },
+      { data: k, shape: [1, L, d] },
+      { data: v, shape: [1, L, d] },
+    ],
+  );
 });
 
 test('bceWithLogits and crossEntropy (with class weights) equal their formulas', () => {
@@ -236,18 +292,22 @@ test('bceWithLogits and crossEntropy (with class weights) equal their formulas',
   const target = [1, 0, 1, 0];
   tidy(() => {
     const loss = F.bceWithLogits(t64(logits, [4]), t64(target, [4])).item();
-    const ref = logits.reduce((s, x, i) => {
-      const p = 1 / (1 + Math.exp(-x));
-      return s - (target[i] * Math.log(p) + (1 - target[i]) * Math.log(1 - p));
-    }, 0) / 4;
+    const ref =
+      logits.reduce((s, x, i) => {
+        const p = 1 / (1 + Math.exp(-x));
+        return s - (target[i] * Math.log(p) + (1 - target[i]) * Math.log(1 - p));
+      }, 0) / 4;
     assert.ok(Math.abs(loss - ref) < 1e-12);
 
     const z = values(6, 40, -2, 2);
     const y = [2, 0];
     const w = [0.5, 1, 2];
-    const ce = F.crossEntropy(t64(z, [2, 3]), Tensor.from(y, [2], 'int64'), { weight: t64(w, [3]) }).item();
+    const ce = F.crossEntropy(t64(z, [2, 3]), Tensor.from(y, [2], 'int64'), {
+      weight: t64(w, [3]),
+    }).item();
     // torch's weighted mean: Σ w_y · nll / Σ w_y
-    let num = 0, den = 0;
+    let num = 0,
+      den = 0;
     for (let r = 0; r < 2; r++) {
       const row = z.slice(3 * r, 3 * r + 3);
       const lse = Math.log(row.reduce((s, v) => s + Math.exp(v), 0));
@@ -256,17 +316,31 @@ test('bceWithLogits and crossEntropy (with class weights) equal their formulas',
     }
     assert.ok(Math.abs(ce - num / den) < 1e-12);
   });
-  gradcheck('bceWithLogits', ([x]) => F.bceWithLogits(x, t64(target, [4])), [{ data: logits, shape: [4] }]);
-  gradcheck('crossEntropy', ([x]) => F.crossEntropy(x, Tensor.from([2, 0], [2], 'int64'), { weight: t64([0.5, 1, 2], [3]) }), [
-    { data: values(6, 41), shape: [2, 3] },
+  gradcheck('bceWithLogits', ([x]) => F.bceWithLogits(x, t64(target, [4])), [
+    { data: logits, shape: [4] },
   ]);
+  gradcheck(
+    'crossEntropy',
+    ([x]) =>
+      F.crossEntropy(x, Tensor.from([2, 0], [2], 'int64'), { weight: t64([0.5, 1, 2], [3]) }),
+    [{ data: values(6, 41), shape: [2, 3] }],
+  );
 });
 
 test('dtypes round-trip through typed arrays', () => {
   tidy(() => {
-    assert.deepEqual([...(Tensor.from(new Float32Array([1.5, -2]), [2]).toArray() as Float32Array)], [1.5, -2]);
-    assert.deepEqual([...(Tensor.from(new BigInt64Array([5n, -7n]), [2]).toArray() as BigInt64Array)], [5n, -7n]);
-    assert.deepEqual([...(Tensor.from(new Uint8Array([0, 255]), [2]).toArray() as Uint8Array)], [0, 255]);
+    assert.deepEqual(
+      [...(Tensor.from(new Float32Array([1.5, -2]), [2]).toArray() as Float32Array)],
+      [1.5, -2],
+    );
+    assert.deepEqual(
+      [...(Tensor.from(new BigInt64Array([5n, -7n]), [2]).toArray() as BigInt64Array)],
+      [5n, -7n],
+    );
+    assert.deepEqual(
+      [...(Tensor.from(new Uint8Array([0, 255]), [2]).toArray() as Uint8Array)],
+      [0, 255],
+    );
     assert.deepEqual(Tensor.from([1, 0, 1], [3], 'bool').toNumbers(), [1, 0, 1]);
     assert.equal(zeros([2, 2], 'int64').add(3).dtype, 'int64');
     assert.equal(Tensor.from([1, 2], [2], 'int32').to('float64').dtype, 'float64');

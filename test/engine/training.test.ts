@@ -1,7 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Adam, AdamW, F, Linear, LSTM, Module, Tensor, clipGradNorm, manualSeed, noGrad, tidy, zeros,
+  Adam,
+  AdamW,
+  F,
+  Linear,
+  LSTM,
+  Module,
+  Tensor,
+  clipGradNorm,
+  manualSeed,
+  noGrad,
+  tidy,
+  zeros,
 } from '../../src/engine/index.js';
 
 class Mlp extends Module {
@@ -30,7 +41,10 @@ test('a small MLP learns XOR', () => {
   }
   const pred = tidy(() => noGrad(() => net.forward(x).sigmoid().toNumbers()));
   assert.ok(loss < 0.05, `final loss ${loss}`);
-  assert.deepEqual(pred.map((p) => (p > 0.5 ? 1 : 0)), [0, 1, 1, 0]);
+  assert.deepEqual(
+    pred.map((p) => (p > 0.5 ? 1 : 0)),
+    [0, 1, 1, 0],
+  );
 });
 
 test('an LSTM learns to report the first element of a sequence at its end', () => {
@@ -77,10 +91,19 @@ test('an LSTM learns to report the first element of a sequence at its end', () =
 test('bidirectional LSTM parameters and output shapes follow torch.nn.LSTM', () => {
   const lstm = new LSTM(5, 7, { numLayers: 2, bidirectional: true, batchFirst: true });
   assert.deepEqual(
-    lstm.namedParameters().map(([n, t]) => `${n}:${t.shape.join('x')}`).slice(0, 8),
+    lstm
+      .namedParameters()
+      .map(([n, t]) => `${n}:${t.shape.join('x')}`)
+      .slice(0, 8),
     [
-      'weight_ih_l0:28x5', 'weight_hh_l0:28x7', 'bias_ih_l0:28', 'bias_hh_l0:28',
-      'weight_ih_l0_reverse:28x5', 'weight_hh_l0_reverse:28x7', 'bias_ih_l0_reverse:28', 'bias_hh_l0_reverse:28',
+      'weight_ih_l0:28x5',
+      'weight_hh_l0:28x7',
+      'bias_ih_l0:28',
+      'bias_hh_l0:28',
+      'weight_ih_l0_reverse:28x5',
+      'weight_hh_l0_reverse:28x7',
+      'bias_ih_l0_reverse:28',
+      'bias_hh_l0_reverse:28',
     ],
   );
   assert.equal(lstm.namedParameters()[8][1].shape[1], 14, 'layer 1 reads both directions');
@@ -92,7 +115,10 @@ test('bidirectional LSTM parameters and output shapes follow torch.nn.LSTM', () 
 });
 
 test('Adam and AdamW steps equal the update rule computed by hand', () => {
-  for (const [Opt, decoupled] of [[Adam, false], [AdamW, true]] as const) {
+  for (const [Opt, decoupled] of [
+    [Adam, false],
+    [AdamW, true],
+  ] as const) {
     const p = Tensor.from([1.0, -2.0], [2], 'float64').requiresGrad_();
     const opt = new Opt([p], { lr: 0.1, betas: [0.9, 0.99], eps: 1e-8, weightDecay: 0.05 });
     let [x0, x1] = [1.0, -2.0];
@@ -119,14 +145,29 @@ test('Adam and AdamW steps equal the update rule computed by hand', () => {
       [x0, x1] = next;
     }
     const got = p.toNumbers();
-    assert.ok(Math.abs(got[0] - x0) < 1e-12 && Math.abs(got[1] - x1) < 1e-12, `${Opt.name}: ${got} vs ${[x0, x1]}`);
+    assert.ok(
+      Math.abs(got[0] - x0) < 1e-12 && Math.abs(got[1] - x1) < 1e-12,
+      `${Opt.name}: ${got} vs ${[x0, x1]}`,
+    );
   }
 });
 
 test('clipGradNorm rescales to the requested joint norm and returns the original', () => {
   const a = Tensor.from([3, 0], [2], 'float64').requiresGrad_();
   const b = Tensor.from([0, 4], [2], 'float64').requiresGrad_();
-  tidy(() => a.mul(Tensor.from([1, 0], [2], 'float64')).sum().mul(3).add(b.mul(Tensor.from([0, 1], [2], 'float64')).sum().mul(4)).backward());
+  tidy(() =>
+    a
+      .mul(Tensor.from([1, 0], [2], 'float64'))
+      .sum()
+      .mul(3)
+      .add(
+        b
+          .mul(Tensor.from([0, 1], [2], 'float64'))
+          .sum()
+          .mul(4),
+      )
+      .backward(),
+  );
   const before = clipGradNorm([a, b], 1);
   assert.ok(Math.abs(before - 5) < 1e-12);
   const g = tidy(() => [...a.grad!.toNumbers(), ...b.grad!.toNumbers()]);
@@ -139,6 +180,9 @@ test('train/eval mode reaches sub-modules and switches dropout', () => {
   assert.equal(net.l1.training, false);
   net.train();
   assert.equal(net.l2.training, true);
-  assert.deepEqual(net.namedParameters().map(([n]) => n), ['l1.weight', 'l1.bias', 'l2.weight', 'l2.bias']);
+  assert.deepEqual(
+    net.namedParameters().map(([n]) => n),
+    ['l1.weight', 'l1.bias', 'l2.weight', 'l2.bias'],
+  );
   assert.equal(net.parameterCount(), 2 * 8 + 8 + 8 + 1);
 });

@@ -46,12 +46,21 @@ export function values(n: number, seed: number, lo = -1, hi = 1): number[] {
   let s = seed >>> 0;
   return Array.from({ length: n }, () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return lo + ((s / 2 ** 32) * (hi - lo));
+    return lo + (s / 2 ** 32) * (hi - lo);
   });
 }
 
-export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-12, what = ''): void {
-  assert.equal(actual.length, expected.length, `${what}: length ${actual.length} vs ${expected.length}`);
+export function assertClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol = 1e-12,
+  what = '',
+): void {
+  assert.equal(
+    actual.length,
+    expected.length,
+    `${what}: length ${actual.length} vs ${expected.length}`,
+  );
   for (let i = 0; i < actual.length; i++) {
     const ok = Math.abs(actual[i] - expected[i]) <= tol * Math.max(1, Math.abs(expected[i]));
     assert.ok(ok, `${what}[${i}]: ${actual[i]} vs expected ${expected[i]}`);
