@@ -1,0 +1,123 @@
+/**
+ * The causal spike transformer (Shimono 2026): each 1 ms bin's binary vector over N units
+ * is a token; a linear embedding (+ optional learned positions) feeds a stack of
+ * transformer encoder layers under a causal mask; a linear head gives N logits that
+ * predict the *next* bin. `leaky: true` reproduces the released code instead (no mask,
+ * output aligned with its own input bin) so users can measure how much that inflates scores.
+ */
+import {
+  Embedding,
+  Linear,
+  Module,
+  TransformerEncoderLayer,
+  arange,
+  type Tensor,
+} from '../engine/index.js';
+import { UsageError } from '../core/errors.js';
+
+export interface SpikeTransformerConfig {
+  units: number;
+  dModel: number;
+  heads: number;
+  layers: number;
+  feedforward: number;
+  dropout: number;
+  /** Longest input the positional table covers (bins). */
+  context: number;
+  positional: 'learned' | 'none';
+  normFirst: boolean;
+  /** Released-code setup: no causal mask; output t is scored against input bin t. */
+  leaky: boolean;
+}
+
+export const PAPER_MODEL: SpikeTransformerConfig = {
+  units: 128,
+  dModel: 128,
+  heads: 16,
+  layers: 1,
+  feedforward: 128,
+  dropout: 0.1,
+  context: 3125,
+  positional: 'learned',
+  normFirst: false,
+  leaky: false,
+};
+
+export interface SpikeForward {
+  /** [B, T, units]: logits for bin t+1 at position t (or bin t when leaky). */
+  logits: Tensor;
+  /** Per layer, [B, heads, T, T], when requested. */
+  attention: Tensor[];
+  /** The embedded input [B, T, dModel] (for gradient importance). */
+  embedded: Tensor;
+}
+
+export class SpikeTransformer extends Module {
+  readonly config: SpikeTransformerConfig;
+  readonly embed: Linear;
+  readonly position: Embedding | null;
+  readonly encoder: TransformerEncoderLayer[];
+  readonly head: Linear;
+
+  constructor(config: SpikeTransformerConfig) {
+    super();
+    if (config.dModel % config.heads !== 0) {
+      throw new UsageError(`dModel ${config.dModel} must be divisible by heads ${config.heads}`);
+    }
+    this.config = { ...config };
+    this.embed = this.registerModule('embed', new Linear(config.units, config.dModel));
+    this.position =
+      config.positional === 'learned'
+        ? this.registerModule('position', new Embedding(config.context, config.dModel))
+        : null;
+    this.encoder = Array.from({ length: config.layers }, (_, i) =>
+      this.registerModule(
+        `encoder.${i}`,
+        new TransformerEncoderLayer(config.dModel, config.heads, config.feedforward, {
+          dropout: config.dropout,
+          normFirst: config.normFirst,
+        }),
+      ),
+    );
+    this.head = this.registerModule('head', new Linear(config.dModel, config.units));
+  }
+
+  /**
+   * x: [B, T, units] float (0/1). `embeddedOverride` lets interpretability feed an embedded
+   * input that requires grad; `disableAttention` is the attention-off ablation (each token
+   * attends only to itself).
+   */
+  forward(
+    x: Tensor,
+    o: {
+      needWeights?: boolean;
+      embeddedHook?: (h: Tensor) => Tensor;
+      disableAttention?: boolean;
+    } = {},
+  ): SpikeForward {
+    const T = x.size(1);
+    if (T > this.config.context)
+      throw new UsageError(`input of ${T} bins exceeds the model's context ${this.config.context}`);
+    let h = this.embed.forward(x);
+    if (this.position) h = h.add(this.position.forward(arange(0, T, 1, 'int64', x.device)));
+    if (o.embeddedHook) h = o.embeddedHook(h);
+    const embedded = h;
+    const attention: Tensor[] = [];
+    const mask = o.disableAttention ? diagonalMask(T, x.device) : null;
+    for (const layer of this.encoder) {
+      const r = layer.forward(h, {
+        causal: !this.config.leaky && !mask,
+        mask,
+        needWeights: o.needWeights,
+      });
+      h = r.output;
+      if (r.weights) attention.push(r.weights);
+    }
+    return { logits: this.head.forward(h), attention, embedded };
+  }
+}
+
+function diagonalMask(T: number, device: string): Tensor {
+  const idx = arange(0, T, 1, 'int64', device);
+  return idx.unsqueeze(1).eq(idx.unsqueeze(0));
+}

@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Tensor, noGrad, tidy } from '../../src/engine/index.js';
+import { PAPER_MODEL } from '../../src/models/spike-transformer.js';
+import { trainSpikeModel, type TrainConfig } from '../../src/pipelines/spikes/train.js';
+import { softDiceLoss } from '../../src/models/losses.js';
+import { windowsToFloat } from '../../src/pipelines/spikes/raster.js';
+import { cascadeRaster } from './fixtures.js';
+
+const train = cascadeRaster(400, 6, 3);
+const val = cascadeRaster(120, 6, 4);
+const config: TrainConfig = {
+  model: { ...PAPER_MODEL, units: 6, dModel: 16, heads: 4, feedforward: 16, context: 24 },
+  loss: 'dice',
+  lossOptions: {},
+  batchSize: 4,
+  stepsPerEpoch: 6,
+  maxEpochs: 4,
+  patience: 10,
+  lr: 5e-3,
+  lrDecay: { every: 2, factor: 0.9, floor: 2.5e-5 },
+  clipNorm: 1,
+  seed: 11,
+  maxValidationBins: 120,
+};
+// Validation loss on fixed windows; −loss stands in for PR-AUC (this test is about resuming).
+const validate = (model: import('../../src/models/spike-transformer.js').SpikeTransformer) => {
+  const loss = tidy(() =>
+    noGrad(() => {
+      const both = Tensor.from(windowsToFloat(val, [0, 40, 80], 25), [3, 25, 6]);
+      return softDiceLoss(
+        model.forward(both.narrow(1, 0, 24)).logits,
+        both.narrow(1, 1, 24),
+      ).item();
+    }),
+  );
+  return { loss, rocAuc: 1 - loss, prAuc: -loss };
+};
+
+test('a killed training run resumes from its checkpoint and ends exactly like an uninterrupted one', () => {
+  const straight = mkdtempSync(join(tmpdir(), 'nb-train-a-'));
+  const crashed = mkdtempSync(join(tmpdir(), 'nb-train-b-'));
+  const a = trainSpikeModel(train, config, straight, { validate });
+  trainSpikeModel(train, config, crashed, { validate, stopAfterEpochs: 1 }); // "killed" after epoch 1
+  assert.deepEqual(readdirSync(crashed).sort(), [
+    'best.safetensors',
+    'epoch-1.optimizer.safetensors',
+    'epoch-1.safetensors',
+    'state.json',
+  ]);
+  const b = trainSpikeModel(train, config, crashed, { validate });
+  assert.equal(b.state.epoch, 4);
+  const strip = (h: typeof a.state.history) => h.map(({ seconds: _s, ...rest }) => rest);
+  assert.deepEqual(strip(b.state.history), strip(a.state.history));
+  for (const [name, t] of a.best.stateDict()) {
+    assert.deepEqual(b.best.stateDict().get(name)!.toNumbers(), t.toNumbers(), name);
+  }
+  assert.ok(
+    a.state.history[3].trainLoss < a.state.history[0].trainLoss,
+    'training lowers the loss',
+  );
+  const saved = JSON.parse(readFileSync(join(crashed, 'state.json'), 'utf8'));
+  assert.equal(saved.checkpoint, 'epoch-4');
+});
+
+test('resuming with a different configuration is refused', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nb-train-c-'));
+  trainSpikeModel(train, { ...config, maxEpochs: 1 }, dir, { validate });
+  assert.throws(
+    () => trainSpikeModel(train, { ...config, maxEpochs: 1, lr: 1e-2 }, dir, { validate }),
+    /different configuration/,
+  );
+});
