@@ -13,7 +13,11 @@ const CLIP = 1e-9;
  * unit's mean over the evaluated bins, as NLB does), divided by the number of spikes and by
  * ln 2. Positive = better than knowing only the rates.
  */
-export function bitsPerSpike(probabilities: ArrayLike<number>, labels: ArrayLike<number>, units: number): number {
+export function bitsPerSpike(
+  probabilities: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  units: number,
+): number {
   const bins = labels.length / units;
   const rate = new Float64Array(units);
   let spikes = 0;
@@ -54,8 +58,14 @@ export interface BinaryAccuracy {
 }
 
 /** Predictions are spikes where score ≥ threshold. */
-export function binaryAccuracy(scores: ArrayLike<number>, labels: ArrayLike<number>, threshold: number): BinaryAccuracy {
-  let tp = 0, fp = 0, pos = 0;
+export function binaryAccuracy(
+  scores: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  threshold: number,
+): BinaryAccuracy {
+  let tp = 0,
+    fp = 0,
+    pos = 0;
   for (let i = 0; i < labels.length; i++) {
     const predicted = scores[i] >= threshold;
     if (labels[i]) {
@@ -77,7 +87,10 @@ export function binaryAccuracy(scores: ArrayLike<number>, labels: ArrayLike<numb
  * Youden's J (TPR − FPR) maximised over the ROC points whose FPR does not exceed `fprCap`
  * (the released code's rule, cap 0.005). Takes the curve so callers reuse one sort.
  */
-export function youdenThreshold(curve: { fpr: ArrayLike<number>; tpr: ArrayLike<number>; thresholds: ArrayLike<number> }, fprCap: number): number {
+export function youdenThreshold(
+  curve: { fpr: ArrayLike<number>; tpr: ArrayLike<number>; thresholds: ArrayLike<number> },
+  fprCap: number,
+): number {
   let best = -Infinity;
   let threshold = Infinity;
   for (let i = 0; i < curve.fpr.length; i++) {
@@ -92,14 +105,22 @@ export function youdenThreshold(curve: { fpr: ArrayLike<number>; tpr: ArrayLike<
 }
 
 /** Spike counts per unit of a binary raster (or of scores ≥ threshold). */
-export function countsPerUnit(values: ArrayLike<number>, units: number, threshold = 0.5): Float64Array {
+export function countsPerUnit(
+  values: ArrayLike<number>,
+  units: number,
+  threshold = 0.5,
+): Float64Array {
   const counts = new Float64Array(units);
   for (let i = 0; i < values.length; i++) if (values[i] >= threshold) counts[i % units]++;
   return counts;
 }
 
 /** Inter-spike intervals (in bins) of every unit, pooled. */
-export function pooledIsis(values: ArrayLike<number>, units: number, threshold = 0.5): Float64Array {
+export function pooledIsis(
+  values: ArrayLike<number>,
+  units: number,
+  threshold = 0.5,
+): Float64Array {
   const last = new Float64Array(units).fill(-1);
   const out: number[] = [];
   const bins = values.length / units;
@@ -119,7 +140,9 @@ export function ksStatistic(a: ArrayLike<number>, b: ArrayLike<number>): number 
   if (a.length === 0 || b.length === 0) return NaN;
   const x = Float64Array.from(a).sort();
   const y = Float64Array.from(b).sort();
-  let i = 0, j = 0, d = 0;
+  let i = 0,
+    j = 0,
+    d = 0;
   while (i < x.length && j < y.length) {
     const v = Math.min(x[i], y[j]);
     while (i < x.length && x[i] === v) i++;

@@ -23,7 +23,10 @@ test('bits per spike: 0 for the mean-rate null, matches a per-unit computation o
   const units = 4;
   const { labels, scores } = sample(400, 1);
   const bins = 100;
-  const rates = Array.from({ length: units }, (_, u) => labels.filter((_, i) => i % units === u).reduce((a, b) => a + b, 0) / bins);
+  const rates = Array.from(
+    { length: units },
+    (_, u) => labels.filter((_, i) => i % units === u).reduce((a, b) => a + b, 0) / bins,
+  );
   const nullScores = labels.map((_, i) => rates[i % units]);
   assert.ok(Math.abs(bitsPerSpike(nullScores, labels, units)) < 1e-12);
   // Independent: Σ_u Σ_t log2 of the likelihood ratio, unit by unit.
@@ -46,7 +49,10 @@ test('rate-matched threshold predicts as many spikes as there are', () => {
   const scores = labels.map(() => rng.uniform()); // no ties
   const th = rateMatchedThreshold(scores, labels);
   const predicted = scores.filter((s) => s >= th).length;
-  assert.equal(predicted, labels.reduce((a, b) => a + b, 0));
+  assert.equal(
+    predicted,
+    labels.reduce((a, b) => a + b, 0),
+  );
 });
 
 test('binary accuracy and Youden threshold agree with brute force', () => {
@@ -59,7 +65,9 @@ test('binary accuracy and Youden threshold agree with brute force', () => {
   assert.ok(Math.abs(acc.nonSpikeAccuracy - tn / (labels.length - pos)) < 1e-12);
   // Youden over every distinct threshold, brute force, FPR cap 0.05.
   const thresholds = [...new Set(scores)].sort((a, b) => b - a);
-  const fpr = thresholds.map((t) => labels.filter((y, i) => !y && scores[i] >= t).length / (labels.length - pos));
+  const fpr = thresholds.map(
+    (t) => labels.filter((y, i) => !y && scores[i] >= t).length / (labels.length - pos),
+  );
   const tpr = thresholds.map((t) => labels.filter((y, i) => y && scores[i] >= t).length / pos);
   let best = -Infinity;
   let bestT = NaN;
