@@ -8,9 +8,9 @@ import { ALLOCATOR_THRESHOLD_BYTES } from '../src/engine/native.js';
 export interface BenchRow {
   name: string;
   oursMs: number;
-  /** PyTorch with the same allocator setting as neurobridge (like for like). */
+  /** PyTorch with the same runtime settings as neurobridge (like for like). */
   torchMs?: number;
-  /** PyTorch as installed (glibc's default allocator thresholds). */
+  /** PyTorch as installed (default allocator and OpenMP settings). */
   torchStockMs?: number;
   /** Extra figures printed after the row (throughput, memory). */
   note?: string;
@@ -50,20 +50,26 @@ export function ensureTorch(): boolean {
   return false;
 }
 
-/** glibc tunables equal to what the engine sets with mallopt at load (src/engine/native.ts). */
-export function sameAllocatorEnv(): Record<string, string> {
+/**
+ * The runtime settings the engine applies at load (src/engine/native.ts), for PyTorch:
+ * glibc's allocator thresholds (the engine uses mallopt) and OpenMP's passive waiting.
+ */
+export function sameSettingsEnv(): Record<string, string> {
   const b = String(ALLOCATOR_THRESHOLD_BYTES);
-  return { GLIBC_TUNABLES: `glibc.malloc.mmap_threshold=${b}:glibc.malloc.trim_threshold=${b}` };
+  return {
+    GLIBC_TUNABLES: `glibc.malloc.mmap_threshold=${b}:glibc.malloc.trim_threshold=${b}`,
+    OMP_WAIT_POLICY: 'PASSIVE',
+  };
 }
 
 /**
  * Runs bench/<script> with python3 and parses the JSON it prints; undefined if unavailable.
- * `allocator`: 'same' gives PyTorch neurobridge's allocator setting, 'stock' leaves glibc's.
+ * `settings`: 'same' gives PyTorch the engine's runtime settings, 'stock' leaves the defaults.
  */
 export function runPython<T>(
   script: string,
   args: string[],
-  allocator: 'same' | 'stock' = 'same',
+  settings: 'same' | 'stock' = 'same',
 ): T | undefined {
   if (!ensureTorch()) return undefined;
   const r = spawnSync(PYTHON, [join(benchSourceDir, script), ...args], {
@@ -72,7 +78,7 @@ export function runPython<T>(
       ...process.env,
       OMP_NUM_THREADS: args[0],
       OPENBLAS_NUM_THREADS: args[0],
-      ...(allocator === 'same' ? sameAllocatorEnv() : {}),
+      ...(settings === 'same' ? sameSettingsEnv() : {}),
     },
   });
   if (r.status !== 0) throw new Error(`${script} failed: ${r.stderr}`);
@@ -82,7 +88,7 @@ export function runPython<T>(
 export function printTable(title: string, rows: BenchRow[]): void {
   console.log(`\n## ${title}`);
   console.log(
-    '| benchmark | neurobridge ms | PyTorch ms (same allocator) | ratio | PyTorch ms (stock) | ratio |',
+    '| benchmark | neurobridge ms | PyTorch ms (same settings) | ratio | PyTorch ms (stock) | ratio |',
   );
   console.log('|---|---:|---:|---:|---:|---:|');
   const fmt = (x?: number) => (x === undefined ? '–' : x.toFixed(2));

@@ -14,11 +14,11 @@ torch.set_num_threads(threads)
 torch.manual_seed(0)
 
 
-def median_ms(fn, warmup=3):
+def median_ms(fn, warmup=3, repeats=None):
     for _ in range(warmup):
         fn()
     times = []
-    for _ in range(reps):
+    for _ in range(repeats or reps):
         t0 = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t0) * 1000)
@@ -29,7 +29,8 @@ def median_ms(fn, warmup=3):
 # 1) 1024^3 matmul
 a = torch.randn(1024, 1024)
 b = torch.randn(1024, 1024)
-matmul_ms = median_ms(lambda: a @ b)
+# A 12 ms op: five times the repetitions for a stable median (the same in engine.ts).
+matmul_ms = median_ms(lambda: a @ b, warmup=10, repeats=5 * reps)
 
 # 2) one causal self-attention layer (in/out projections, 16 heads), forward + backward
 L, D, H = 1024, 128, 16

@@ -1,6 +1,6 @@
 /**
- * Loads the libtorch addon once per thread. OpenBLAS reads OPENBLAS_NUM_THREADS when it is
- * loaded, so the variable is set here, before the addon (which links OpenBLAS) is required.
+ * Loads the libtorch addon once per thread. OpenBLAS and libgomp read their environment
+ * variables when they are loaded, so those are set here, before the addon is required.
  */
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
@@ -52,6 +52,10 @@ export function native(): NativeAddon {
     throw loadError;
   }
   process.env.OPENBLAS_NUM_THREADS ??= String(defaultThreads());
+  // OpenMP workers that spin after a parallel region starve OpenBLAS's own threads when both
+  // pools share few cores: on 2 cores a biLSTM step took 290-660 ms with spinning and
+  // 85-120 ms with passive waiting. libgomp reads this when libtorch loads, i.e. below.
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
   const require = createRequire(import.meta.url);
   addon = require(path) as NativeAddon;
   addon.setNumThreads(Number(process.env.NEUROBRIDGE_THREADS ?? defaultThreads()));
