@@ -7,6 +7,8 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { InputError, UsageError } from '../core/errors.js';
 import { registerEngineCommands } from './engine.js';
+import { registerSimulateSpikes, registerSpikesCommands } from './spikes.js';
+import { registerSpikeModelCommands } from './spikes-model.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -18,6 +20,12 @@ export function buildProgram(): Command {
     .version(pkg.version)
     .showHelpAfterError();
   registerEngineCommands(program);
+  registerSpikesCommands(program);
+  registerSpikeModelCommands(program.commands.find((c) => c.name() === 'spikes')!);
+  const simulate = program
+    .command('simulate')
+    .description('write realistic synthetic data in real file formats');
+  registerSimulateSpikes(simulate);
   return program;
 }
 

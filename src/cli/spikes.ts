@@ -1,0 +1,255 @@
+/**
+ * `neurobridge spikes inspect|prepare` and `neurobridge simulate spikes`.
+ */
+import type { Command } from 'commander';
+import { basename, join, resolve } from 'node:path';
+import { writeFileAtomic } from '../core/atomic.js';
+import { UsageError } from '../core/errors.js';
+import { readSpikes, type SpikeTrains } from '../io/spikes/index.js';
+import { prepareDataset } from '../pipelines/spikes/cache.js';
+import { loadManifest } from '../pipelines/spikes/manifest.js';
+import { simulateSpikes, type SimKind } from '../sim/spikes.js';
+import { writeSpikes, type WriteFormat } from '../sim/spikes-writers.js';
+
+export interface SpikeSummary {
+  path: string;
+  format: string;
+  units: number;
+  spikes: number;
+  durationS: number;
+  sampleRateHz: number | null;
+  /** Per-unit firing rates (Hz): min, 25 %, median, 75 %, max. */
+  rateQuantilesHz: { q0: number; q25: number; q50: number; q75: number; q100: number };
+  /** Fraction of 1 ms (bin × unit) cells holding at least one spike. */
+  sparsity1ms: number;
+  labels: Record<string, number> | null;
+  spontaneousS: [number, number] | null;
+}
+
+function quantile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return 0;
+  const pos = q * (sorted.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+export function summarizeSpikes(st: SpikeTrains): SpikeSummary {
+  const nU = st.unitIds.length;
+  const counts = new Float64Array(nU);
+  const lastBin = new Float64Array(nU).fill(-1);
+  let occupied = 0;
+  for (let i = 0; i < st.times.length; i++) {
+    const u = st.unitIndex[i];
+    counts[u]++;
+    const b = Math.floor(st.times[i] * 1000 + 1e-9);
+    if (b !== lastBin[u]) {
+      lastBin[u] = b;
+      occupied++;
+    }
+  }
+  const dur = st.durationS > 0 ? st.durationS : 1;
+  const rates = counts.map((c) => c / dur).sort();
+  let labels: Record<string, number> | null = null;
+  if (st.labels) {
+    labels = {};
+    for (const id of st.unitIds) {
+      const l = st.labels.get(id) ?? 'unlabeled';
+      labels[l] = (labels[l] ?? 0) + 1;
+    }
+  }
+  const bins = Math.max(1, Math.ceil(st.durationS * 1000));
+  return {
+    path: st.provenance.path,
+    format: st.provenance.format,
+    units: nU,
+    spikes: st.times.length,
+    durationS: st.durationS,
+    sampleRateHz: st.sampleRateHz ?? null,
+    rateQuantilesHz: {
+      q0: quantile(rates, 0),
+      q25: quantile(rates, 0.25),
+      q50: quantile(rates, 0.5),
+      q75: quantile(rates, 0.75),
+      q100: quantile(rates, 1),
+    },
+    sparsity1ms: nU === 0 ? 0 : occupied / (bins * nU),
+    labels,
+    spontaneousS: st.spontaneousS ?? null,
+  };
+}
+
+/** A hand-written SVG raster of the first `seconds` of up to `maxUnits` units. */
+export function rasterSvg(st: SpikeTrains, seconds = 30, maxUnits = 200): string {
+  const w = 1000;
+  const units = Math.min(maxUnits, st.unitIds.length);
+  const rowH = units > 100 ? 2 : 4;
+  const h = Math.max(1, units) * rowH;
+  const t0 = st.times.length ? st.times[0] : 0;
+  const span = Math.min(seconds, Math.max(st.durationS - t0, 1e-3));
+  const parts: string[] = [];
+  for (let i = 0; i < st.times.length && st.times[i] < t0 + span && parts.length < 50000; i++) {
+    const u = st.unitIndex[i];
+    if (u >= units) continue;
+    const x = ((st.times[i] - t0) / span) * w;
+    parts.push(`M${x.toFixed(1)} ${u * rowH}v${rowH}`);
+  }
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h + 20}" viewBox="0 0 ${w} ${h + 20}">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<path d="${parts.join('')}" stroke="black" stroke-width="1"/>`,
+    `<text x="4" y="${h + 15}" font-family="sans-serif" font-size="12">${escapeXml(basename(st.provenance.path))}: ${units} units, ${t0.toFixed(2)}–${(t0 + span).toFixed(2)} s</text>`,
+    `</svg>\n`,
+  ].join('\n');
+}
+
+function escapeXml(s: string): string {
+  return s.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function positive(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!(n > 0)) throw new UsageError(`${name}: expected a positive number, got '${v}'`);
+  return n;
+}
+
+export function registerSpikesCommands(program: Command): void {
+  const spikes = program.command('spikes').description('spike-sorted sessions');
+  spikes
+    .command('inspect')
+    .description('units, spikes, duration, rates and sparsity of a session, plus a raster image')
+    .argument('<path>', 'ALF/Phy folder, .nwb, SpyKING CIRCUS .result.hdf5, MaxWell .h5, .csv/.tsv')
+    .option('--format <format>', 'force the format: alf, phy, nwb, circus, maxwell, csv')
+    .option('--sample-rate <hz>', 'sampling rate, for formats that do not store it')
+    .option('--time-unit <unit>', 'CSV time column unit: s, ms or samples')
+    .option('--raster <file>', 'where to write the SVG raster (default <name>-raster.svg here)')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        path: string,
+        o: {
+          format?: string;
+          sampleRate?: string;
+          timeUnit?: string;
+          raster?: string;
+          json?: boolean;
+        },
+      ) => {
+        if (o.timeUnit !== undefined && !['s', 'ms', 'samples'].includes(o.timeUnit)) {
+          throw new UsageError(`--time-unit: expected s, ms or samples, got '${o.timeUnit}'`);
+        }
+        const st = await readSpikes(path, {
+          format: o.format,
+          sampleRateHz: positive('--sample-rate', o.sampleRate),
+          timeUnit: o.timeUnit as 's' | 'ms' | 'samples' | undefined,
+        });
+        const summary = summarizeSpikes(st);
+        const raster = resolve(o.raster ?? `${basename(resolve(path))}-raster.svg`);
+        writeFileAtomic(raster, rasterSvg(st));
+        if (o.json) return console.log(JSON.stringify({ ...summary, raster }, null, 2));
+        const q = summary.rateQuantilesHz;
+        console.log(`${summary.path} (${summary.format})`);
+        console.log(
+          `${summary.units} units, ${summary.spikes} spikes, ${summary.durationS.toFixed(3)} s` +
+            (summary.sampleRateHz ? `, sampled at ${summary.sampleRateHz} Hz` : ''),
+        );
+        console.log(
+          `rates (Hz): min ${q.q0.toFixed(3)}, q25 ${q.q25.toFixed(3)}, median ${q.q50.toFixed(3)}, q75 ${q.q75.toFixed(3)}, max ${q.q100.toFixed(3)}`,
+        );
+        console.log(
+          `1 ms sparsity: ${(100 * summary.sparsity1ms).toFixed(4)} % of cells hold a spike`,
+        );
+        if (summary.labels) console.log(`labels: ${JSON.stringify(summary.labels)}`);
+        if (summary.spontaneousS)
+          console.log(`spontaneous period: ${summary.spontaneousS.join('–')} s`);
+        console.log(`raster: ${raster}`);
+      },
+    );
+  spikes
+    .command('prepare')
+    .description('bin every dataset of a manifest into cached binary rasters')
+    .argument('<manifest>', 'YAML or JSON manifest')
+    .option('--out <dir>', 'output folder (cache and index.json)', 'prepared')
+    .option('--json', 'print JSON')
+    .action(async (file: string, o: { out: string; json?: boolean }) => {
+      const manifest = loadManifest(file);
+      const cacheDir = join(o.out, 'cache');
+      const entries = [];
+      for (const [i, spec] of manifest.datasets.entries()) {
+        const r = await prepareDataset(spec, cacheDir, file, i);
+        const m = r.binned.meta;
+        entries.push({
+          id: spec.id,
+          domain: spec.domain,
+          region: spec.region ?? null,
+          path: spec.path,
+          key: r.key,
+          raster: join('cache', `${r.key}.raster`),
+          meta: join('cache', `${r.key}.json`),
+          cached: r.cached,
+          bins: m.bins,
+          units: m.units,
+          spikesInWindow: m.spikesInWindow,
+          spikesLost: m.spikesLost,
+          splits: m.splits,
+        });
+        if (!o.json) {
+          console.log(
+            `${spec.id}: ${m.bins} bins × ${m.units} units, ${m.spikesInWindow} spikes (${m.spikesLost} lost to one-per-bin)${r.cached ? ' [cached]' : ''}`,
+          );
+        }
+      }
+      writeFileAtomic(
+        join(o.out, 'index.json'),
+        JSON.stringify({ manifest: resolve(file), datasets: entries }, null, 2),
+      );
+      if (o.json) console.log(JSON.stringify(entries, null, 2));
+    });
+}
+
+export function registerSimulateSpikes(simulate: Command): void {
+  simulate
+    .command('spikes')
+    .description('simulate an in-vitro-like or in-vivo-like spike-sorted session')
+    .option('--kind <kind>', 'in_vitro or in_vivo', 'in_vitro')
+    .option('--format <format>', 'alf, phy or nwb', 'alf')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--seed <n>', 'random seed', '0')
+    .option('--duration <s>', 'length in seconds', '2400')
+    .option('--units <n>', 'number of units', '320')
+    .action(
+      async (o: {
+        kind: string;
+        format: string;
+        out: string;
+        seed: string;
+        duration: string;
+        units: string;
+      }) => {
+        if (o.kind !== 'in_vitro' && o.kind !== 'in_vivo') {
+          throw new UsageError(`--kind: expected in_vitro or in_vivo, got '${o.kind}'`);
+        }
+        if (!['alf', 'phy', 'nwb'].includes(o.format)) {
+          throw new UsageError(`--format: expected alf, phy or nwb, got '${o.format}'`);
+        }
+        const seed = Number(o.seed);
+        if (!Number.isInteger(seed))
+          throw new UsageError(`--seed: expected an integer, got '${o.seed}'`);
+        const units = Number(o.units);
+        if (!Number.isInteger(units) || units < 1) {
+          throw new UsageError(`--units: expected a positive integer, got '${o.units}'`);
+        }
+        const st = simulateSpikes({
+          kind: o.kind as SimKind,
+          durationS: positive('--duration', o.duration)!,
+          seed,
+          units,
+        });
+        const written = await writeSpikes(o.format as WriteFormat, o.out, st);
+        console.log(
+          `${o.kind}: ${st.unitIds.length} units, ${st.times.length} spikes → ${written}`,
+        );
+      },
+    );
+}

@@ -1,0 +1,392 @@
+/**
+ * NumPy `.npy` files (format versions 1, 2 and 3), read and written without NumPy.
+ *
+ * Reading parses the header, then reads the data straight into the final typed array in
+ * chunks, so a multi-GB file is never held twice in memory. Big-endian data is byte-swapped
+ * in place after reading. Fortran-ordered arrays are returned as stored (column-major) with
+ * `order: 'F'`; callers that care about layout must look at `order`.
+ */
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { InputError } from '../core/errors.js';
+import { withAtomicPath } from '../core/atomic.js';
+
+export type NpyKind = 'f4' | 'f8' | 'i1' | 'i2' | 'i4' | 'i8' | 'u1' | 'u2' | 'u4' | 'u8' | 'b1';
+
+export type NpyData =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array;
+
+export interface NpyHeader {
+  version: 1 | 2 | 3;
+  /** Dtype without byte order, e.g. `f8`. */
+  kind: NpyKind;
+  littleEndian: boolean;
+  shape: number[];
+  order: 'C' | 'F';
+  /** Byte offset of the first data byte. */
+  dataOffset: number;
+  /** Number of elements (product of shape). */
+  length: number;
+  itemSize: number;
+}
+
+export interface NpyArray {
+  data: NpyData;
+  shape: number[];
+  order: 'C' | 'F';
+  kind: NpyKind;
+}
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+const ITEM_SIZE: Record<NpyKind, number> = {
+  f4: 4,
+  f8: 8,
+  i1: 1,
+  i2: 2,
+  i4: 4,
+  i8: 8,
+  u1: 1,
+  u2: 2,
+  u4: 4,
+  u8: 8,
+  b1: 1,
+};
+const CHUNK_BYTES = 64 * 1024 * 1024;
+
+function construct(kind: NpyKind, buf: ArrayBuffer, length: number): NpyData {
+  switch (kind) {
+    case 'f4':
+      return new Float32Array(buf, 0, length);
+    case 'f8':
+      return new Float64Array(buf, 0, length);
+    case 'i1':
+      return new Int8Array(buf, 0, length);
+    case 'i2':
+      return new Int16Array(buf, 0, length);
+    case 'i4':
+      return new Int32Array(buf, 0, length);
+    case 'i8':
+      return new BigInt64Array(buf, 0, length);
+    case 'u1':
+    case 'b1':
+      return new Uint8Array(buf, 0, length);
+    case 'u2':
+      return new Uint16Array(buf, 0, length);
+    case 'u4':
+      return new Uint32Array(buf, 0, length);
+    case 'u8':
+      return new BigUint64Array(buf, 0, length);
+  }
+}
+
+/** Parses the header from the first bytes of a file (at least the header's length). */
+export function parseNpyHeader(bytes: Uint8Array, file: string): NpyHeader {
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
+    throw new InputError(file, 'magic', 'not a .npy file (expected the bytes \\x93NUMPY)');
+  }
+  const major = bytes[6];
+  if (major < 1 || major > 3) {
+    throw new InputError(file, 'version', `unsupported .npy version ${major} (expected 1, 2 or 3)`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const lenBytes = major === 1 ? 2 : 4;
+  if (bytes.length < 8 + lenBytes) throw truncatedHeader(file, 8 + lenBytes, bytes.length);
+  const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  const start = 8 + lenBytes;
+  if (bytes.length < start + headerLen)
+    throw truncatedHeader(file, start + headerLen, bytes.length);
+  // v1/v2 headers are latin1, v3 is utf8; the dict itself is ASCII in practice.
+  const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(
+    bytes.subarray(start, start + headerLen),
+  );
+  const descr = /'descr'\s*:\s*'([^']*)'/.exec(text)?.[1];
+  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text)?.[1];
+  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
+  if (descr === undefined || fortran === undefined || shapeText === undefined) {
+    throw new InputError(
+      file,
+      'header',
+      `expected a dict with 'descr', 'fortran_order' and 'shape', got ${JSON.stringify(text.trim())}`,
+    );
+  }
+  const m = /^([<>|=])([a-z]\d+)$/.exec(descr);
+  const kind = m?.[2] as NpyKind | undefined;
+  if (!m || !kind || !(kind in ITEM_SIZE)) {
+    throw new InputError(
+      file,
+      'descr',
+      `unsupported dtype '${descr}' (expected one of f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1 with <, > or |)`,
+    );
+  }
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim().replace(/L$/, ''))
+    .filter((s) => s.length > 0)
+    .map((s) => {
+      const n = Number(s);
+      if (!Number.isInteger(n) || n < 0) {
+        throw new InputError(file, 'shape', `expected non-negative integers, got (${shapeText})`);
+      }
+      return n;
+    });
+  return {
+    version: major as 1 | 2 | 3,
+    kind,
+    littleEndian: m[1] !== '>',
+    shape,
+    order: fortran === 'True' ? 'F' : 'C',
+    dataOffset: start + headerLen,
+    length: shape.reduce((a, b) => a * b, 1),
+    itemSize: ITEM_SIZE[kind],
+  };
+}
+
+function truncatedHeader(file: string, expected: number, actual: number): InputError {
+  return new InputError(
+    file,
+    'header',
+    `truncated: expected at least ${expected} header bytes, file has ${actual}`,
+  );
+}
+
+/** Reads only the header of a `.npy` file. */
+export function readNpyHeader(path: string): NpyHeader {
+  const fd = openSync(path, 'r');
+  try {
+    return readHeaderFd(fd, path);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readHeaderFd(fd: number, path: string): NpyHeader {
+  const head = new Uint8Array(12);
+  const got = readSync(fd, head, 0, 12, 0);
+  const first = head.subarray(0, got);
+  if (got < 10 || MAGIC.some((b, i) => first[i] !== b)) return parseNpyHeader(first, path);
+  const lenBytes = first[6] === 1 ? 2 : 4;
+  const view = new DataView(head.buffer);
+  const headerLen = lenBytes === 2 ? view.getUint16(8, true) : view.getUint32(8, true);
+  const all = new Uint8Array(8 + lenBytes + headerLen);
+  const n = readSync(fd, all, 0, all.length, 0);
+  return parseNpyHeader(all.subarray(0, n), path);
+}
+
+/** Reads a whole `.npy` file into one typed array (chunked, no intermediate copies). */
+export function readNpy(path: string): NpyArray {
+  const fd = openSync(path, 'r');
+  try {
+    const h = readHeaderFd(fd, path);
+    const nbytes = h.length * h.itemSize;
+    const size = fstatSync(fd).size;
+    if (size - h.dataOffset < nbytes) {
+      throw new InputError(
+        path,
+        'data',
+        `truncated: shape (${h.shape.join(', ')}) of ${h.kind} needs ${nbytes} data bytes, file has ${Math.max(0, size - h.dataOffset)}`,
+      );
+    }
+    const buf = new ArrayBuffer(nbytes);
+    const bytes = new Uint8Array(buf);
+    for (let done = 0; done < nbytes;) {
+      const n = readSync(
+        fd,
+        bytes,
+        done,
+        Math.min(CHUNK_BYTES, nbytes - done),
+        h.dataOffset + done,
+      );
+      if (n <= 0) throw new InputError(path, 'data', `unexpected end of file at byte ${done}`);
+      done += n;
+    }
+    if (!h.littleEndian && h.itemSize > 1) swapBytes(bytes, h.itemSize);
+    return { data: construct(h.kind, buf, h.length), shape: h.shape, order: h.order, kind: h.kind };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Yields the data of a 1-D (or flattened) `.npy` file in chunks of at most `chunkLength`. */
+export function* readNpyChunks(path: string, chunkLength = 1 << 22): Generator<NpyData> {
+  const fd = openSync(path, 'r');
+  try {
+    const h = readHeaderFd(fd, path);
+    const size = fstatSync(fd).size;
+    if (size - h.dataOffset < h.length * h.itemSize) {
+      throw new InputError(
+        path,
+        'data',
+        `truncated: expected ${h.length * h.itemSize} data bytes, file has ${Math.max(0, size - h.dataOffset)}`,
+      );
+    }
+    for (let i = 0; i < h.length; i += chunkLength) {
+      const len = Math.min(chunkLength, h.length - i);
+      const buf = new ArrayBuffer(len * h.itemSize);
+      const bytes = new Uint8Array(buf);
+      readSync(fd, bytes, 0, bytes.length, h.dataOffset + i * h.itemSize);
+      if (!h.littleEndian && h.itemSize > 1) swapBytes(bytes, h.itemSize);
+      yield construct(h.kind, buf, len);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function swapBytes(bytes: Uint8Array, size: number): void {
+  for (let i = 0; i < bytes.length; i += size) {
+    for (let a = i, b = i + size - 1; a < b; a++, b--) {
+      const t = bytes[a];
+      bytes[a] = bytes[b];
+      bytes[b] = t;
+    }
+  }
+}
+
+/** The npy kind of a typed array (Uint8Array is `u1`; pass `kind: 'b1'` for booleans). */
+export function kindOf(data: NpyData): NpyKind {
+  if (data instanceof Float32Array) return 'f4';
+  if (data instanceof Float64Array) return 'f8';
+  if (data instanceof Int8Array) return 'i1';
+  if (data instanceof Int16Array) return 'i2';
+  if (data instanceof Int32Array) return 'i4';
+  if (data instanceof BigInt64Array) return 'i8';
+  if (data instanceof Uint16Array) return 'u2';
+  if (data instanceof Uint32Array) return 'u4';
+  if (data instanceof BigUint64Array) return 'u8';
+  return 'u1';
+}
+
+/** The header bytes (v1 when it fits, else v2), padded so data starts on a 64-byte boundary. */
+export function npyHeaderBytes(kind: NpyKind, shape: number[], order: 'C' | 'F' = 'C'): Uint8Array {
+  const order_ = kind === 'u1' || kind === 'i1' || kind === 'b1' ? '|' : '<';
+  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  let dict = `{'descr': '${order_}${kind}', 'fortran_order': ${order === 'F' ? 'True' : 'False'}, 'shape': ${shapeText}, }`;
+  const padFor = (prefix: number) => (64 - ((prefix + dict.length + 1) % 64)) % 64;
+  const v1 = dict.length + 1 + padFor(10) < 65536;
+  const prefix = v1 ? 10 : 12;
+  const pad = padFor(prefix);
+  dict = dict + ' '.repeat(pad) + '\n';
+  const out = new Uint8Array(prefix + dict.length);
+  out.set(MAGIC, 0);
+  out[6] = v1 ? 1 : 2;
+  out[7] = 0;
+  const view = new DataView(out.buffer);
+  if (v1) view.setUint16(8, dict.length, true);
+  else view.setUint32(8, dict.length, true);
+  out.set(new TextEncoder().encode(dict), prefix);
+  return out;
+}
+
+function littleEndianHost(): boolean {
+  return new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+}
+
+/** Writes a `.npy` file atomically (little-endian). `shape` defaults to 1-D. */
+export async function writeNpy(
+  path: string,
+  data: NpyData,
+  options: { shape?: number[]; order?: 'C' | 'F'; kind?: NpyKind } = {},
+): Promise<void> {
+  const kind = options.kind ?? kindOf(data);
+  const shape = options.shape ?? [data.length];
+  if (shape.reduce((a, b) => a * b, 1) !== data.length) {
+    throw new Error(`writeNpy: shape (${shape.join(', ')}) does not match ${data.length} elements`);
+  }
+  if (!littleEndianHost()) throw new Error('writeNpy: big-endian hosts are not supported');
+  await withAtomicPath(path, (tmp) => {
+    const w = new NpyStreamWriter(tmp, kind, shape, options.order);
+    w.append(data);
+    w.close();
+  });
+}
+
+/**
+ * Writes a 1-D or N-D `.npy` whose size is known up front, chunk by chunk (for files too big
+ * to build in memory). Writes to `path` directly: wrap it in `withAtomicPath`.
+ */
+export class NpyStreamWriter {
+  private fd: number;
+  private written = 0;
+  private readonly expected: number;
+  private pos: number;
+
+  constructor(
+    private readonly path: string,
+    readonly kind: NpyKind,
+    shape: number[],
+    order: 'C' | 'F' = 'C',
+  ) {
+    this.expected = shape.reduce((a, b) => a * b, 1);
+    this.fd = openSync(path, 'w');
+    const header = npyHeaderBytes(kind, shape, order);
+    writeSync(this.fd, header);
+    this.pos = header.length;
+  }
+
+  append(chunk: NpyData): void {
+    const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    for (let off = 0; off < bytes.length;) {
+      const n = writeSync(this.fd, bytes, off, bytes.length - off, this.pos);
+      off += n;
+      this.pos += n;
+    }
+    this.written += chunk.length;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+    if (this.written !== this.expected) {
+      throw new Error(
+        `NpyStreamWriter ${this.path}: wrote ${this.written} elements, header says ${this.expected}`,
+      );
+    }
+  }
+}
+
+/** Converts any npy data to float64 numbers (int64 via Number; exact below 2^53). */
+export function toFloat64(data: NpyData): Float64Array {
+  if (data instanceof Float64Array) return data;
+  const out = new Float64Array(data.length);
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
+    for (let i = 0; i < data.length; i++) out[i] = Number(data[i]);
+  } else {
+    out.set(data);
+  }
+  return out;
+}
+
+/**
+ * Integer ids as an Int32Array without a float64 detour (cluster ids at 10^8 spikes):
+ * Int32 data is returned as is; other kinds are range-checked and narrowed.
+ */
+export function toInt32(data: NpyData, file: string): Int32Array {
+  if (data instanceof Int32Array) return data;
+  if (data instanceof Float32Array || data instanceof Float64Array) {
+    const out = new Int32Array(data.length);
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) {
+        throw new InputError(file, `element ${i}`, `expected a 32-bit integer id, got ${v}`);
+      }
+      out[i] = v;
+    }
+    return out;
+  }
+  const out = new Int32Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = Number(data[i]);
+    if (v > 2147483647 || v < -2147483648) {
+      throw new InputError(file, `element ${i}`, `expected a 32-bit integer id, got ${v}`);
+    }
+    out[i] = v;
+  }
+  return out;
+}

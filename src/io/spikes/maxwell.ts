@@ -1,0 +1,97 @@
+/**
+ * MaxWell MaxOne/MaxTwo HDF5 spike tables: legacy `/proc0/spikeTimes` or newer
+ * `/recordings/rec0000/well000/spikes`, compound rows (frameno, channel, amplitude).
+ * Frame numbers become seconds from the first frame (the first frame of the recording when
+ * the file says it, else the first spike); each channel is one unit.
+ */
+import { InputError } from '../../core/errors.js';
+import { isDataset, numbers, openH5, type H5Dataset, type H5File } from './h5.js';
+import { buildSpikeTrains, type ReadOptions, type SpikeTrains } from './types.js';
+
+export const MAXWELL_DEFAULT_RATE_HZ = 20000;
+
+function firstDataset(f: H5File, paths: string[]): [string, H5Dataset] | undefined {
+  for (const p of paths) {
+    const d = f.get(p);
+    if (isDataset(d)) return [p, d];
+  }
+  return undefined;
+}
+
+export async function readMaxwell(
+  path: string,
+  options: ReadOptions & { well?: string; recording?: string } = {},
+): Promise<SpikeTrains> {
+  const rec = options.recording ?? 'rec0000';
+  const well = options.well ?? 'well000';
+  const f = await openH5(path);
+  try {
+    const base = `recordings/${rec}/${well}`;
+    const found = firstDataset(f, [`${base}/spikes`, 'proc0/spikeTimes']);
+    if (!found) {
+      throw new InputError(
+        path,
+        `/${base}/spikes`,
+        'missing (nor /proc0/spikeTimes); expected a MaxWell spike table',
+      );
+    }
+    const [tablePath, table] = found;
+    const rows = table.value as unknown;
+    const names = table.metadata.compound_type?.members.map((m) => m.name) ?? [];
+    const fi = names.indexOf('frameno');
+    const ci = names.indexOf('channel');
+    if (fi < 0 || ci < 0 || !Array.isArray(rows)) {
+      throw new InputError(
+        path,
+        `/${tablePath}`,
+        `expected compound columns frameno and channel, got ${names.join(', ') || 'no columns'}`,
+      );
+    }
+    const rate = options.sampleRateHz ?? samplingRate(f, base, path) ?? MAXWELL_DEFAULT_RATE_HZ;
+    const n = rows.length;
+    const frames = new Float64Array(n);
+    const channels = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const r = rows[i] as unknown[];
+      frames[i] = Number(r[fi]);
+      channels[i] = Number(r[ci]);
+    }
+    let t0 = startFrame(f, base, path);
+    if (t0 === undefined) {
+      t0 = Infinity;
+      for (let i = 0; i < n; i++) if (frames[i] < t0) t0 = frames[i];
+      if (n === 0) t0 = 0;
+    }
+    const times = new Float64Array(n);
+    for (let i = 0; i < n; i++) times[i] = (frames[i] - t0) / rate;
+    return buildSpikeTrains(path, `/${tablePath}`, times, channels, 'none', {
+      sampleRateHz: rate,
+      provenance: {
+        format: 'maxwell',
+        path,
+        files: [path],
+        table: `/${tablePath}`,
+        firstFrame: t0,
+      },
+    });
+  } finally {
+    f.close();
+  }
+}
+
+function samplingRate(f: H5File, base: string, file: string): number | undefined {
+  const d = firstDataset(f, [`${base}/settings/sampling`, 'settings/sampling']);
+  if (!d) return undefined;
+  const v = numbers(d[1], file)[0];
+  if (!(v > 0))
+    throw new InputError(file, `/${d[0]}`, `expected a positive sampling rate, got ${v}`);
+  return v;
+}
+
+/** The recording's first frame number, when the file records it. */
+function startFrame(f: H5File, base: string, file: string): number | undefined {
+  const d = firstDataset(f, [`${base}/start_frame`, `${base}/groups/routed/frame_nos`]);
+  if (!d) return undefined;
+  const v = numbers(d[1], file);
+  return v.length > 0 ? v[0] : undefined;
+}

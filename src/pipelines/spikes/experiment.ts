@@ -1,0 +1,162 @@
+/**
+ * One experiment: train the transformer on a dataset's train split (validation on its val
+ * split), fit the baselines on the same train split, and score all of them one step ahead
+ * on a target's test split (the same dataset, or another one for transfer).
+ */
+import { Tensor, noGrad, tidy } from '../../engine/index.js';
+import { PAPER_MODEL, type SpikeTransformer } from '../../models/spike-transformer.js';
+import { lossByName } from '../../models/losses.js';
+import { rankingMetrics } from '../../stats/index.js';
+import { DEFAULT_GLM, HistoryGlm, rateBaseline } from './baselines.js';
+import { scoreSpikePredictions, type SpikeScores } from './evaluate.js';
+import { predictOneStepAhead } from './predict.js';
+import { sliceBins, windowsToFloat, type BinaryRaster } from './raster.js';
+import {
+  trainSpikeModel,
+  type TrainConfig,
+  type TrainHooks,
+  type TrainState,
+  type ValidationScores,
+} from './train.js';
+
+export interface SpikeSplits {
+  train: BinaryRaster;
+  val: BinaryRaster;
+  test: BinaryRaster;
+}
+
+export type PresetName = 'paper' | 'quick' | 'tiny';
+
+/** `paper`: the published sizes. `quick`: minutes on 2 cores. `tiny`: tests and smoke runs. */
+export const PRESETS: Record<PresetName, TrainConfig> = {
+  paper: {
+    model: PAPER_MODEL,
+    loss: 'dice',
+    lossOptions: {},
+    batchSize: 16,
+    stepsPerEpoch: 100,
+    maxEpochs: 200,
+    patience: 20,
+    lr: 0.005,
+    lrDecay: { every: 5, factor: 0.9, floor: 2.5e-5 },
+    clipNorm: 1,
+    seed: 0,
+    maxValidationBins: 30_000,
+  },
+  quick: {
+    model: { ...PAPER_MODEL, context: 256 },
+    loss: 'dice',
+    lossOptions: {},
+    batchSize: 16,
+    stepsPerEpoch: 40,
+    maxEpochs: 12,
+    patience: 4,
+    lr: 0.005,
+    lrDecay: { every: 5, factor: 0.9, floor: 2.5e-5 },
+    clipNorm: 1,
+    seed: 0,
+    maxValidationBins: 10_000,
+  },
+  tiny: {
+    model: { ...PAPER_MODEL, dModel: 32, heads: 4, feedforward: 32, context: 64 },
+    loss: 'dice',
+    lossOptions: {},
+    batchSize: 8,
+    stepsPerEpoch: 15,
+    maxEpochs: 4,
+    patience: 2,
+    lr: 0.005,
+    lrDecay: { every: 5, factor: 0.9, floor: 2.5e-5 },
+    clipNorm: 1,
+    seed: 0,
+    maxValidationBins: 2_000,
+  },
+};
+
+/** Validation: the training loss on fixed val windows plus one-step-ahead ROC/PR-AUC. */
+export function validationScorer(
+  splits: SpikeSplits,
+  config: TrainConfig,
+): (m: SpikeTransformer) => ValidationScores {
+  const C = config.model.context;
+  const val = sliceBins(splits.val, 0, Math.min(splits.val.bins, config.maxValidationBins));
+  const lossFn = lossByName(config.loss, config.lossOptions);
+  const windowCount = Math.max(1, Math.min(16, Math.floor((val.bins - 1) / (C + 1))));
+  const starts = Array.from({ length: windowCount }, (_, i) => i * (C + 1));
+  return (model) => {
+    const loss =
+      val.bins > C + 1
+        ? tidy(() =>
+            noGrad(() => {
+              model.eval();
+              const both = Tensor.from(windowsToFloat(val, starts, C + 1), [
+                windowCount,
+                C + 1,
+                val.units,
+              ]);
+              const x = both.narrow(1, 0, C);
+              return lossFn(
+                model.forward(x).logits,
+                config.model.leaky ? x : both.narrow(1, 1, C),
+              ).item();
+            }),
+          )
+        : NaN;
+    const p = predictOneStepAhead(model, val, { context: C, history: splits.train });
+    const m = rankingMetrics(p.probabilities, val.data);
+    return { loss, rocAuc: m.rocAuc, prAuc: m.prAuc };
+  };
+}
+
+export interface ExperimentResult {
+  training: TrainState;
+  /** How the first test bins were handled (see predictOneStepAhead). */
+  prediction: { firstScoredBin: number; minimumPast: number; context: number };
+  transformer: SpikeScores;
+  baselines: { rate: SpikeScores; glm: SpikeScores };
+}
+
+/** Trains on `source` (in `dir`, resumable) and scores on `target`'s test split. */
+export function runExperiment(
+  source: SpikeSplits,
+  target: SpikeSplits,
+  config: TrainConfig,
+  dir: string,
+  hooks: Omit<TrainHooks, 'validate'> = {},
+): { result: ExperimentResult; model: SpikeTransformer } {
+  const { state, best } = trainSpikeModel(source.train, config, dir, {
+    ...hooks,
+    validate: validationScorer(source, config),
+  });
+  const prediction = predictOneStepAhead(best, target.test, {
+    context: config.model.context,
+    history: target.val,
+  });
+  const labels = target.test.data.subarray(prediction.firstScoredBin * target.test.units);
+  const glm = new HistoryGlm(source.train.units, { ...DEFAULT_GLM, seed: config.seed }).fit(
+    source.train,
+  );
+  const result: ExperimentResult = {
+    training: state,
+    prediction: {
+      firstScoredBin: prediction.firstScoredBin,
+      minimumPast: prediction.minimumPast,
+      context: config.model.context,
+    },
+    transformer: scoreSpikePredictions(prediction.probabilities, labels, target.test.units),
+    baselines: {
+      rate: scoreSpikePredictions(
+        rateBaseline(source.train, target.test, prediction.firstScoredBin),
+        labels,
+        target.test.units,
+      ),
+      glm: scoreSpikePredictions(
+        glm.predict(target.test, prediction.firstScoredBin, target.val),
+        labels,
+        target.test.units,
+      ),
+    },
+  };
+  glm.dispose();
+  return { result, model: best };
+}

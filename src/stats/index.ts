@@ -1,0 +1,5 @@
+/** Public statistics API: ranking metrics, classification scores, classical tests. */
+export * from './ranking.js';
+export * from './classification.js';
+export * from './tests.js';
+export * from './point-process.js';

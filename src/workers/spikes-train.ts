@@ -1,0 +1,81 @@
+// Worker entry: trains on one manifest dataset and scores on a target's test split.
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../core/atomic.js';
+import { serveTask } from '../engine/worker.js';
+import { loadDataset } from '../pipelines/spikes/dataset.js';
+import {
+  PRESETS,
+  runExperiment,
+  type ExperimentResult,
+  type PresetName,
+} from '../pipelines/spikes/experiment.js';
+import type { LossName } from '../models/losses.js';
+
+export interface SpikeTrainJob {
+  manifest: string;
+  dataset: string;
+  target: string;
+  preset: PresetName;
+  loss: LossName;
+  leaky: boolean;
+  seed: number;
+  out: string;
+  cacheDir?: string;
+  maxEpochs?: number;
+}
+export type SpikeTrainProgress =
+  | {
+      kind: 'step';
+      epoch: number;
+      step: number;
+      stepsPerEpoch: number;
+      maxEpochs: number;
+      loss: number;
+    }
+  | { kind: 'epoch'; epoch: number; valRocAuc: number; valPrAuc: number; trainLoss: number }
+  | { kind: 'phase'; message: string };
+
+await serveTask<SpikeTrainJob, SpikeTrainProgress, ExperimentResult>(async (job, report) => {
+  report({ kind: 'phase', message: `preparing ${job.dataset}` });
+  const source = await loadDataset(job.manifest, job.dataset, job.cacheDir);
+  const target =
+    job.target === job.dataset ? source : await loadDataset(job.manifest, job.target, job.cacheDir);
+  const preset = PRESETS[job.preset];
+  const config = {
+    ...preset,
+    seed: job.seed,
+    loss: job.loss,
+    maxEpochs: job.maxEpochs ?? preset.maxEpochs,
+    model: { ...preset.model, units: source.meta.units, leaky: job.leaky },
+  };
+  mkdirSync(job.out, { recursive: true });
+  writeFileAtomic(
+    join(job.out, 'run.json'),
+    JSON.stringify({ job, config, sourceKey: source.key, targetKey: target.key }, null, 2),
+  );
+  const log = join(job.out, 'train.jsonl');
+  const { result } = runExperiment(source.splits, target.splits, config, join(job.out, 'model'), {
+    onStep: (epoch, step, loss) =>
+      report({
+        kind: 'step',
+        epoch,
+        step,
+        stepsPerEpoch: config.stepsPerEpoch,
+        maxEpochs: config.maxEpochs,
+        loss,
+      }),
+    onEpoch: (r) => {
+      appendFileSync(log, JSON.stringify(r) + '\n');
+      report({
+        kind: 'epoch',
+        epoch: r.epoch,
+        valRocAuc: r.valRocAuc,
+        valPrAuc: r.valPrAuc,
+        trainLoss: r.trainLoss,
+      });
+    },
+  });
+  writeFileAtomic(join(job.out, 'result.json'), JSON.stringify(result, null, 2));
+  return result;
+});
