@@ -55,7 +55,7 @@ export function registerSpikeModelCommands(spikes: Command): void {
         (p) => {
           if (p.kind === 'phase') return console.error(p.message);
           if (p.kind === 'epoch') {
-            lastVal = `val ROC ${p.valRocAuc.toFixed(3)} PR ${p.valPrAuc.toFixed(3)}`;
+            lastVal = `ROC ${p.valRocAuc.toFixed(3)} PR ${p.valPrAuc.toFixed(3)}`;
             return;
           }
           bar ??= createProgress('train', p.maxEpochs * p.stepsPerEpoch);

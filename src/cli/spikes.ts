@@ -216,7 +216,11 @@ export function registerSimulateSpikes(simulate: Command): void {
     .option('--format <format>', 'alf, phy or nwb', 'alf')
     .requiredOption('--out <dir>', 'output folder')
     .option('--seed <n>', 'random seed', '0')
-    .option('--duration <s>', 'length in seconds', '2400')
+    .option(
+      '--duration <s>',
+      "length in seconds (the default covers the paper's in-vitro window, 1800-2400 s)",
+      '2430',
+    )
     .option('--units <n>', 'number of units', '320')
     .action(
       async (o: {

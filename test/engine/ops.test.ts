@@ -346,3 +346,19 @@ test('dtypes round-trip through typed arrays', () => {
     assert.equal(Tensor.from([1, 2], [2], 'int32').to('float64').dtype, 'float64');
   });
 });
+
+test('attention: causal flag, a 2-D mask and a batched 3-D mask give the same result', () => {
+  const [L, d] = [5, 4];
+  tidy(() => {
+    const q = Tensor.from(values(2 * L * d, 70), [2, L, d], 'float64');
+    const k = Tensor.from(values(2 * L * d, 71), [2, L, d], 'float64');
+    const v = Tensor.from(values(2 * L * d, 72), [2, L, d], 'float64');
+    const allowed2d = Tensor.from(new Array(L * L).fill(1), [L, L], 'bool').tril();
+    const allowed3d = allowed2d.unsqueeze(0).expand([2, L, L]).contiguous();
+    const a = F.scaledDotProductAttention(q, k, v, { causal: true }).output.toNumbers();
+    const b = F.scaledDotProductAttention(q, k, v, { mask: allowed2d }).output.toNumbers();
+    const c = F.scaledDotProductAttention(q, k, v, { mask: allowed3d }).output.toNumbers();
+    assertClose(b, a, 1e-14, '2-D mask');
+    assertClose(c, a, 1e-14, '3-D mask');
+  });
+});

@@ -52,7 +52,9 @@ function features(r: BinaryRaster, ts: number[], lags: number): { own: Tensor; p
         own[(n * lags + (l - 1)) * U + u] = v;
         count += v;
       }
-      pop[n * lags + (l - 1)] = count / U;
+      // Raw counts, not a fraction of U: a burst then moves the feature by ~1, which the fit
+      // can weight; as a fraction (~0.01) it stayed invisible within the fitting budget.
+      pop[n * lags + (l - 1)] = count;
     }
   });
   return { own: Tensor.from(own, [ts.length, lags, U]), pop: Tensor.from(pop, [ts.length, lags]) };
