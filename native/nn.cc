@@ -14,19 +14,31 @@ static int64_t Reduction(Napi::Env env, const std::string& r) {
 }
 
 // softmax(q kᵀ / √d + mask) v. mask: bool, true = may attend (as torch's F.scaled_dot_product_attention).
-// Written out (not a fused kernel) because the weights are needed for interpretability and
-// libtorch 1.13's CPU path computes exactly this sequence anyway.
+// Written out (not a fused kernel) because the weights are needed for interpretability.
+// As in torch's own math path, q is scaled before the product (a small tensor, not the L×S
+// scores) and a causal or 2-D mask is added inside the GEMM (baddbmm) instead of in extra
+// passes over the scores: on long contexts those passes dominated the cost.
 static std::vector<at::Tensor> Attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                          const c10::optional<at::Tensor>& mask, double dropout,
                                          bool causal, bool training, bool needWeights) {
-  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
-  at::Tensor scores = at::matmul(q, k.transpose(-2, -1)).mul_(scale);
-  if (causal) {
-    const int64_t L = q.size(-2), S = k.size(-2);
-    at::Tensor future = torch::ones({L, S}, at::TensorOptions().dtype(at::kBool).device(q.device())).triu(S - L + 1);
-    scores = scores.masked_fill(future, -std::numeric_limits<double>::infinity());
+  const int64_t L = q.size(-2), S = k.size(-2), d = q.size(-1);
+  const double minusInf = -std::numeric_limits<double>::infinity();
+  const bool smallMask = mask && mask->dim() <= 2;
+  at::Tensor additive;  // [L, S], 0 where attention is allowed, -inf elsewhere
+  if (causal || smallMask) {
+    additive = torch::zeros({L, S}, q.options());
+    if (causal) {
+      at::Tensor future = torch::ones({L, S}, q.options().dtype(at::kBool)).triu(S - L + 1);
+      additive.masked_fill_(future, minusInf);
+    }
+    if (smallMask) additive.masked_fill_(mask->logical_not().expand({L, S}), minusInf);
   }
-  if (mask) scores = scores.masked_fill(mask->logical_not(), -std::numeric_limits<double>::infinity());
+  std::vector<int64_t> scoreShape(q.sizes().begin(), q.sizes().end());
+  scoreShape.back() = S;
+  at::Tensor q3 = q.mul(1.0 / std::sqrt(static_cast<double>(d))).reshape({-1, L, d});
+  at::Tensor kT = k.reshape({-1, S, d}).transpose(1, 2);
+  at::Tensor scores = (additive.defined() ? at::baddbmm(additive.unsqueeze(0), q3, kT) : at::bmm(q3, kT)).view(scoreShape);
+  if (mask && !smallMask) scores = scores.masked_fill(mask->logical_not(), minusInf);
   at::Tensor weights = at::softmax(scores, -1);
   at::Tensor dropped = (training && dropout > 0) ? at::dropout(weights, dropout, true) : weights;
   at::Tensor out = at::matmul(dropped, v);
