@@ -1,7 +1,6 @@
 """PyTorch side of `npm run bench` (engine section): the same computations as bench/engine.ts,
 timed the same way (median of repeated runs after warm-up). Prints one JSON object."""
 import json
-import math
 import sys
 import time
 
@@ -32,24 +31,20 @@ b = torch.randn(1024, 1024)
 # A 12 ms op: five times the repetitions for a stable median (the same in engine.ts).
 matmul_ms = median_ms(lambda: a @ b, warmup=10, repeats=5 * reps)
 
-# 2) one causal self-attention layer (in/out projections, 16 heads), forward + backward
+# 2) one causal self-attention layer (in/out projections, 16 heads), forward + backward,
+#    with PyTorch's own nn.MultiheadAttention (its math path scales q and adds the mask in
+#    baddbmm, as the engine does)
 L, D, H = 1024, 128, 16
 x = torch.randn(1, L, D, requires_grad=True)
-w_in = (torch.rand(3 * D, D) * 2 - 1).mul_(math.sqrt(6 / (4 * D))).requires_grad_()
-b_in = torch.zeros(3 * D, requires_grad=True)
-w_out = (torch.rand(D, D) * 2 - 1).mul_(1 / math.sqrt(D)).requires_grad_()
-b_out = torch.zeros(D, requires_grad=True)
+attention = torch.nn.MultiheadAttention(D, H, batch_first=True)
 causal = torch.ones(L, L, dtype=torch.bool).triu(1)
 
 
 def attention_step():
-    qkv = F.linear(x, w_in, b_in).view(1, L, 3, H, D // H).permute(2, 0, 3, 1, 4)
-    q, k, v = qkv[0], qkv[1], qkv[2]
-    scores = (q @ k.transpose(-2, -1)).mul_(1 / math.sqrt(D // H)).masked_fill(causal, float("-inf"))
-    out = (scores.softmax(-1) @ v).transpose(1, 2).reshape(1, L, D)
-    F.linear(out, w_out, b_out).sum().backward()
-    for p in (x, w_in, b_in, w_out, b_out):
-        p.grad = None
+    out, _ = attention(x, x, x, attn_mask=causal, need_weights=False)
+    out.sum().backward()
+    x.grad = None
+    attention.zero_grad(set_to_none=True)
 
 
 attention_ms = median_ms(attention_step)
