@@ -307,7 +307,12 @@ export function downsampleIndices(
   if (!(maxPoints >= 2)) throw new UsageError(`downsampleIndices: maxPoints must be ≥ 2`);
   const n = x.length;
   if (n <= maxPoints) return Array.from({ length: n }, (_, i) => i);
-  const step = 1 / maxPoints;
+  // Points are kept at least step apart along the L1 path, with step = path length /
+  // (maxPoints − 1): so at most maxPoints points whatever the curve's length (a ROC path is
+  // up to 2 long, a PR path can be longer).
+  let length = 0;
+  for (let i = 1; i < n; i++) length += Math.abs(x[i] - x[i - 1]) + Math.abs(y[i] - y[i - 1]);
+  const step = length / (maxPoints - 1);
   const kept = [0];
   let last = 0;
   for (let i = 1; i < n - 1; i++) {

@@ -1,6 +1,6 @@
 // Worker entry: trains on one manifest dataset and scores on a target's test split.
 import { appendFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
 import { serveTask } from '../engine/worker.js';
 import { loadDataset } from '../pipelines/spikes/dataset.js';
@@ -52,7 +52,17 @@ await serveTask<SpikeTrainJob, SpikeTrainProgress, ExperimentResult>(async (job,
   mkdirSync(job.out, { recursive: true });
   writeFileAtomic(
     join(job.out, 'run.json'),
-    JSON.stringify({ job, config, sourceKey: source.key, targetKey: target.key }, null, 2),
+    // The manifest is stored absolute so that `spikes eval` works from any directory.
+    JSON.stringify(
+      {
+        job: { ...job, manifest: resolve(job.manifest) },
+        config,
+        sourceKey: source.key,
+        targetKey: target.key,
+      },
+      null,
+      2,
+    ),
   );
   const log = join(job.out, 'train.jsonl');
   const { result } = runExperiment(source.splits, target.splits, config, join(job.out, 'model'), {

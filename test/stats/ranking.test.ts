@@ -233,7 +233,7 @@ test('downsampling keeps the ends, bounds the size and keeps the area', () => {
   const s = y.map((v) => rng.normal(v));
   const roc = rocCurve(s, y);
   const small = downsampleRocCurve(roc, 200);
-  assert.ok(small.fpr.length <= 2 * 200 + 2, `${small.fpr.length} points`);
+  assert.ok(small.fpr.length <= 200, `${small.fpr.length} points`);
   assert.equal(small.fpr[0], 0);
   assert.equal(small.tpr[small.tpr.length - 1], 1);
   assert.equal(small.thresholds[0], Infinity);
@@ -244,7 +244,9 @@ test('downsampling keeps the ends, bounds the size and keeps the area', () => {
   }
   assertClose(area, rocAuc(s, y), 1e-3, 'thinned area');
   assert.deepEqual(downsampleIndices([0, 1], [0, 1], 10), [0, 1]);
-  assert.deepEqual(downsampleIndices([0, 0, 0, 0.5, 1], [0, 0.3, 1, 1, 1], 2), [0, 2, 3, 4]);
+  // Path length 2: with 2 points only the ends remain; with 3 (step 1) the corner at index 2.
+  assert.deepEqual(downsampleIndices([0, 0, 0, 0.5, 1], [0, 0.3, 1, 1, 1], 2), [0, 4]);
+  assert.deepEqual(downsampleIndices([0, 0, 0, 0.5, 1], [0, 0.3, 1, 1, 1], 3), [0, 2, 4]);
 });
 
 test('a million points in well under a few seconds', () => {
@@ -263,4 +265,20 @@ test('a million points in well under a few seconds', () => {
   assert.ok(auc > 0.6 && auc < 0.8, `auc ${auc}`);
   assert.ok(ap > 0.05 && ap < 1, `ap ${ap}`);
   assert.ok(elapsed < 5000, `${elapsed} ms`);
+});
+
+test('downsampleIndices keeps at most maxPoints points, endpoints included', async () => {
+  const { downsampleIndices } = await import('../../src/stats/ranking.js');
+  // A zig-zag path much longer than 2 (precision-like y) and a monotone one.
+  const n = 20_000;
+  const x = Array.from({ length: n }, (_, i) => i / (n - 1));
+  const zigzag = x.map((_, i) => (i % 2 ? 1 : 0));
+  for (const y of [zigzag, x]) {
+    for (const maxPoints of [2, 10, 500]) {
+      const kept = downsampleIndices(x, y, maxPoints);
+      assert.ok(kept.length <= maxPoints, `${kept.length} > ${maxPoints}`);
+      assert.equal(kept[0], 0);
+      assert.equal(kept[kept.length - 1], n - 1);
+    }
+  }
 });

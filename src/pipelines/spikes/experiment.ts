@@ -108,12 +108,60 @@ export function validationScorer(
   };
 }
 
-export interface ExperimentResult {
-  training: TrainState;
+export interface TransferScores {
   /** How the first test bins were handled (see predictOneStepAhead). */
   prediction: { firstScoredBin: number; minimumPast: number; context: number };
   transformer: SpikeScores;
   baselines: { rate: SpikeScores; glm: SpikeScores };
+}
+
+export interface ExperimentResult extends TransferScores {
+  training: TrainState;
+}
+
+/**
+ * Scores `model` (trained on `source`) one step ahead on `target`'s test split, next to the
+ * rate and GLM baselines fitted on the same source train split. Cross-dataset scoring feeds
+ * the target's units into the model's unit slots in index order (no unit correspondence).
+ */
+export function scoreOnTarget(
+  model: SpikeTransformer,
+  source: SpikeSplits,
+  target: SpikeSplits,
+  seed: number,
+): { scores: TransferScores; probabilities: Float32Array; labels: Uint8Array } {
+  if (target.test.units !== model.config.units) {
+    throw new Error(
+      `the target has ${target.test.units} units but the model was trained on ${model.config.units}`,
+    );
+  }
+  const context = model.config.context;
+  const prediction = predictOneStepAhead(model, target.test, { context, history: target.val });
+  const labels = target.test.data.subarray(prediction.firstScoredBin * target.test.units);
+  const glm = new HistoryGlm(source.train.units, { ...DEFAULT_GLM, seed }).fit(source.train);
+  const units = target.test.units;
+  const scores: TransferScores = {
+    prediction: {
+      firstScoredBin: prediction.firstScoredBin,
+      minimumPast: prediction.minimumPast,
+      context,
+    },
+    transformer: scoreSpikePredictions(prediction.probabilities, labels, units),
+    baselines: {
+      rate: scoreSpikePredictions(
+        rateBaseline(source.train, target.test, prediction.firstScoredBin),
+        labels,
+        units,
+      ),
+      glm: scoreSpikePredictions(
+        glm.predict(target.test, prediction.firstScoredBin, target.val),
+        labels,
+        units,
+      ),
+    },
+  };
+  glm.dispose();
+  return { scores, probabilities: prediction.probabilities, labels };
 }
 
 /** Trains on `source` (in `dir`, resumable) and scores on `target`'s test split. */
@@ -128,35 +176,6 @@ export function runExperiment(
     ...hooks,
     validate: validationScorer(source, config),
   });
-  const prediction = predictOneStepAhead(best, target.test, {
-    context: config.model.context,
-    history: target.val,
-  });
-  const labels = target.test.data.subarray(prediction.firstScoredBin * target.test.units);
-  const glm = new HistoryGlm(source.train.units, { ...DEFAULT_GLM, seed: config.seed }).fit(
-    source.train,
-  );
-  const result: ExperimentResult = {
-    training: state,
-    prediction: {
-      firstScoredBin: prediction.firstScoredBin,
-      minimumPast: prediction.minimumPast,
-      context: config.model.context,
-    },
-    transformer: scoreSpikePredictions(prediction.probabilities, labels, target.test.units),
-    baselines: {
-      rate: scoreSpikePredictions(
-        rateBaseline(source.train, target.test, prediction.firstScoredBin),
-        labels,
-        target.test.units,
-      ),
-      glm: scoreSpikePredictions(
-        glm.predict(target.test, prediction.firstScoredBin, target.val),
-        labels,
-        target.test.units,
-      ),
-    },
-  };
-  glm.dispose();
-  return { result, model: best };
+  const { scores } = scoreOnTarget(best, source, target, config.seed);
+  return { result: { training: state, ...scores }, model: best };
 }

@@ -1,0 +1,113 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
+const run = (args: string[], cwd: string) =>
+  execFileSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8' });
+
+test('spikes train → eval on another dataset → generate, end to end on simulated sessions', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nb-model-cli-'));
+  run(
+    [
+      'simulate',
+      'spikes',
+      '--kind',
+      'in_vitro',
+      '--format',
+      'alf',
+      '--out',
+      'a',
+      '--duration',
+      '70',
+      '--seed',
+      '1',
+    ],
+    dir,
+  );
+  run(
+    [
+      'simulate',
+      'spikes',
+      '--kind',
+      'in_vivo',
+      '--format',
+      'nwb',
+      '--out',
+      'b.nwb',
+      '--duration',
+      '70',
+      '--seed',
+      '2',
+    ],
+    dir,
+  );
+  writeFileSync(
+    join(dir, 'study.yaml'),
+    [
+      'defaults:',
+      '  window: { start_s: 0, length_s: 40 }',
+      'datasets:',
+      '  - { id: a, domain: in_vitro, path: a }',
+      '  - { id: b, domain: in_vivo, path: b.nwb }',
+    ].join('\n'),
+  );
+  const trained = run(
+    [
+      'spikes',
+      'train',
+      'study.yaml',
+      '--dataset',
+      'a',
+      '--preset',
+      'tiny',
+      '--max-epochs',
+      '1',
+      '--out',
+      'run',
+    ],
+    dir,
+  );
+  assert.match(trained, /transformer\s+ROC-AUC 0\.\d+/);
+  assert.match(trained, /GLM\s+ROC-AUC/);
+  const result = JSON.parse(readFileSync(join(dir, 'run', 'result.json'), 'utf8'));
+  assert.equal(result.transformer.bins, 10_000, '25 % of 40 000 bins');
+  assert.equal(
+    readFileSync(join(dir, 'run', 'train.jsonl'), 'utf8')
+      .trim()
+      .split('\n').length,
+    1,
+  );
+
+  // From another directory: run.json must record the manifest's absolute path.
+  const evaluated = run(['spikes', 'eval', join(dir, 'run'), '--target', 'b'], tmpdir());
+  assert.match(evaluated, /eval-b\.json/);
+  const ev = JSON.parse(readFileSync(join(dir, 'run', 'eval-b.json'), 'utf8'));
+  assert.equal(ev.source, 'a');
+  assert.equal(ev.target, 'b');
+  assert.ok(
+    ev.curves.roc.fpr.length > 2 && ev.curves.roc.fpr.length <= 500,
+    `${ev.curves.roc.fpr.length} ROC points`,
+  );
+  assert.ok(ev.transformer.pooled.rocAuc > 0 && ev.transformer.pooled.rocAuc < 1);
+  assert.ok(readFileSync(join(dir, 'run', 'eval-b-raster.svg'), 'utf8').startsWith('<svg'));
+
+  run(['spikes', 'generate', 'run', '--bins', '50', '--seed-bins', '32', '--out', 'gen.svg'], dir);
+  assert.ok(existsSync(join(dir, 'gen.svg')) && existsSync(join(dir, 'gen.npy')));
+});
+
+test('spikes eval names what is missing in a folder that is not a run', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nb-model-cli-bad-'));
+  assert.throws(
+    () =>
+      execFileSync(process.execPath, [cli, 'spikes', 'eval', dir, '--target', 'x'], {
+        encoding: 'utf8',
+        stdio: 'pipe',
+      }),
+    (e: { stderr: string }) =>
+      /run\.json: missing: expected a folder written by `neurobridge spikes train`/.test(e.stderr),
+  );
+});
