@@ -3,3 +3,4 @@ export * from './ranking.js';
 export * from './classification.js';
 export * from './tests.js';
 export * from './point-process.js';
+export * from './layout.js';
