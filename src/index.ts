@@ -1,0 +1,25 @@
+/**
+ * neurobridge's package root: everything here works without the libtorch addon (metrics,
+ * statistical tests, layouts, readers, binning, simulators). The neural engine is the
+ * `neurobridge/engine` entry point; the models and pipelines load it when used.
+ */
+export * from './stats/index.js';
+export * from './io/spikes/index.js';
+export { readNpy, writeNpy } from './io/npy.js';
+export { simulateSpikes, type SimKind, type SimOptions } from './sim/spikes.js';
+export {
+  binSpikes,
+  type Binned,
+  type BinnedMeta,
+  type UnitRule,
+} from './pipelines/spikes/binning.js';
+export {
+  loadManifest,
+  parseManifest,
+  PAPER_DEFAULTS,
+  type DatasetSpec,
+  type Manifest,
+} from './pipelines/spikes/manifest.js';
+export type { BinaryRaster } from './pipelines/spikes/raster.js';
+export { InputError, UsageError } from './core/errors.js';
+export { Rng } from './core/random.js';
