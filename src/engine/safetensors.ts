@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic.js';
-import { Tensor, type DType } from './tensor.js';
+import { ARRAY_OF, Tensor, type DType } from './tensor.js';
 
 const CODE: Record<DType, string> = {
   float32: 'F32',
@@ -108,15 +108,7 @@ export function loadSafetensors(path: string): SafetensorsFile {
     // Copy into an aligned buffer: typed arrays need offsets that are multiples of the width.
     const bytes = new Uint8Array(end - begin);
     bytes.set(buf.subarray(dataStart + begin, dataStart + end));
-    const Ctor = {
-      float32: Float32Array,
-      float64: Float64Array,
-      int64: BigInt64Array,
-      int32: Int32Array,
-      uint8: Uint8Array,
-      bool: Uint8Array,
-    }[dtype];
-    tensors.set(name, Tensor.from(new Ctor(bytes.buffer), entry.shape, dtype));
+    tensors.set(name, Tensor.from(new ARRAY_OF[dtype](bytes.buffer), entry.shape, dtype));
   }
   return { tensors, metadata };
 }

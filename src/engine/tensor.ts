@@ -20,7 +20,8 @@ export type TypedArrayOf<D extends DType> = D extends 'float32'
 export type AnyTypedArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
 export type Operand = Tensor | number;
 
-const ARRAY_OF: Record<DType, new (b: ArrayBuffer) => AnyTypedArray> = {
+/** The typed array that holds each dtype's elements (bool as bytes). */
+export const ARRAY_OF: Record<DType, new (b: ArrayBuffer) => AnyTypedArray> = {
   float32: Float32Array,
   float64: Float64Array,
   int64: BigInt64Array,
