@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 import { runInWorker } from '../engine/worker.js';
 import { UsageError } from '../core/errors.js';
 import type { SpikeTrainJob, SpikeTrainProgress } from '../workers/spikes-train.js';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { StudyOptions, StudyResult } from '../pipelines/spikes/study.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import { writeNpy } from '../io/npy.js';
 import { loadDataset } from '../pipelines/spikes/dataset.js';
@@ -23,6 +25,7 @@ import { createProgress, type Progress } from './progress.js';
 
 export function registerSpikeModelCommands(spikes: Command): void {
   registerEvalCommands(spikes);
+  registerStudyCommand(spikes);
   spikes
     .command('train')
     .description(
@@ -87,6 +90,67 @@ export function registerSpikeModelCommands(spikes: Command): void {
         `results: ${job.out}/result.json, log: ${job.out}/train.jsonl, best model: ${job.out}/model/best.safetensors`,
       );
     });
+}
+
+function registerStudyCommand(spikes: Command): void {
+  spikes
+    .command('study')
+    .description(
+      'N × N transfer study: a model per dataset, scored on every test split; cells cached, resumable',
+    )
+    .argument('<manifest>', 'study manifest (YAML or JSON)')
+    .requiredOption(
+      '--out <dir>',
+      'output folder (cells/, models/, study.json); re-running resumes',
+    )
+    .option('--preset <name>', 'paper | quick | tiny', 'quick')
+    .option('--losses <list>', 'comma-separated: dice, focal, bce', 'dice')
+    .option('--seed <n>', 'random seed', '0')
+    .option('--max-epochs <n>', 'override the preset')
+    .action(async (manifest: string, o: Record<string, string | undefined>) => {
+      const losses = String(o.losses).split(',') as LossName[];
+      for (const l of losses)
+        if (!['dice', 'focal', 'bce'].includes(l))
+          throw new UsageError(`--losses: unknown loss '${l}'`);
+      const options: Omit<StudyOptions, 'onProgress'> = {
+        manifest: resolve(manifest),
+        out: String(o.out),
+        preset: o.preset as PresetName,
+        losses,
+        seed: Number(o.seed),
+        maxEpochs: o.maxEpochs ? Number(o.maxEpochs) : undefined,
+        codeVersion: packageVersion(),
+      };
+      const result = await runInWorker<typeof options, string, StudyResult>(
+        new URL('../workers/spikes-study.js', import.meta.url),
+        options,
+        (line) => console.error(line),
+      );
+      for (const [loss, r] of Object.entries(result.losses)) {
+        console.log(
+          `\n${loss}: grouped ROC-AUC / PR-AUC / AP (mean ± sd over cells; t-test of ROC-AUC vs 0.5 and vs the rate baseline)`,
+        );
+        for (const [name, g] of Object.entries(r.groups)) {
+          const pm = (m: { mean: number; sd: number }) =>
+            `${m.mean.toFixed(3)} ± ${Number.isNaN(m.sd) ? '–' : m.sd.toFixed(3)}`;
+          const p = (t: { p: number } | null) => (t ? t.p.toExponential(1) : '–');
+          console.log(
+            `  ${name.padEnd(28)} n=${g.cells}  ROC ${pm(g.rocAuc)}  PR ${pm(g.prAuc)}  AP ${pm(g.averagePrecision)}  p(chance) ${p(g.rocVsChance)}  p(rate) ${p(g.rocVsRate)}`,
+          );
+        }
+        console.log(`  3-D map stress ${r.map.stress.toExponential(2)}`);
+      }
+      console.log(
+        `${result.computedCells} cells computed, ${result.cachedCells} from the cache; ${join(String(o.out), 'study.json')}`,
+      );
+    });
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(
+    readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
+  ) as { version: string };
+  return pkg.version;
 }
 
 function registerEvalCommands(spikes: Command): void {

@@ -129,6 +129,8 @@ export function scoreOnTarget(
   source: SpikeSplits,
   target: SpikeSplits,
   seed: number,
+  /** A GLM already fitted on source.train (a study reuses one per source); fitted here if absent. */
+  fittedGlm?: HistoryGlm,
 ): { scores: TransferScores; probabilities: Float32Array; labels: Uint8Array } {
   if (target.test.units !== model.config.units) {
     throw new Error(
@@ -138,7 +140,8 @@ export function scoreOnTarget(
   const context = model.config.context;
   const prediction = predictOneStepAhead(model, target.test, { context, history: target.val });
   const labels = target.test.data.subarray(prediction.firstScoredBin * target.test.units);
-  const glm = new HistoryGlm(source.train.units, { ...DEFAULT_GLM, seed }).fit(source.train);
+  const glm =
+    fittedGlm ?? new HistoryGlm(source.train.units, { ...DEFAULT_GLM, seed }).fit(source.train);
   const units = target.test.units;
   const scores: TransferScores = {
     prediction: {
@@ -160,7 +163,7 @@ export function scoreOnTarget(
       ),
     },
   };
-  glm.dispose();
+  if (!fittedGlm) glm.dispose();
   return { scores, probabilities: prediction.probabilities, labels };
 }
 

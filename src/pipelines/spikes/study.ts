@@ -1,0 +1,239 @@
+/**
+ * The N × N transfer study (Shimono 2026): one model per dataset (and loss), each scored
+ * one step ahead on every dataset's test split. Every cell is stored under a key of (data
+ * hashes, training config, code version); a killed study recomputes only missing cells.
+ * Summaries follow the paper's Table 2 (self, within-domain others, both cross-domain
+ * directions) with t-tests, and a 3-D stress map of the datasets.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../core/atomic.js';
+import { meanSd, oneSampleTTest, pairedTTest, type TTestResult } from '../../stats/index.js';
+import { dissimilarityFromScores, projectTo2d, stressLayout } from '../../stats/layout.js';
+import type { LossName } from '../../models/losses.js';
+import { DEFAULT_GLM, HistoryGlm } from './baselines.js';
+import { loadDataset, type LoadedDataset } from './dataset.js';
+import {
+  PRESETS,
+  scoreOnTarget,
+  validationScorer,
+  type PresetName,
+  type TransferScores,
+} from './experiment.js';
+import { loadManifest } from './manifest.js';
+import { trainSpikeModel, type TrainConfig } from './train.js';
+
+export interface StudyOptions {
+  manifest: string;
+  out: string;
+  preset: PresetName;
+  losses: LossName[];
+  seed: number;
+  maxEpochs?: number;
+  codeVersion: string;
+  /** Stop after computing this many new cells (tests simulate a kill with it). */
+  stopAfterCells?: number;
+  onProgress?: (message: string) => void;
+}
+
+export interface StudyCell {
+  key: string;
+  loss: LossName;
+  source: string;
+  target: string;
+  scores: TransferScores;
+}
+
+export interface GroupSummary {
+  cells: number;
+  rocAuc: { mean: number; sd: number };
+  prAuc: { mean: number; sd: number };
+  averagePrecision: { mean: number; sd: number };
+  /** One-sample t-test of ROC-AUC against 0.5. */
+  rocVsChance: TTestResult | null;
+  /** Paired t-test of ROC-AUC against the rate baseline on the same cells. */
+  rocVsRate: TTestResult | null;
+}
+
+export interface StudyResult {
+  datasets: { id: string; domain: string; key: string }[];
+  losses: Record<
+    string,
+    {
+      /** rocAuc[i][j]: model trained on i, scored on j's test split. */
+      rocAuc: number[][];
+      prAuc: number[][];
+      averagePrecision: number[][];
+      groups: Record<string, GroupSummary>;
+      map: { coordinates: number[][]; stress: number; projection2d: number[][] };
+    }
+  >;
+  computedCells: number;
+  cachedCells: number;
+  complete: boolean;
+  /** Cross-dataset evaluation feeds the target's units into the model's slots in index order. */
+  unitAlignment: 'none';
+}
+
+const digest = (value: unknown) =>
+  createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 20);
+
+function trainingConfig(o: StudyOptions, loss: LossName, units: number): TrainConfig {
+  const preset = PRESETS[o.preset];
+  return {
+    ...preset,
+    loss,
+    seed: o.seed,
+    maxEpochs: o.maxEpochs ?? preset.maxEpochs,
+    model: { ...preset.model, units },
+  };
+}
+
+export async function runStudy(o: StudyOptions): Promise<StudyResult> {
+  const manifest = loadManifest(o.manifest);
+  const data: LoadedDataset[] = [];
+  for (const spec of manifest.datasets) {
+    o.onProgress?.(`preparing ${spec.id}`);
+    data.push(await loadDataset(o.manifest, spec.id));
+  }
+  let computed = 0;
+  let cached = 0;
+  let stopped = false;
+  const result: StudyResult = {
+    datasets: data.map((d) => ({ id: d.spec.id, domain: d.spec.domain, key: d.key })),
+    losses: {},
+    computedCells: 0,
+    cachedCells: 0,
+    complete: false,
+    unitAlignment: 'none',
+  };
+  for (const loss of o.losses) {
+    const n = data.length;
+    const cells: (StudyCell | null)[][] = data.map(() => data.map(() => null));
+    for (let i = 0; i < n && !stopped; i++) {
+      const config = trainingConfig(o, loss, data[i].meta.units);
+      const modelKey = digest({ data: data[i].key, config, code: o.codeVersion });
+      const cellKeys = data.map((t) => digest({ model: modelKey, target: t.key }));
+      const cellFiles = data.map((t) =>
+        join(o.out, 'cells', loss, `${data[i].spec.id}__${t.spec.id}.json`),
+      );
+      if (cellFiles.every((f, j) => isCached(f, cellKeys[j]))) {
+        cellFiles.forEach(
+          (f, j) => (cells[i][j] = JSON.parse(readFileSync(f, 'utf8')) as StudyCell),
+        );
+        cached += n;
+        continue;
+      }
+      o.onProgress?.(`training on ${data[i].spec.id} (${loss})`);
+      const { best } = trainSpikeModel(
+        data[i].splits.train,
+        config,
+        join(o.out, 'models', `${data[i].spec.id}-${loss}-${modelKey}`),
+        {
+          validate: validationScorer(data[i].splits, config),
+        },
+      );
+      const glm = new HistoryGlm(data[i].meta.units, { ...DEFAULT_GLM, seed: o.seed }).fit(
+        data[i].splits.train,
+      );
+      for (let j = 0; j < n; j++) {
+        if (isCached(cellFiles[j], cellKeys[j])) {
+          cells[i][j] = JSON.parse(readFileSync(cellFiles[j], 'utf8')) as StudyCell;
+          cached++;
+          continue;
+        }
+        if (o.stopAfterCells !== undefined && computed >= o.stopAfterCells) {
+          stopped = true;
+          break;
+        }
+        o.onProgress?.(`scoring ${data[i].spec.id} → ${data[j].spec.id} (${loss})`);
+        const { scores } = scoreOnTarget(best, data[i].splits, data[j].splits, o.seed, glm);
+        const cell: StudyCell = {
+          key: cellKeys[j],
+          loss,
+          source: data[i].spec.id,
+          target: data[j].spec.id,
+          scores,
+        };
+        writeFileAtomic(cellFiles[j], JSON.stringify(cell));
+        cells[i][j] = cell;
+        computed++;
+      }
+      best.dispose();
+      glm.dispose();
+    }
+    if (stopped) break;
+    result.losses[loss] = summarise(cells as StudyCell[][], data, o.seed);
+  }
+  result.computedCells = computed;
+  result.cachedCells = cached;
+  result.complete = !stopped;
+  if (result.complete) writeFileAtomic(join(o.out, 'study.json'), JSON.stringify(result, null, 2));
+  return result;
+}
+
+function isCached(file: string, key: string): boolean {
+  if (!existsSync(file)) return false;
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as StudyCell).key === key;
+  } catch {
+    return false; // a damaged cell is recomputed
+  }
+}
+
+function summarise(
+  cells: StudyCell[][],
+  data: LoadedDataset[],
+  seed: number,
+): StudyResult['losses'][string] {
+  const metric = (f: (s: TransferScores) => number) =>
+    cells.map((row) => row.map((c) => f(c.scores)));
+  const rocAuc = metric((s) => s.transformer.pooled.rocAuc);
+  const domains = data.map((d) => d.spec.domain);
+  const groups: Record<string, GroupSummary> = {};
+  const add = (name: string, pick: (i: number, j: number) => boolean) => {
+    const chosen = cells.flat().filter((c) => {
+      const i = data.findIndex((d) => d.spec.id === c.source);
+      const j = data.findIndex((d) => d.spec.id === c.target);
+      return pick(i, j);
+    });
+    if (chosen.length === 0) return;
+    const roc = chosen.map((c) => c.scores.transformer.pooled.rocAuc);
+    const rate = chosen.map((c) => c.scores.baselines.rate.pooled.rocAuc);
+    groups[name] = {
+      cells: chosen.length,
+      rocAuc: meanSd(roc),
+      prAuc: meanSd(chosen.map((c) => c.scores.transformer.pooled.prAuc)),
+      averagePrecision: meanSd(chosen.map((c) => c.scores.transformer.pooled.averagePrecision)),
+      rocVsChance: roc.length > 1 ? oneSampleTTest(roc, 0.5) : null,
+      rocVsRate: roc.length > 1 ? pairedTTest(roc, rate) : null,
+    };
+  };
+  for (const domain of new Set(domains)) {
+    add(`${domain}: self`, (i, j) => i === j && domains[i] === domain);
+    add(
+      `${domain}: others within domain`,
+      (i, j) => i !== j && domains[i] === domain && domains[j] === domain,
+    );
+  }
+  for (const a of new Set(domains))
+    for (const b of new Set(domains))
+      if (a !== b) add(`${a} → ${b}`, (i, j) => domains[i] === a && domains[j] === b);
+  // ROC-AUC in (0, 1] as the transfer score for the map (clamped away from 0).
+  const layout = stressLayout(
+    dissimilarityFromScores(rocAuc.map((r) => r.map((v) => Math.max(v, 1e-3)))),
+    { seed },
+  );
+  return {
+    rocAuc,
+    prAuc: metric((s) => s.transformer.pooled.prAuc),
+    averagePrecision: metric((s) => s.transformer.pooled.averagePrecision),
+    groups,
+    map: {
+      coordinates: layout.coordinates,
+      stress: layout.stress,
+      projection2d: projectTo2d(layout.coordinates),
+    },
+  };
+}
