@@ -22,10 +22,10 @@ export function registerEngineCommands(program: Command): void {
       console.log(`CUDA: ${info.cuda ? `${info.cudaDevices} device(s)` : 'not available'}`);
     });
 
-  program
+  engine
     .command('demo')
     .description(
-      'train small models on built-in synthetic data (engine demo; no input files needed)',
+      'an MLP learns XOR and an LSTM a memory task, trained in a worker (no input files needed)',
     )
     .option('--seed <n>', 'random seed', '0')
     .action(async (o: { seed: string }) => {

@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { InputError, UsageError } from '../core/errors.js';
+import { registerDemoCommand } from './demo.js';
 import { registerEngineCommands } from './engine.js';
 import { registerSimulateSpikes, registerSpikesCommands } from './spikes.js';
 import { registerSpikeModelCommands } from './spikes-model.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .description('Cross-domain transfer learning on neural data')
     .version(pkg.version)
     .showHelpAfterError();
+  registerDemoCommand(program);
   registerEngineCommands(program);
   registerSpikesCommands(program);
   registerSpikeModelCommands(program.commands.find((c) => c.name() === 'spikes')!);

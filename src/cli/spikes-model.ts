@@ -121,32 +121,40 @@ function registerStudyCommand(spikes: Command): void {
         maxEpochs: o.maxEpochs ? Number(o.maxEpochs) : undefined,
         codeVersion: packageVersion(),
       };
-      const result = await runInWorker<typeof options, string, StudyResult>(
-        new URL('../workers/spikes-study.js', import.meta.url),
-        options,
-        (line) => console.error(line),
-      );
-      for (const [loss, r] of Object.entries(result.losses)) {
-        console.log(
-          `\n${loss}: grouped ROC-AUC / PR-AUC / AP (mean ± sd over cells; t-test of ROC-AUC vs 0.5 and vs the rate baseline)`,
-        );
-        for (const [name, g] of Object.entries(r.groups)) {
-          const pm = (m: { mean: number; sd: number }) =>
-            `${m.mean.toFixed(3)} ± ${Number.isNaN(m.sd) ? '–' : m.sd.toFixed(3)}`;
-          const p = (t: { p: number } | null) => (t ? t.p.toExponential(1) : '–');
-          console.log(
-            `  ${name.padEnd(28)} n=${g.cells}  ROC ${pm(g.rocAuc)}  PR ${pm(g.prAuc)}  AP ${pm(g.averagePrecision)}  p(chance) ${p(g.rocVsChance)}  p(rate) ${p(g.rocVsRate)}`,
-          );
-        }
-        console.log(`  3-D map stress ${r.map.stress.toExponential(2)}`);
-      }
+      const result = await studyAndPrint(options);
       console.log(
         `${result.computedCells} cells computed, ${result.cachedCells} from the cache; ${join(String(o.out), 'study.json')}`,
       );
     });
 }
 
-function packageVersion(): string {
+/** Runs a study in a worker, streaming its progress lines, and prints the grouped table. */
+export async function studyAndPrint(
+  options: Omit<StudyOptions, 'onProgress'>,
+): Promise<StudyResult> {
+  const result = await runInWorker<typeof options, string, StudyResult>(
+    new URL('../workers/spikes-study.js', import.meta.url),
+    options,
+    (line) => console.error(line),
+  );
+  const pm = (m: { mean: number; sd: number }) =>
+    `${m.mean.toFixed(3)} ± ${Number.isNaN(m.sd) ? '–' : m.sd.toFixed(3)}`;
+  const p = (t: { p: number } | null) => (t ? t.p.toExponential(1) : '–');
+  for (const [loss, r] of Object.entries(result.losses)) {
+    console.log(
+      `\n${loss}: grouped ROC-AUC / PR-AUC / AP (mean ± sd over cells; t-test of ROC-AUC vs 0.5 and vs the rate baseline)`,
+    );
+    for (const [name, g] of Object.entries(r.groups)) {
+      console.log(
+        `  ${name.padEnd(28)} n=${g.cells}  ROC ${pm(g.rocAuc)}  PR ${pm(g.prAuc)}  AP ${pm(g.averagePrecision)}  p(chance) ${p(g.rocVsChance)}  p(rate) ${p(g.rocVsRate)}`,
+      );
+    }
+    console.log(`  3-D map stress ${r.map.stress.toExponential(2)}`);
+  }
+  return result;
+}
+
+export function packageVersion(): string {
   const pkg = JSON.parse(
     readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
   ) as { version: string };

@@ -1,0 +1,34 @@
+/** `neurobridge demo`: the spike transfer study on generated sessions, offline. */
+import type { Command } from 'commander';
+import { join, resolve } from 'node:path';
+import { DEMO_SESSIONS, writeDemoData } from '../pipelines/spikes/demo.js';
+import { packageVersion, studyAndPrint } from './spikes-model.js';
+
+export function registerDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description(
+      `generate ${DEMO_SESSIONS.length} sessions (in vitro and in vivo, in ALF, Phy and NWB) and run the N × N transfer study on them`,
+    )
+    .option('--dir <dir>', 'where the sessions, models and results go', 'neurobridge-demo')
+    .option('--preset <name>', 'paper | quick | tiny', 'tiny')
+    .option('--max-epochs <n>', 'training epochs per dataset', '4')
+    .action(async (o: { dir: string; preset: string; maxEpochs: string }) => {
+      const dir = resolve(o.dir);
+      console.error(`writing demo sessions to ${dir} ...`);
+      const manifest = await writeDemoData(dir);
+      const out = join(dir, 'study');
+      const result = await studyAndPrint({
+        manifest,
+        out,
+        preset: o.preset as 'tiny',
+        losses: ['dice'],
+        seed: 0,
+        maxEpochs: Number(o.maxEpochs),
+        codeVersion: packageVersion(),
+      });
+      console.log(
+        `${result.computedCells} cells computed, ${result.cachedCells} reused; results: ${join(out, 'study.json')}`,
+      );
+    });
+}
