@@ -6,6 +6,7 @@ import type { SpikeTrainJob, SpikeTrainProgress } from '../workers/spikes-train.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { StudyOptions, StudyResult } from '../pipelines/spikes/study.js';
+import type { UnitAlignment } from '../pipelines/spikes/alignment.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import { writeNpy } from '../io/npy.js';
 import { loadDataset } from '../pipelines/spikes/dataset.js';
@@ -107,7 +108,14 @@ function registerStudyCommand(spikes: Command): void {
     .option('--losses <list>', 'comma-separated: dice, focal, bce', 'dice')
     .option('--seed <n>', 'random seed', '0')
     .option('--max-epochs <n>', 'override the preset')
+    .option(
+      '--alignment <rule>',
+      "cross-dataset unit alignment: none (index order) or rate-rank (fitted on the target's val split)",
+      'none',
+    )
     .action(async (manifest: string, o: Record<string, string | undefined>) => {
+      if (!['none', 'rate-rank'].includes(String(o.alignment)))
+        throw new UsageError(`--alignment: expected none or rate-rank, got '${o.alignment}'`);
       const losses = String(o.losses).split(',') as LossName[];
       for (const l of losses)
         if (!['dice', 'focal', 'bce'].includes(l))
@@ -120,6 +128,7 @@ function registerStudyCommand(spikes: Command): void {
         seed: Number(o.seed),
         maxEpochs: o.maxEpochs ? Number(o.maxEpochs) : undefined,
         codeVersion: packageVersion(),
+        alignment: o.alignment as UnitAlignment,
       };
       const result = await studyAndPrint(options);
       console.log(
@@ -140,6 +149,7 @@ export async function studyAndPrint(
   const pm = (m: { mean: number; sd: number }) =>
     `${m.mean.toFixed(3)} ± ${Number.isNaN(m.sd) ? '–' : m.sd.toFixed(3)}`;
   const p = (t: { p: number } | null) => (t ? t.p.toExponential(1) : '–');
+  console.log(`unit alignment for cross-dataset cells: ${result.unitAlignment}`);
   for (const [loss, r] of Object.entries(result.losses)) {
     console.log(
       `\n${loss}: grouped ROC-AUC / PR-AUC / AP (mean ± sd over cells; t-test of ROC-AUC vs 0.5 and vs the rate baseline)`,

@@ -56,4 +56,9 @@ test('a killed study resumes and recomputes only the missing cells', async () =>
   // A different code version invalidates every cell.
   const newCode = await runStudy({ ...options, codeVersion: 'test-2' });
   assert.equal(newCode.computedCells, 4);
+  // Rate-rank alignment changes only the cross-dataset cells; self cells are reused.
+  const ranked = await runStudy({ ...options, codeVersion: 'test-2', alignment: 'rate-rank' });
+  assert.equal(ranked.unitAlignment, 'rate-rank');
+  assert.equal(ranked.computedCells, 2);
+  assert.equal(ranked.cachedCells, 2);
 });

@@ -12,13 +12,16 @@ import { writeFileAtomic } from '../../core/atomic.js';
 import { meanSd, oneSampleTTest, pairedTTest, type TTestResult } from '../../stats/index.js';
 import { dissimilarityFromScores, projectTo2d, stressLayout } from '../../stats/layout.js';
 import type { LossName } from '../../models/losses.js';
+import { alignmentPermutation, permuteUnits, type UnitAlignment } from './alignment.js';
 import { DEFAULT_GLM, HistoryGlm } from './baselines.js';
+import type { BinaryRaster } from './raster.js';
 import { loadDataset, type LoadedDataset } from './dataset.js';
 import {
   PRESETS,
   scoreOnTarget,
   validationScorer,
   type PresetName,
+  type SpikeSplits,
   type TransferScores,
 } from './experiment.js';
 import { loadManifest } from './manifest.js';
@@ -32,6 +35,8 @@ export interface StudyOptions {
   seed: number;
   maxEpochs?: number;
   codeVersion: string;
+  /** How a target's units fill the model's slots in cross-dataset cells (self cells: as recorded). */
+  alignment?: UnitAlignment;
   /** Stop after computing this many new cells (tests simulate a kill with it). */
   stopAfterCells?: number;
   onProgress?: (message: string) => void;
@@ -72,8 +77,8 @@ export interface StudyResult {
   computedCells: number;
   cachedCells: number;
   complete: boolean;
-  /** Cross-dataset evaluation feeds the target's units into the model's slots in index order. */
-  unitAlignment: 'none';
+  /** How cross-dataset cells fed the target's units into the model's slots (see alignment.ts). */
+  unitAlignment: UnitAlignment;
 }
 
 const digest = (value: unknown) =>
@@ -106,7 +111,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
     computedCells: 0,
     cachedCells: 0,
     complete: false,
-    unitAlignment: 'none',
+    unitAlignment: o.alignment ?? 'none',
   };
   for (const loss of o.losses) {
     const n = data.length;
@@ -114,7 +119,10 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
     for (let i = 0; i < n && !stopped; i++) {
       const config = trainingConfig(o, loss, data[i].meta.units);
       const modelKey = digest({ data: data[i].key, config, code: o.codeVersion });
-      const cellKeys = data.map((t) => digest({ model: modelKey, target: t.key }));
+      const alignment = o.alignment ?? 'none';
+      const cellKeys = data.map((t, j) =>
+        digest({ model: modelKey, target: t.key, alignment: i === j ? 'none' : alignment }),
+      );
       const cellFiles = data.map((t) =>
         join(o.out, 'cells', loss, `${data[i].spec.id}__${t.spec.id}.json`),
       );
@@ -148,7 +156,9 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
           break;
         }
         o.onProgress?.(`scoring ${data[i].spec.id} → ${data[j].spec.id} (${loss})`);
-        const { scores } = scoreOnTarget(best, data[i].splits, data[j].splits, o.seed, glm);
+        const target =
+          i === j ? data[j].splits : aligned(data[j].splits, data[i].splits.train, alignment);
+        const { scores } = scoreOnTarget(best, data[i].splits, target, o.seed, glm);
         const cell: StudyCell = {
           key: cellKeys[j],
           loss,
@@ -171,6 +181,21 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
   result.complete = !stopped;
   if (result.complete) writeFileAtomic(join(o.out, 'study.json'), JSON.stringify(result, null, 2));
   return result;
+}
+
+/** The target's val and test splits with units reordered into the model's slots. */
+function aligned(
+  target: SpikeSplits,
+  sourceTrain: BinaryRaster,
+  alignment: UnitAlignment,
+): SpikeSplits {
+  if (alignment === 'none') return target;
+  const perm = alignmentPermutation(alignment, sourceTrain, target.val);
+  return {
+    train: target.train,
+    val: permuteUnits(target.val, perm),
+    test: permuteUnits(target.test, perm),
+  };
 }
 
 function isCached(file: string, key: string): boolean {
