@@ -17,6 +17,8 @@ import {
   type TransferScores,
 } from '../pipelines/spikes/experiment.js';
 import { generateSpikes } from '../pipelines/spikes/generate.js';
+import { interpretWindow } from '../pipelines/spikes/interpret.js';
+import { runAblations } from '../pipelines/spikes/ablation.js';
 import { sliceBins } from '../pipelines/spikes/raster.js';
 import { loadTrainedRun } from '../pipelines/spikes/trained-run.js';
 import { binaryRasterSvg } from '../report/raster-svg.js';
@@ -27,6 +29,7 @@ import { createProgress, type Progress } from './progress.js';
 export function registerSpikeModelCommands(spikes: Command): void {
   registerEvalCommands(spikes);
   registerStudyCommand(spikes);
+  registerInterpretCommand(spikes);
   spikes
     .command('train')
     .description(
@@ -169,6 +172,52 @@ export function packageVersion(): string {
     readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
   ) as { version: string };
   return pkg.version;
+}
+
+function registerInterpretCommand(spikes: Command): void {
+  spikes
+    .command('interpret')
+    .description(
+      'attention maps, gradient importance, AWI, attention by offset, correlations with activity, and ablations for a trained run',
+    )
+    .argument('<run>', 'folder written by `spikes train`')
+    .option('--dataset <id>', 'dataset whose test split is probed (default: the training dataset)')
+    .option('--start <bin>', 'first bin of the probed window in the test split', '0')
+    .option('--ablation-bins <n>', 'test bins sampled for the ablations', '2000')
+    .requiredOption('--out <file>', 'JSON output')
+    .action(async (runDir: string, o: Record<string, string>) => {
+      const run = loadTrainedRun(runDir);
+      const data = await loadDataset(run.manifest, o.dataset ?? run.dataset);
+      const T = Math.min(run.config.model.context, data.splits.test.bins - Number(o.start) - 1);
+      const x = interpretWindow(run.model, data.splits.test, Number(o.start), T, run.config.loss);
+      const ablations = runAblations(run.model, data.splits.test, data.splits.val, {
+        bins: Number(o.ablationBins),
+      });
+      writeFileAtomic(
+        o.out,
+        JSON.stringify({
+          run: runDir,
+          dataset: data.spec.id,
+          window: { start: Number(o.start), bins: T },
+          attention: Array.from(x.attention),
+          attentionPerHead: x.attentionPerHead.map((a) => Array.from(a)),
+          gradientImportance: Array.from(x.gradientImportance),
+          awi: Array.from(x.awi),
+          attentionByOffset: Array.from(x.attentionByOffset),
+          inputActivity: Array.from(x.inputActivity),
+          correlations: x.correlations,
+          ablations,
+        }),
+      );
+      for (const [name, c] of Object.entries(x.correlations))
+        console.log(`${name}: r = ${c.r.toFixed(3)}, p = ${c.p.toExponential(2)}`);
+      for (const [name, d] of Object.entries(ablations.change)) {
+        console.log(
+          `${name.padEnd(20)} ROC-AUC ${ablations.scores[name as keyof typeof ablations.scores].rocAuc.toFixed(4)} (change ${d.rocAuc.toFixed(4)})`,
+        );
+      }
+      console.log(`written: ${o.out}`);
+    });
 }
 
 function registerEvalCommands(spikes: Command): void {

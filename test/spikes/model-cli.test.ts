@@ -96,6 +96,16 @@ test('spikes train → eval on another dataset → generate, end to end on simul
   assert.ok(readFileSync(join(dir, 'run', 'eval-b-raster.svg'), 'utf8').startsWith('<svg'));
 
   run(['spikes', 'generate', 'run', '--bins', '50', '--seed-bins', '32', '--out', 'gen.svg'], dir);
+
+  const probed = run(
+    ['spikes', 'interpret', 'run', '--ablation-bins', '200', '--out', 'interp.json'],
+    dir,
+  );
+  assert.match(probed, /keyAttention: r = /);
+  assert.match(probed, /shuffled last 95 %/);
+  const interp = JSON.parse(readFileSync(join(dir, 'interp.json'), 'utf8'));
+  assert.equal(interp.attention.length, interp.window.bins ** 2);
+  assert.equal(interp.ablations.sampledBins, 200);
   assert.ok(existsSync(join(dir, 'gen.svg')) && existsSync(join(dir, 'gen.npy')));
 });
 
