@@ -59,6 +59,10 @@ export function native(): NativeAddon {
   const require = createRequire(import.meta.url);
   addon = require(path) as NativeAddon;
   addon.setNumThreads(Number(process.env.NEUROBRIDGE_THREADS ?? defaultThreads()));
+  // libtorch seeds its default generator from /dev/urandom, so a model built before any
+  // manualSeed() would differ from run to run. The project's rule is reproducibility: the
+  // same seed (default 0, or NEUROBRIDGE_SEED) gives the same numbers on the same build.
+  addon.manualSeed(Number(process.env.NEUROBRIDGE_SEED ?? 0));
   if (process.env.NEUROBRIDGE_MALLOC !== 'default') {
     // Keep large tensor buffers in glibc's heap instead of mmap/munmap per allocation:
     // attention over long contexts allocates ~64 MB blocks per op, and page-faulting them

@@ -186,3 +186,12 @@ test('train/eval mode reaches sub-modules and switches dropout', () => {
   );
   assert.equal(net.parameterCount(), 2 * 8 + 8 + 8 + 1);
 });
+
+test('a fresh process gives the same initial weights without any manualSeed call', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const engine = new URL('../../src/engine/index.js', import.meta.url).href;
+  const script = `const e = await import(${JSON.stringify(engine)}); console.log(new e.Linear(3, 2).weight.toNumbers().join(','));`;
+  const run = () =>
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(run(), run());
+});
