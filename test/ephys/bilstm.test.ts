@@ -75,11 +75,12 @@ test('the no-attention ablation trains too and reports uniform weights', () => {
     heads: [4],
   });
   trainFamilyBiLstm(model, cohort(300, 4), cohort(100, 5), {
-    lr: 3e-3,
+    // Mean pooling dilutes the one informative family: it learns slower than attention.
+    lr: 1e-2,
     weightDecay: 1e-4,
     clip: 2,
     batchSize: 64,
-    patience: 10,
+    patience: 20,
     maxEpochs: 80,
     seed: 1,
   });
