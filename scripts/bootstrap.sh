@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what neurobridge needs on Debian/Ubuntu and builds it.
 #   bash scripts/bootstrap.sh          # for running: libtorch, OpenBLAS, compilers
-#   bash scripts/bootstrap.sh test     # + what the test suite uses (python3-torch for interop checks)
+#   bash scripts/bootstrap.sh test     # + what the test suite uses (python3-torch for interop
+#                                      # checks, chromium for the HTML report test)
 #   bash scripts/bootstrap.sh bench    # + PyTorch for the side-by-side benchmark
 # As root it installs system packages itself; otherwise it prints the sudo line and stops.
 set -euo pipefail
@@ -11,7 +12,8 @@ mode="${1:-run}"
 need=(libtorch-dev libopenblas0-pthread g++ make python3)
 case "$mode" in
   run) ;;
-  test|bench) need+=(python3-torch) ;;
+  test) need+=(python3-torch chromium) ;;
+  bench) need+=(python3-torch) ;;
   *) echo "usage: bash scripts/bootstrap.sh [run|test|bench]" >&2; exit 2 ;;
 esac
 

@@ -30,5 +30,6 @@ export function registerDemoCommand(program: Command): void {
       console.log(
         `${result.computedCells} cells computed, ${result.cachedCells} reused; results: ${join(out, 'study.json')}`,
       );
+      console.log(`report: ${result.report}`);
     });
 }

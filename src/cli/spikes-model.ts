@@ -5,7 +5,8 @@ import { UsageError } from '../core/errors.js';
 import type { SpikeTrainJob, SpikeTrainProgress } from '../workers/spikes-train.js';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { StudyOptions, StudyResult } from '../pipelines/spikes/study.js';
+import type { StudyOptions } from '../pipelines/spikes/study.js';
+import type { StudyOutcome } from '../workers/spikes-study.js';
 import type { UnitAlignment } from '../pipelines/spikes/alignment.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import { writeNpy } from '../io/npy.js';
@@ -22,7 +23,8 @@ import { runAblations } from '../pipelines/spikes/ablation.js';
 import { sliceBins } from '../pipelines/spikes/raster.js';
 import { loadTrainedRun } from '../pipelines/spikes/trained-run.js';
 import { binaryRasterSvg } from '../report/raster-svg.js';
-import { downsampleIndices, downsampleRocCurve, prCurve, rocCurve } from '../stats/index.js';
+import { writeStudyReport } from '../report/spikes-study.js';
+import { curvesOf, truthAndPrediction } from '../pipelines/spikes/probes.js';
 import type { LossName } from '../models/losses.js';
 import { createProgress, type Progress } from './progress.js';
 
@@ -98,6 +100,11 @@ export function registerSpikeModelCommands(spikes: Command): void {
 
 function registerStudyCommand(spikes: Command): void {
   spikes
+    .command('report')
+    .description('(re)write the self-contained HTML report of a finished study')
+    .argument('<study-dir>', 'the --out folder of `spikes study`')
+    .action((dir: string) => console.log(`report: ${writeStudyReport(dir)}`));
+  spikes
     .command('study')
     .description(
       'N × N transfer study: a model per dataset, scored on every test split; cells cached, resumable',
@@ -137,14 +144,15 @@ function registerStudyCommand(spikes: Command): void {
       console.log(
         `${result.computedCells} cells computed, ${result.cachedCells} from the cache; ${join(String(o.out), 'study.json')}`,
       );
+      if (result.report) console.log(`report: ${result.report}`);
     });
 }
 
 /** Runs a study in a worker, streaming its progress lines, and prints the grouped table. */
 export async function studyAndPrint(
   options: Omit<StudyOptions, 'onProgress'>,
-): Promise<StudyResult> {
-  const result = await runInWorker<typeof options, string, StudyResult>(
+): Promise<StudyOutcome> {
+  const result = await runInWorker<typeof options, string, StudyOutcome>(
     new URL('../workers/spikes-study.js', import.meta.url),
     options,
     (line) => console.error(line),
@@ -242,13 +250,7 @@ function registerEvalCommands(spikes: Command): void {
         target.splits,
         run.config.seed,
       );
-      const roc = downsampleRocCurve(rocCurve(probabilities, labels), 500);
-      const pr = prCurve(probabilities, labels);
-      const keep = downsampleIndices(pr.recall, pr.precision, 500);
-      const curves = {
-        roc: { fpr: Array.from(roc.fpr), tpr: Array.from(roc.tpr) },
-        pr: { recall: keep.map((i) => pr.recall[i]), precision: keep.map((i) => pr.precision[i]) },
-      };
+      const curves = curvesOf(probabilities, labels, 500);
       const file = join(out, `eval-${o.target}.json`);
       writeFileAtomic(
         file,
@@ -256,15 +258,8 @@ function registerEvalCommands(spikes: Command): void {
       );
       const threshold = scores.transformer.thresholds.rateMatched.threshold;
       const units = target.splits.test.units;
-      const bins = Math.min(2000, labels.length / units);
-      const truth = { bins, units, data: labels.subarray(0, bins * units) };
-      const predicted = {
-        bins,
-        units,
-        data: Uint8Array.from(probabilities.subarray(0, bins * units), (p) =>
-          p >= threshold ? 1 : 0,
-        ),
-      };
+      const { truth, predicted } = truthAndPrediction(probabilities, labels, units, threshold);
+      const bins = truth.bins;
       const svg = join(out, `eval-${o.target}-raster.svg`);
       writeFileAtomic(
         svg,

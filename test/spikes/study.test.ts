@@ -1,15 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runStudy, type StudyOptions } from '../../src/pipelines/spikes/study.js';
+import { loadStudy, selfVsCrossDomain, writeStudyReport } from '../../src/report/spikes-study.js';
+import { browserPath, visit } from '../helpers/browser.js';
 
 const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
 
+let studyDir = '';
+
 test('a killed study resumes and recomputes only the missing cells', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nb-study-'));
+  studyDir = join(dir, 'out');
   const sim = (args: string[]) =>
     execFileSync(process.execPath, [cli, 'simulate', 'spikes', ...args], { cwd: dir });
   sim(['--kind', 'in_vitro', '--format', 'alf', '--out', 'a', '--duration', '50', '--seed', '1']);
@@ -61,4 +66,52 @@ test('a killed study resumes and recomputes only the missing cells', async () =>
   assert.equal(ranked.unitAlignment, 'rate-rank');
   assert.equal(ranked.computedCells, 2);
   assert.equal(ranked.cachedCells, 2);
+});
+
+test('the study report: self-contained, every section, and its figures render in headless Chromium', async (t) => {
+  assert.ok(studyDir, 'needs the study of the previous test');
+  const study = loadStudy(studyDir);
+  // Self cells carry the probes the report draws; cross cells do not.
+  const cells = study.cells.dice;
+  assert.ok(cells[0][0].probes && cells[1][1].probes && !cells[0][1].probes);
+  const probes = cells[0][0].probes!;
+  assert.equal(probes.ablations.sampledBins > 0, true);
+  assert.equal(
+    probes.interpretation.attention.values.length,
+    probes.interpretation.attention.size ** 2,
+  );
+  // Headline comparison = means computed here from the matrix.
+  const roc = study.result.losses.dice.rocAuc;
+  const { self, cross } = selfVsCrossDomain(study, 'dice');
+  assert.ok(Math.abs(self.mean - (roc[0][0] + roc[1][1]) / 2) < 1e-12);
+  assert.ok(Math.abs(cross.mean - (roc[0][1] + roc[1][0]) / 2) < 1e-12);
+
+  const file = writeStudyReport(studyDir);
+  const html = readFileSync(file, 'utf8');
+  assert.doesNotMatch(html, /<script[^>]+src=/, 'no external scripts');
+  assert.match(html, /plotly\.js v2/, 'plotly is inlined');
+  for (const title of [
+    'Summary',
+    'Transfer matrix',
+    '3-D proximity map',
+    'Interpretability',
+    'Ablations',
+    'Run metadata',
+  ])
+    assert.ok(html.includes(title), `section ${title}`);
+
+  const chromium = browserPath();
+  if (!chromium) return t.skip('no Chromium installed (CI installs it)');
+  const shot = join(studyDir, 'report.png');
+  const seen = await visit(
+    chromium,
+    file,
+    shot,
+    `({ plots: document.querySelectorAll('.js-plotly-plot').length, figures: document.querySelectorAll('.figure').length, gl: document.querySelectorAll('.gl-container, canvas').length })`,
+  );
+  assert.deepEqual(seen.errors, [], 'no console errors');
+  const probe = seen.probe as { plots: number; figures: number };
+  assert.ok(probe.figures > 10);
+  assert.equal(probe.plots, probe.figures, 'every figure was drawn by Plotly');
+  assert.ok(statSync(shot).size > 20_000, 'a screenshot was saved');
 });

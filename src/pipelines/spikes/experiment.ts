@@ -131,7 +131,12 @@ export function scoreOnTarget(
   seed: number,
   /** A GLM already fitted on source.train (a study reuses one per source); fitted here if absent. */
   fittedGlm?: HistoryGlm,
-): { scores: TransferScores; probabilities: Float32Array; labels: Uint8Array } {
+): {
+  scores: TransferScores;
+  probabilities: Float32Array;
+  labels: Uint8Array;
+  baselineProbabilities: { rate: Float32Array; glm: Float32Array };
+} {
   if (target.test.units !== model.config.units) {
     throw new Error(
       `the target has ${target.test.units} units but the model was trained on ${model.config.units}`,
@@ -143,6 +148,8 @@ export function scoreOnTarget(
   const glm =
     fittedGlm ?? new HistoryGlm(source.train.units, { ...DEFAULT_GLM, seed }).fit(source.train);
   const units = target.test.units;
+  const rate = rateBaseline(source.train, target.test, prediction.firstScoredBin);
+  const glmProbabilities = glm.predict(target.test, prediction.firstScoredBin, target.val);
   const scores: TransferScores = {
     prediction: {
       firstScoredBin: prediction.firstScoredBin,
@@ -151,20 +158,17 @@ export function scoreOnTarget(
     },
     transformer: scoreSpikePredictions(prediction.probabilities, labels, units),
     baselines: {
-      rate: scoreSpikePredictions(
-        rateBaseline(source.train, target.test, prediction.firstScoredBin),
-        labels,
-        units,
-      ),
-      glm: scoreSpikePredictions(
-        glm.predict(target.test, prediction.firstScoredBin, target.val),
-        labels,
-        units,
-      ),
+      rate: scoreSpikePredictions(rate, labels, units),
+      glm: scoreSpikePredictions(glmProbabilities, labels, units),
     },
   };
   if (!fittedGlm) glm.dispose();
-  return { scores, probabilities: prediction.probabilities, labels };
+  return {
+    scores,
+    probabilities: prediction.probabilities,
+    labels,
+    baselineProbabilities: { rate, glm: glmProbabilities },
+  };
 }
 
 /** Trains on `source` (in `dir`, resumable) and scores on `target`'s test split. */

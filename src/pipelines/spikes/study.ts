@@ -26,6 +26,7 @@ import {
 } from './experiment.js';
 import { loadManifest } from './manifest.js';
 import { trainSpikeModel, type TrainConfig } from './train.js';
+import { probeModel, type ModelProbes } from './probes.js';
 
 export interface StudyOptions {
   manifest: string;
@@ -48,6 +49,10 @@ export interface StudyCell {
   source: string;
   target: string;
   scores: TransferScores;
+  /** Seconds spent scoring this cell (and training its model, on the self cell). */
+  seconds: { scoring: number; training?: number };
+  /** Self cells only: curves, raster, interpretation and ablations of the model on its own data. */
+  probes?: ModelProbes;
 }
 
 export interface GroupSummary {
@@ -79,6 +84,19 @@ export interface StudyResult {
   complete: boolean;
   /** How cross-dataset cells fed the target's units into the model's slots (see alignment.ts). */
   unitAlignment: UnitAlignment;
+  /** What made this result: enough to repeat it. */
+  run: {
+    manifest: string;
+    preset: PresetName;
+    seed: number;
+    codeVersion: string;
+    node: string;
+    /** Training configuration per loss. */
+    config: Record<string, TrainConfig>;
+    startedAt: string;
+    finishedAt: string;
+    seconds: number;
+  };
 }
 
 const digest = (value: unknown) =>
@@ -102,6 +120,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
     o.onProgress?.(`preparing ${spec.id}`);
     data.push(await loadDataset(o.manifest, spec.id));
   }
+  const startedAt = new Date();
   let computed = 0;
   let cached = 0;
   let stopped = false;
@@ -112,6 +131,19 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
     cachedCells: 0,
     complete: false,
     unitAlignment: o.alignment ?? 'none',
+    run: {
+      manifest: o.manifest,
+      preset: o.preset,
+      seed: o.seed,
+      codeVersion: o.codeVersion,
+      node: process.version,
+      config: Object.fromEntries(
+        o.losses.map((loss) => [loss, trainingConfig(o, loss, data[0]?.meta.units ?? 128)]),
+      ),
+      startedAt: startedAt.toISOString(),
+      finishedAt: '',
+      seconds: 0,
+    },
   };
   for (const loss of o.losses) {
     const n = data.length;
@@ -134,6 +166,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
         continue;
       }
       o.onProgress?.(`training on ${data[i].spec.id} (${loss})`);
+      const trainStart = performance.now();
       const { best } = trainSpikeModel(
         data[i].splits.train,
         config,
@@ -145,6 +178,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
       const glm = new HistoryGlm(data[i].meta.units, { ...DEFAULT_GLM, seed: o.seed }).fit(
         data[i].splits.train,
       );
+      const trainingSeconds = (performance.now() - trainStart) / 1000;
       for (let j = 0; j < n; j++) {
         if (isCached(cellFiles[j], cellKeys[j])) {
           cells[i][j] = JSON.parse(readFileSync(cellFiles[j], 'utf8')) as StudyCell;
@@ -158,14 +192,29 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
         o.onProgress?.(`scoring ${data[i].spec.id} → ${data[j].spec.id} (${loss})`);
         const target =
           i === j ? data[j].splits : aligned(data[j].splits, data[i].splits.train, alignment);
-        const { scores } = scoreOnTarget(best, data[i].splits, target, o.seed, glm);
+        const scoreStart = performance.now();
+        const scored = scoreOnTarget(best, data[i].splits, target, o.seed, glm);
+        const { scores } = scored;
         const cell: StudyCell = {
           key: cellKeys[j],
           loss,
           source: data[i].spec.id,
           target: data[j].spec.id,
           scores,
+          seconds: { scoring: (performance.now() - scoreStart) / 1000 },
         };
+        if (i === j) {
+          o.onProgress?.(`probing ${data[i].spec.id} (${loss}): interpretation and ablations`);
+          cell.probes = probeModel({
+            model: best,
+            loss,
+            splits: data[i].splits,
+            ...scored,
+            rateMatchedThreshold: scores.transformer.thresholds.rateMatched.threshold,
+            seed: o.seed,
+          });
+          cell.seconds.training = trainingSeconds;
+        }
         writeFileAtomic(cellFiles[j], JSON.stringify(cell));
         cells[i][j] = cell;
         computed++;
@@ -179,6 +228,8 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
   result.computedCells = computed;
   result.cachedCells = cached;
   result.complete = !stopped;
+  result.run.finishedAt = new Date().toISOString();
+  result.run.seconds = (Date.now() - startedAt.getTime()) / 1000;
   if (result.complete) writeFileAtomic(join(o.out, 'study.json'), JSON.stringify(result, null, 2));
   return result;
 }

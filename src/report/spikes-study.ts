@@ -1,0 +1,582 @@
+/**
+ * The HTML report of a spike transfer study (Shimono 2026): the N × N matrix split into
+ * domain quadrants, the grouped table (the paper's Table 2) with bars, the 3-D proximity
+ * map, ROC/PR curves and rasters of each model on its own data, attention/AWI maps,
+ * ablations, and the run's metadata. Reads only the files `runStudy` writes.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../core/atomic.js';
+import { InputError } from '../core/errors.js';
+import type { StudyCell, StudyResult } from '../pipelines/spikes/study.js';
+import { denseRaster, type ReducedMap } from '../pipelines/spikes/probes.js';
+import type { AblationName } from '../pipelines/spikes/ablation.js';
+import { meanSd } from '../stats/index.js';
+import { binaryRasterSvg } from './raster-svg.js';
+import { escapeHtml, renderPage, type Block, type Figure, type Section } from './page.js';
+
+const DOMAIN_COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
+const pm = (m: { mean: number; sd: number }, digits = 3) =>
+  `${m.mean.toFixed(digits)} ± ${Number.isFinite(m.sd) ? m.sd.toFixed(digits) : '–'}`;
+const pValue = (t: { p: number } | null) => (t ? t.p.toExponential(1) : '–');
+
+export interface LoadedStudy {
+  dir: string;
+  result: StudyResult;
+  /** cells[loss][i][j] in the order of result.datasets. */
+  cells: Record<string, StudyCell[][]>;
+  manifestText: string;
+}
+
+export function loadStudy(dir: string): LoadedStudy {
+  const file = join(dir, 'study.json');
+  if (!existsSync(file))
+    throw new InputError(file, undefined, 'no study.json: run `neurobridge spikes study` first');
+  const result = JSON.parse(readFileSync(file, 'utf8')) as StudyResult;
+  const cells: Record<string, StudyCell[][]> = {};
+  for (const loss of Object.keys(result.losses)) {
+    cells[loss] = result.datasets.map((s) =>
+      result.datasets.map((t) => {
+        const path = join(dir, 'cells', loss, `${s.id}__${t.id}.json`);
+        if (!existsSync(path)) throw new InputError(path, undefined, 'study cell file is missing');
+        return JSON.parse(readFileSync(path, 'utf8')) as StudyCell;
+      }),
+    );
+  }
+  const manifestText = existsSync(result.run.manifest)
+    ? readFileSync(result.run.manifest, 'utf8')
+    : `(manifest ${result.run.manifest} not found)`;
+  return { dir, result, cells, manifestText };
+}
+
+/** Writes `<dir>/report.html` and returns its path. */
+export function writeStudyReport(dir: string): string {
+  const path = join(dir, 'report.html');
+  writeFileAtomic(path, renderStudyReport(loadStudy(dir)));
+  return path;
+}
+
+export function renderStudyReport(s: LoadedStudy): string {
+  const { result } = s;
+  const domains = [...new Set(result.datasets.map((d) => d.domain))];
+  const sections: Section[] = [summarySection(s)];
+  for (const loss of Object.keys(result.losses)) {
+    sections.push(matrixSection(s, loss, domains));
+    sections.push(mapSection(s, loss, domains));
+    sections.push(curvesSection(s, loss));
+    sections.push(interpretationSection(s, loss));
+    sections.push(ablationSection(s, loss));
+  }
+  sections.push(metadataSection(s));
+  return renderPage({
+    title: 'neurobridge · spike transfer study',
+    subtitle: `${result.datasets.length} datasets (${domains.join(', ')}), losses ${Object.keys(result.losses).join(', ')}, unit alignment ${result.unitAlignment}, preset ${result.run.preset}`,
+    sections,
+  });
+}
+
+/** Mean ROC-AUC of self cells vs cross-domain cells: the paper's headline comparison. */
+export function selfVsCrossDomain(s: LoadedStudy, loss: string) {
+  const d = s.result.datasets;
+  const self: number[] = [];
+  const cross: number[] = [];
+  s.cells[loss].forEach((row, i) =>
+    row.forEach((c, j) => {
+      const roc = c.scores.transformer.pooled.rocAuc;
+      if (i === j) self.push(roc);
+      else if (d[i].domain !== d[j].domain) cross.push(roc);
+    }),
+  );
+  return { self: meanSd(self), cross: meanSd(cross) };
+}
+
+function summarySection(s: LoadedStudy): Section {
+  const blocks: Block[] = [];
+  for (const [loss, r] of Object.entries(s.result.losses)) {
+    const { self, cross } = selfVsCrossDomain(s, loss);
+    blocks.push({
+      kind: 'text',
+      text: `${loss}: self transfer ROC-AUC ${pm(self)} vs cross-domain ${pm(cross)}: in-domain self transfer ${self.mean > cross.mean ? 'beats' : 'does not beat'} cross-domain transfer.`,
+    });
+    const groupNames = Object.keys(r.groups);
+    const rateByGroup = groupNames.map((g) => groupRateRoc(s, loss, g));
+    blocks.push({
+      kind: 'table',
+      headers: [
+        'group',
+        'cells',
+        'ROC-AUC',
+        'PR-AUC',
+        'AP',
+        'rate ROC-AUC',
+        'p vs 0.5',
+        'p vs rate',
+      ],
+      rows: groupNames.map((g, k) => {
+        const x = r.groups[g];
+        return [
+          g,
+          x.cells,
+          pm(x.rocAuc),
+          pm(x.prAuc, 4),
+          pm(x.averagePrecision, 4),
+          pm(rateByGroup[k]),
+          pValue(x.rocVsChance),
+          pValue(x.rocVsRate),
+        ];
+      }),
+      caption: `Grouped scores (${loss}), mean ± sd over cells, as the paper's Table 2. p vs 0.5: one-sample t-test of ROC-AUC against chance; p vs rate: paired t-test against the per-unit rate baseline on the same cells.`,
+    });
+    blocks.push({
+      kind: 'figure',
+      height: 380,
+      figure: {
+        data: [
+          {
+            type: 'bar',
+            name: 'transformer',
+            x: groupNames,
+            y: groupNames.map((g) => r.groups[g].rocAuc.mean),
+            error_y: { type: 'data', array: groupNames.map((g) => finite(r.groups[g].rocAuc.sd)) },
+          },
+          {
+            type: 'bar',
+            name: 'rate baseline',
+            x: groupNames,
+            y: rateByGroup.map((m) => m.mean),
+            error_y: { type: 'data', array: rateByGroup.map((m) => finite(m.sd)) },
+          },
+        ],
+        layout: {
+          barmode: 'group',
+          yaxis: { title: { text: 'ROC-AUC' } },
+          shapes: [hline(0.5)],
+          margin: { t: 20 },
+        },
+      },
+      caption: 'Grouped ROC-AUC (mean ± sd); the dashed line is chance.',
+    });
+  }
+  return { title: 'Summary', blocks };
+}
+
+function groupRateRoc(s: LoadedStudy, loss: string, group: string) {
+  const d = s.result.datasets;
+  const values: number[] = [];
+  s.cells[loss].forEach((row, i) =>
+    row.forEach((c, j) => {
+      if (groupOf(d[i].domain, d[j].domain, i === j) === group)
+        values.push(c.scores.baselines.rate.pooled.rocAuc);
+    }),
+  );
+  return meanSd(values);
+}
+
+/** The group name study.ts gives a cell (kept in step with its summarise()). */
+function groupOf(a: string, b: string, self: boolean): string {
+  if (a !== b) return `${a} → ${b}`;
+  return self ? `${a}: self` : `${a}: others within domain`;
+}
+
+const finite = (x: number) => (Number.isFinite(x) ? x : 0);
+const hline = (y: number) => ({
+  type: 'line',
+  xref: 'paper',
+  x0: 0,
+  x1: 1,
+  y0: y,
+  y1: y,
+  line: { dash: 'dash', color: '#888' },
+});
+
+function domainOrder(s: LoadedStudy, domains: string[]): number[] {
+  const d = s.result.datasets;
+  return domains.flatMap((dom) => d.flatMap((x, i) => (x.domain === dom ? [i] : [])));
+}
+
+function matrixSection(s: LoadedStudy, loss: string, domains: string[]): Section {
+  const d = s.result.datasets;
+  const order = domainOrder(s, domains);
+  const names = order.map((i) => d[i].id);
+  const heatmap = (metric: 'rocAuc' | 'prAuc', title: string): Figure => {
+    const m = s.result.losses[loss][metric];
+    // Lines between domain blocks split the matrix into its quadrants.
+    const shapes: Record<string, unknown>[] = [];
+    let k = 0;
+    for (const dom of domains.slice(0, -1)) {
+      k += d.filter((x) => x.domain === dom).length;
+      const at = k - 0.5;
+      shapes.push({
+        type: 'line',
+        x0: at,
+        x1: at,
+        y0: -0.5,
+        y1: d.length - 0.5,
+        line: { color: '#fff', width: 4 },
+      });
+      shapes.push({
+        type: 'line',
+        y0: at,
+        y1: at,
+        x0: -0.5,
+        x1: d.length - 0.5,
+        line: { color: '#fff', width: 4 },
+      });
+    }
+    return {
+      data: [
+        {
+          type: 'heatmap',
+          z: order.map((i) => order.map((j) => m[i][j])),
+          x: names,
+          y: names,
+          colorscale: 'Viridis',
+          colorbar: { title: { text: title } },
+          text: order.map((i) => order.map((j) => m[i][j].toFixed(3))),
+          texttemplate: '%{text}',
+          hovertemplate: 'train %{y} → test %{x}: %{z:.4f}<extra></extra>',
+        },
+      ],
+      layout: {
+        xaxis: { title: { text: 'test dataset' }, type: 'category' },
+        yaxis: { title: { text: 'training dataset' }, type: 'category', autorange: 'reversed' },
+        shapes,
+        margin: { t: 20 },
+      },
+    };
+  };
+  return {
+    title: `Transfer matrix (${loss})`,
+    blocks: [
+      {
+        kind: 'figure',
+        height: 520,
+        figure: heatmap('rocAuc', 'ROC-AUC'),
+        caption: `Model trained on the row dataset, scored one step ahead on the column dataset's test split. Datasets are ordered by domain (${domains.join(', ')}); white lines separate the domain quadrants.`,
+      },
+      { kind: 'figure', height: 520, figure: heatmap('prAuc', 'PR-AUC') },
+    ],
+  };
+}
+
+function mapSection(s: LoadedStudy, loss: string, domains: string[]): Section {
+  const d = s.result.datasets;
+  const map = s.result.losses[loss].map;
+  const byDomain = (pick: (i: number) => number[]) =>
+    domains.map((dom, k) => {
+      const idx = d.flatMap((x, i) => (x.domain === dom ? [i] : []));
+      const coords = idx.map(pick);
+      return { dom, idx, coords, color: DOMAIN_COLORS[k % DOMAIN_COLORS.length] };
+    });
+  return {
+    title: `3-D proximity map (${loss})`,
+    blocks: [
+      {
+        kind: 'figure',
+        height: 520,
+        figure: {
+          data: byDomain((i) => map.coordinates[i]).map((g) => ({
+            type: 'scatter3d',
+            mode: 'markers+text',
+            name: g.dom,
+            x: g.coords.map((c) => c[0]),
+            y: g.coords.map((c) => c[1]),
+            z: g.coords.map((c) => c[2]),
+            text: g.idx.map((i) => d[i].id),
+            marker: { size: 7, color: g.color },
+          })),
+          layout: { margin: { t: 10, l: 0, r: 0, b: 0 }, scene: { aspectmode: 'data' } },
+        },
+        caption: `Datasets placed so that distances approximate d_ij = 1/s_ij − 1 with s_ij the mean of the two transfer ROC-AUCs (stress ${map.stress.toExponential(2)}, best of several seeded starts). Drag to rotate.`,
+      },
+      {
+        kind: 'figure',
+        height: 380,
+        figure: {
+          data: byDomain((i) => map.projection2d[i]).map((g) => ({
+            type: 'scatter',
+            mode: 'markers+text',
+            name: g.dom,
+            x: g.coords.map((c) => c[0]),
+            y: g.coords.map((c) => c[1]),
+            text: g.idx.map((i) => d[i].id),
+            textposition: 'top center',
+            marker: { size: 10, color: g.color },
+          })),
+          layout: { margin: { t: 10 }, yaxis: { scaleanchor: 'x' } },
+        },
+        caption: '2-D projection of the map (its first two principal axes).',
+      },
+    ],
+  };
+}
+
+function selfCells(s: LoadedStudy, loss: string): StudyCell[] {
+  return s.cells[loss].map((row, i) => row[i]).filter((c) => c.probes !== undefined);
+}
+
+function curvesSection(s: LoadedStudy, loss: string): Section {
+  const blocks: Block[] = [];
+  for (const cell of selfCells(s, loss)) {
+    const p = cell.probes!;
+    const kinds = [
+      ['transformer', p.curves.transformer],
+      ['rate', p.curves.rate],
+      ['GLM', p.curves.glm],
+    ] as const;
+    const chance = cell.scores.transformer.chance.prAuc;
+    blocks.push({
+      kind: 'figure',
+      height: 340,
+      figure: {
+        data: [
+          ...kinds.map(([name, c]) => ({
+            type: 'scatter',
+            mode: 'lines',
+            name: `ROC ${name}`,
+            x: c.roc.fpr,
+            y: c.roc.tpr,
+            xaxis: 'x',
+            yaxis: 'y',
+          })),
+          ...kinds.map(([name, c]) => ({
+            type: 'scatter',
+            mode: 'lines',
+            name: `PR ${name}`,
+            x: c.pr.recall,
+            y: c.pr.precision,
+            xaxis: 'x2',
+            yaxis: 'y2',
+          })),
+        ],
+        layout: {
+          grid: { rows: 1, columns: 2, pattern: 'independent' },
+          xaxis: { title: { text: 'false positive rate' }, range: [0, 1] },
+          yaxis: { title: { text: 'true positive rate' }, range: [0, 1] },
+          xaxis2: { title: { text: 'recall' }, range: [0, 1] },
+          yaxis2: { title: { text: 'precision' }, type: 'log' },
+          shapes: [
+            {
+              type: 'line',
+              xref: 'x',
+              yref: 'y',
+              x0: 0,
+              y0: 0,
+              x1: 1,
+              y1: 1,
+              line: { dash: 'dot', color: '#888' },
+            },
+            {
+              type: 'line',
+              xref: 'x2',
+              yref: 'y2',
+              x0: 0,
+              x1: 1,
+              y0: chance,
+              y1: chance,
+              line: { dash: 'dot', color: '#888' },
+            },
+          ],
+          margin: { t: 30 },
+          title: {
+            text: `${cell.source}: ROC-AUC ${cell.scores.transformer.pooled.rocAuc.toFixed(3)}, PR-AUC ${cell.scores.transformer.pooled.prAuc.toFixed(4)} (chance ${chance.toFixed(4)})`,
+            font: { size: 13 },
+          },
+        },
+      },
+    });
+    const truth = denseRaster(p.raster.truth);
+    blocks.push({
+      kind: 'html',
+      html: binaryRasterSvg([
+        { label: `${cell.source}: true spikes (first ${truth.bins} test bins)`, raster: truth },
+        {
+          label: `predicted one step ahead (rate-matched threshold ${p.raster.threshold.toExponential(2)})`,
+          raster: denseRaster(p.raster.predicted),
+        },
+      ]),
+    });
+  }
+  return { title: `Curves and rasters of each model on its own data (${loss})`, blocks };
+}
+
+function mapHeatmap(m: ReducedMap, title: string): Figure {
+  const z: number[][] = [];
+  for (let i = 0; i < m.size; i++) z.push(m.values.slice(i * m.size, (i + 1) * m.size));
+  const axis = (text: string) => ({ title: { text }, constrain: 'domain' });
+  return {
+    data: [
+      {
+        type: 'heatmap',
+        z,
+        colorscale: 'YlOrRd',
+        reversescale: true,
+        colorbar: { title: { text: title } },
+      },
+    ],
+    layout: {
+      xaxis: axis(`key bin (÷${m.binsPerCell})`),
+      yaxis: { ...axis(`query bin (÷${m.binsPerCell})`), autorange: 'reversed', scaleanchor: 'x' },
+      margin: { t: 20 },
+    },
+  };
+}
+
+function interpretationSection(s: LoadedStudy, loss: string): Section {
+  const blocks: Block[] = [];
+  for (const cell of selfCells(s, loss)) {
+    const x = cell.probes!.interpretation;
+    blocks.push({
+      kind: 'text',
+      text: `${cell.source}: test bins ${x.window.start}–${x.window.start + x.window.bins - 1}, last layer, mean over heads.`,
+    });
+    blocks.push({ kind: 'figure', height: 420, figure: mapHeatmap(x.attention, 'attention') });
+    blocks.push({
+      kind: 'figure',
+      height: 420,
+      figure: mapHeatmap(x.awi, 'AWI'),
+      caption:
+        'Attention-weighted importance AWI_ij = A_ij · G_j, G_j = Σ_k |∂L/∂h_jk| at the embedding.',
+    });
+    blocks.push({
+      kind: 'figure',
+      height: 300,
+      figure: {
+        data: [
+          {
+            type: 'scatter',
+            mode: 'lines',
+            name: 'mean attention by offset',
+            y: x.attentionByOffset,
+          },
+          {
+            type: 'scatter',
+            mode: 'lines',
+            name: 'gradient importance G_j',
+            y: x.gradientImportance,
+            xaxis: 'x2',
+            yaxis: 'y2',
+          },
+          {
+            type: 'scatter',
+            mode: 'lines',
+            name: 'population spikes',
+            y: x.inputActivity,
+            xaxis: 'x2',
+            yaxis: 'y3',
+            line: { color: '#999' },
+          },
+        ],
+        layout: {
+          grid: { rows: 1, columns: 2, pattern: 'independent' },
+          xaxis: { title: { text: 'offset from the diagonal (bins)' } },
+          yaxis: { title: { text: 'attention' } },
+          xaxis2: { title: { text: 'input bin' } },
+          yaxis2: { title: { text: 'G_j' } },
+          yaxis3: { overlaying: 'y2', anchor: 'x2', side: 'right', title: { text: 'spikes' } },
+          margin: { t: 20 },
+        },
+      },
+    });
+    blocks.push({
+      kind: 'table',
+      headers: ['relation to input firing', 'Pearson r', 'p'],
+      rows: Object.entries(x.correlations).map(([name, c]) => [
+        name,
+        c.r.toFixed(3),
+        c.p.toExponential(2),
+      ]),
+    });
+  }
+  return { title: `Interpretability (${loss})`, blocks };
+}
+
+function ablationSection(s: LoadedStudy, loss: string): Section {
+  const cells = selfCells(s, loss);
+  const names = cells.length
+    ? Object.keys(cells[0].probes!.ablations.change).filter((n) => n !== 'intact')
+    : [];
+  const bars = (metric: 'rocAuc' | 'prAuc') =>
+    cells.map((c) => ({
+      type: 'bar',
+      name: c.source,
+      x: names,
+      y: names.map((n) => c.probes!.ablations.change[n as AblationName][metric]),
+    }));
+  return {
+    title: `Ablations (${loss})`,
+    blocks: [
+      {
+        kind: 'figure',
+        height: 360,
+        figure: {
+          data: bars('rocAuc'),
+          layout: {
+            barmode: 'group',
+            yaxis: { title: { text: 'Δ ROC-AUC (ablated − intact)' } },
+            margin: { t: 20 },
+          },
+        },
+        caption: `Each model on a seeded sample of its own test bins (${cells[0]?.probes?.ablations.sampledBins ?? 0} bins): attention disabled, and units shuffled within each bin over the most recent 50 % / 95 % of the context.`,
+      },
+      {
+        kind: 'figure',
+        height: 360,
+        figure: {
+          data: bars('prAuc'),
+          layout: { barmode: 'group', yaxis: { title: { text: 'Δ PR-AUC' } }, margin: { t: 20 } },
+        },
+      },
+    ],
+  };
+}
+
+function metadataSection(s: LoadedStudy): Section {
+  const { result } = s;
+  const timing: (string | number)[][] = [];
+  for (const [loss, rows] of Object.entries(s.cells))
+    rows.forEach((row) =>
+      row.forEach((c) =>
+        timing.push([
+          `${loss}: ${c.source} → ${c.target}`,
+          c.seconds?.training !== undefined ? c.seconds.training.toFixed(1) : '',
+          c.seconds ? c.seconds.scoring.toFixed(1) : '',
+        ]),
+      ),
+    );
+  const pre = (text: string) => ({ kind: 'html' as const, html: `<pre>${escapeHtml(text)}</pre>` });
+  return {
+    title: 'Run metadata',
+    blocks: [
+      {
+        kind: 'table',
+        headers: ['field', 'value'],
+        rows: [
+          ['manifest', result.run.manifest],
+          ['neurobridge', result.run.codeVersion],
+          ['node', result.run.node],
+          ['preset', result.run.preset],
+          ['seed', result.run.seed],
+          ['unit alignment (cross-dataset cells)', result.unitAlignment],
+          [
+            'cells computed in the last run / reused from the cache',
+            `${result.computedCells} / ${result.cachedCells}`,
+          ],
+          ['last run started', result.run.startedAt],
+          ['last run took (s)', result.run.seconds.toFixed(1)],
+        ],
+      },
+      { kind: 'text', text: 'Manifest:' },
+      pre(s.manifestText),
+      { kind: 'text', text: 'Training configuration per loss:' },
+      pre(JSON.stringify(result.run.config, null, 2)),
+      {
+        kind: 'table',
+        headers: ['cell', 'training (s)', 'scoring (s)'],
+        rows: timing,
+        caption:
+          'Times of the run that computed each cell (cached cells keep their original times).',
+      },
+    ],
+  };
+}
