@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { StudyOptions } from '../pipelines/spikes/study.js';
 import type { StudyOutcome } from '../workers/spikes-study.js';
-import type { UnitAlignment } from '../pipelines/spikes/alignment.js';
+import { UNIT_ALIGNMENTS, type UnitAlignment } from '../pipelines/spikes/alignment.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import { writeNpy } from '../io/npy.js';
 import { loadDataset } from '../pipelines/spikes/dataset.js';
@@ -120,12 +120,14 @@ function registerStudyCommand(spikes: Command): void {
     .option('--max-epochs <n>', 'override the preset')
     .option(
       '--alignment <rule>',
-      "cross-dataset unit alignment: none (index order) or rate-rank (fitted on the target's val split)",
+      "cross-dataset unit alignment: none (index order), rate-rank or anneal (simulated annealing on the model's Dice loss); both fitted on the target's val split only",
       'none',
     )
     .action(async (manifest: string, o: Record<string, string | undefined>) => {
-      if (!['none', 'rate-rank'].includes(String(o.alignment)))
-        throw new UsageError(`--alignment: expected none or rate-rank, got '${o.alignment}'`);
+      if (!UNIT_ALIGNMENTS.includes(o.alignment as UnitAlignment))
+        throw new UsageError(
+          `--alignment: expected ${UNIT_ALIGNMENTS.join(', ')}, got '${o.alignment}'`,
+        );
       const losses = String(o.losses).split(',') as LossName[];
       for (const l of losses)
         if (!['dice', 'focal', 'bce'].includes(l))

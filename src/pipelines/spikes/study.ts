@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../../core/atomic.js';
 import { meanSd, oneSampleTTest, pairedTTest, type TTestResult } from '../../stats/index.js';
 import { dissimilarityFromScores, projectTo2d, stressLayout } from '../../stats/layout.js';
 import type { LossName } from '../../models/losses.js';
+import type { SpikeTransformer } from '../../models/spike-transformer.js';
 import { alignmentPermutation, permuteUnits, type UnitAlignment } from './alignment.js';
 import { DEFAULT_GLM, HistoryGlm } from './baselines.js';
 import type { BinaryRaster } from './raster.js';
@@ -191,7 +192,9 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
         }
         o.onProgress?.(`scoring ${data[i].spec.id} → ${data[j].spec.id} (${loss})`);
         const target =
-          i === j ? data[j].splits : aligned(data[j].splits, data[i].splits.train, alignment);
+          i === j
+            ? data[j].splits
+            : aligned(data[j].splits, data[i].splits.train, alignment, best, o.seed);
         const scoreStart = performance.now();
         const scored = scoreOnTarget(best, data[i].splits, target, o.seed, glm);
         const { scores } = scored;
@@ -239,9 +242,11 @@ function aligned(
   target: SpikeSplits,
   sourceTrain: BinaryRaster,
   alignment: UnitAlignment,
+  model: SpikeTransformer,
+  seed: number,
 ): SpikeSplits {
   if (alignment === 'none') return target;
-  const perm = alignmentPermutation(alignment, sourceTrain, target.val);
+  const perm = alignmentPermutation(alignment, sourceTrain, target.val, model, seed);
   return {
     train: target.train,
     val: permuteUnits(target.val, perm),
