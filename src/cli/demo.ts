@@ -13,7 +13,8 @@ export function registerDemoCommand(program: Command): void {
     .option('--dir <dir>', 'where the sessions, models and results go', 'neurobridge-demo')
     .option('--preset <name>', 'paper | quick | tiny', 'tiny')
     .option('--max-epochs <n>', 'training epochs per dataset', '4')
-    .action(async (o: { dir: string; preset: string; maxEpochs: string }) => {
+    .option('--workers <n>', 'train and score in N processes', '1')
+    .action(async (o: { dir: string; preset: string; maxEpochs: string; workers: string }) => {
       const dir = resolve(o.dir);
       console.error(`writing demo sessions to ${dir} ...`);
       const manifest = await writeDemoData(dir);
@@ -26,6 +27,7 @@ export function registerDemoCommand(program: Command): void {
         seed: 0,
         maxEpochs: Number(o.maxEpochs),
         codeVersion: packageVersion(),
+        workers: Number(o.workers),
       });
       console.log(
         `${result.computedCells} cells computed, ${result.cachedCells} reused; results: ${join(out, 'study.json')}`,

@@ -5,8 +5,7 @@ import { UsageError } from '../core/errors.js';
 import type { SpikeTrainJob, SpikeTrainProgress } from '../workers/spikes-train.js';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { StudyOptions } from '../pipelines/spikes/study.js';
-import type { StudyOutcome } from '../workers/spikes-study.js';
+import type { StudyJob, StudyOutcome } from '../workers/spikes-study.js';
 import { UNIT_ALIGNMENTS, type UnitAlignment } from '../pipelines/spikes/alignment.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import { writeNpy } from '../io/npy.js';
@@ -123,6 +122,7 @@ function registerStudyCommand(spikes: Command): void {
       "cross-dataset unit alignment: none (index order), rate-rank or anneal (simulated annealing on the model's Dice loss); both fitted on the target's val split only",
       'none',
     )
+    .option('--workers <n>', 'train and score in N processes (cores are split between them)', '1')
     .action(async (manifest: string, o: Record<string, string | undefined>) => {
       if (!UNIT_ALIGNMENTS.includes(o.alignment as UnitAlignment))
         throw new UsageError(
@@ -132,7 +132,11 @@ function registerStudyCommand(spikes: Command): void {
       for (const l of losses)
         if (!['dice', 'focal', 'bce'].includes(l))
           throw new UsageError(`--losses: unknown loss '${l}'`);
-      const options: Omit<StudyOptions, 'onProgress'> = {
+      const workers = Number(o.workers);
+      if (!Number.isInteger(workers) || workers < 1)
+        throw new UsageError(`--workers: expected a whole number ≥ 1, got '${o.workers}'`);
+      const options: StudyJob = {
+        workers,
         manifest: resolve(manifest),
         out: String(o.out),
         preset: o.preset as PresetName,
@@ -151,9 +155,7 @@ function registerStudyCommand(spikes: Command): void {
 }
 
 /** Runs a study in a worker, streaming its progress lines, and prints the grouped table. */
-export async function studyAndPrint(
-  options: Omit<StudyOptions, 'onProgress'>,
-): Promise<StudyOutcome> {
+export async function studyAndPrint(options: StudyJob): Promise<StudyOutcome> {
   const result = await runInWorker<typeof options, string, StudyOutcome>(
     new URL('../workers/spikes-study.js', import.meta.url),
     options,

@@ -1,12 +1,19 @@
-// Worker entry: runs a transfer study, reports its progress lines, and writes the HTML report.
+// Worker entry: runs a transfer study (in child processes with `workers` > 1), reports its
+// progress lines, and writes the HTML report.
 import { serveTask } from '../engine/worker.js';
 import { runStudy, type StudyOptions, type StudyResult } from '../pipelines/spikes/study.js';
+import { runStudyInProcesses } from '../pipelines/spikes/study-processes.js';
 import { writeStudyReport } from '../report/spikes-study.js';
 
+export type StudyJob = Omit<StudyOptions, 'onProgress'> & { workers?: number };
 export type StudyOutcome = StudyResult & { report: string | null };
 
-await serveTask<Omit<StudyOptions, 'onProgress'>, string, StudyOutcome>(async (options, report) => {
-  const result = await runStudy({ ...options, onProgress: report });
+await serveTask<StudyJob, string, StudyOutcome>(async ({ workers, ...options }, report) => {
+  const withProgress = { ...options, onProgress: report };
+  const result =
+    (workers ?? 1) > 1
+      ? await runStudyInProcesses(withProgress, workers!)
+      : await runStudy(withProgress);
   if (!result.complete) return { ...result, report: null };
   report('writing the HTML report');
   return { ...result, report: writeStudyReport(options.out) };

@@ -5,12 +5,14 @@ import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runStudy, type StudyOptions } from '../../src/pipelines/spikes/study.js';
+import { runStudyInProcesses } from '../../src/pipelines/spikes/study-processes.js';
 import { loadStudy, selfVsCrossDomain, writeStudyReport } from '../../src/report/spikes-study.js';
 import { browserPath, visit } from '../helpers/browser.js';
 
 const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
 
 let studyDir = '';
+let sequential: { options: StudyOptions; rocAuc: number[][] } | null = null;
 
 test('a killed study resumes and recomputes only the missing cells', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nb-study-'));
@@ -46,6 +48,7 @@ test('a killed study resumes and recomputes only the missing cells', async () =>
   assert.equal(again.cachedCells, 4);
 
   const dice = resumed.losses.dice;
+  sequential = { options, rocAuc: dice.rocAuc };
   assert.equal(dice.rocAuc.length, 2);
   assert.deepEqual(Object.keys(dice.groups).sort(), [
     'in_vitro → in_vivo',
@@ -114,4 +117,23 @@ test('the study report: self-contained, every section, and its figures render in
   assert.ok(probe.figures > 10);
   assert.equal(probe.plots, probe.figures, 'every figure was drawn by Plotly');
   assert.ok(statSync(shot).size > 20_000, 'a screenshot was saved');
+});
+
+test('--workers 2: two processes share the cells; same cells, same matrix as one process', async () => {
+  assert.ok(sequential, 'needs the study of the first test');
+  const out = sequential.options.out + '-workers';
+  const progress: string[] = [];
+  const r = await runStudyInProcesses(
+    { ...sequential.options, out, onProgress: (m) => progress.push(m) },
+    2,
+  );
+  assert.equal(r.complete, true);
+  assert.equal(r.computedCells, 4);
+  assert.equal(r.cachedCells, 0);
+  assert.ok(progress.some((m) => m.startsWith('[worker 1] training on a')));
+  assert.ok(progress.some((m) => m.startsWith('[worker 2] training on b')));
+  // Each child runs libtorch with one thread instead of two: sums may round differently.
+  r.losses.dice.rocAuc.forEach((row, i) =>
+    row.forEach((v, j) => assert.ok(Math.abs(v - sequential!.rocAuc[i][j]) < 0.02, `${i},${j}`)),
+  );
 });

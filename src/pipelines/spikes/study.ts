@@ -39,6 +39,8 @@ export interface StudyOptions {
   codeVersion: string;
   /** How a target's units fill the model's slots in cross-dataset cells (self cells: as recorded). */
   alignment?: UnitAlignment;
+  /** Only train models on these datasets (a worker process's share); no summary is written. */
+  sources?: string[];
   /** Stop after computing this many new cells (tests simulate a kill with it). */
   stopAfterCells?: number;
   onProgress?: (message: string) => void;
@@ -150,6 +152,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
     const n = data.length;
     const cells: (StudyCell | null)[][] = data.map(() => data.map(() => null));
     for (let i = 0; i < n && !stopped; i++) {
+      if (o.sources && !o.sources.includes(data[i].spec.id)) continue;
       const config = trainingConfig(o, loss, data[i].meta.units);
       const modelKey = digest({ data: data[i].key, config, code: o.codeVersion });
       const alignment = o.alignment ?? 'none';
@@ -225,12 +228,12 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
       best.dispose();
       glm.dispose();
     }
-    if (stopped) break;
+    if (stopped || o.sources) continue;
     result.losses[loss] = summarise(cells as StudyCell[][], data, o.seed);
   }
   result.computedCells = computed;
   result.cachedCells = cached;
-  result.complete = !stopped;
+  result.complete = !stopped && !o.sources;
   result.run.finishedAt = new Date().toISOString();
   result.run.seconds = (Date.now() - startedAt.getTime()) / 1000;
   if (result.complete) writeFileAtomic(join(o.out, 'study.json'), JSON.stringify(result, null, 2));

@@ -1,0 +1,12 @@
+// Child-process entry for `spikes study --workers N`: computes one share of the cells.
+import type { ChildMessage } from '../pipelines/spikes/study-processes.js';
+import { runStudy, type StudyOptions } from '../pipelines/spikes/study.js';
+
+const send = (m: ChildMessage) => process.send!(m);
+
+process.once('message', (options: Omit<StudyOptions, 'onProgress'>) => {
+  runStudy({ ...options, onProgress: (message) => send({ kind: 'progress', message }) })
+    .then((r) => send({ kind: 'done', computed: r.computedCells }))
+    .catch((e: Error) => send({ kind: 'error', message: e.stack ?? e.message }))
+    .finally(() => process.disconnect());
+});
