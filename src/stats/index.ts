@@ -4,3 +4,4 @@ export * from './classification.js';
 export * from './tests.js';
 export * from './point-process.js';
 export * from './layout.js';
+export * from './splits.js';
