@@ -5,3 +5,4 @@ export * from './tests.js';
 export * from './point-process.js';
 export * from './layout.js';
 export * from './splits.js';
+export * from './spca.js';
