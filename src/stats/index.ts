@@ -6,3 +6,4 @@ export * from './point-process.js';
 export * from './layout.js';
 export * from './splits.js';
 export * from './spca.js';
+export * from './random-forest.js';
