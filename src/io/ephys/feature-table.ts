@@ -1,0 +1,70 @@
+/**
+ * Scalar electrophysiology feature tables (one row per cell, one column per feature), such
+ * as IPFX's feature exports (`LeeDalley_ephys_fx.csv`) or preprocessed tables from
+ * Patch-seq papers. Empty fields and NaN/NA are missing values; anything else must be a number.
+ */
+import { InputError } from '../../core/errors.js';
+import { columnIndex, readDelimited } from '../table.js';
+
+export interface FeatureTable {
+  path: string;
+  ids: string[];
+  features: string[];
+  /** Per cell, one value per feature; NaN = missing. */
+  values: Float64Array[];
+}
+
+const MISSING = new Set(['', 'nan', 'na', 'n/a', 'null', 'none']);
+
+export function readFeatureTable(
+  path: string,
+  o: { idColumn?: string; features?: string[] } = {},
+): FeatureTable {
+  const t = readDelimited(path);
+  // Published tables often leave the id column's header empty (pandas index).
+  const idAt = o.idColumn !== undefined ? columnIndex(t, o.idColumn, 'id column') : 0;
+  const featureAt = o.features
+    ? o.features.map((f) => columnIndex(t, f, 'feature column'))
+    : t.header.map((_, i) => i).filter((i) => i !== idAt);
+  const seen = new Map<string, number>();
+  const values = t.rows.map((row, r) => {
+    if (row.length !== t.header.length)
+      throw new InputError(
+        path,
+        `line ${t.lines[r]}`,
+        `has ${row.length} fields, the header ${t.header.length}`,
+      );
+    const id = row[idAt].trim();
+    if (id === '')
+      throw new InputError(
+        path,
+        `line ${t.lines[r]}`,
+        `empty cell id in column '${t.header[idAt]}'`,
+      );
+    if (seen.has(id))
+      throw new InputError(
+        path,
+        `line ${t.lines[r]}`,
+        `cell id '${id}' repeats line ${seen.get(id)}`,
+      );
+    seen.set(id, t.lines[r]);
+    return Float64Array.from(featureAt, (c) => {
+      const text = row[c].trim();
+      if (MISSING.has(text.toLowerCase())) return NaN;
+      const v = Number(text);
+      if (!Number.isFinite(v))
+        throw new InputError(
+          path,
+          `line ${t.lines[r]}, column '${t.header[c]}'`,
+          `expected a number or an empty field, got '${text}'`,
+        );
+      return v;
+    });
+  });
+  return {
+    path,
+    ids: t.rows.map((row) => row[idAt].trim()),
+    features: featureAt.map((c) => t.header[c]),
+    values,
+  };
+}
