@@ -1,0 +1,89 @@
+/**
+ * The Gouwens et al. 2020 classifier: z-score every feature on the training cells, sparse
+ * PCA per family (ZHT, fixed non-zeros), keep the components explaining ≥ 1 % (adjusted),
+ * stack and z-score the scores, then a class-balanced random forest. Every statistic is
+ * fitted on training cells only and stored, so new cells are projected, never refitted.
+ */
+import { componentsAbove, projectSparsePca, sparsePca, type SparsePca } from '../../stats/spca.js';
+import { RandomForest, trainRandomForest, type ForestJson } from '../../stats/random-forest.js';
+import type { EphysCohort } from './cohort.js';
+import { fitStandardizer, standardize, type Standardizer } from './qc.js';
+
+export interface ForestPipelineOptions {
+  trees?: number;
+  seed?: number;
+  /** Components per family: at most this many (default 7, Gouwens' largest). */
+  maxComponents?: number;
+  minAdjustedVariance?: number;
+}
+
+export interface ForestPipeline {
+  standardizer: Standardizer;
+  families: { name: string; spca: SparsePca; keep: number[] }[];
+  scoreMean: number[];
+  scoreSd: number[];
+  forest: ForestJson;
+}
+
+/** Components and non-zeros for a family of `width` features (a third of the features, at least 1, per component). */
+export function spcaShape(
+  width: number,
+  maxComponents: number,
+): { components: number; nonZero: number[] } {
+  const components = Math.min(width, maxComponents);
+  const k = Math.max(1, Math.ceil(width / 3));
+  return { components, nonZero: Array<number>(components).fill(k) };
+}
+
+export function fitForestPipeline(
+  train: EphysCohort,
+  o: ForestPipelineOptions = {},
+): ForestPipeline {
+  const standardizer = fitStandardizer(train);
+  const z = standardize(train, standardizer);
+  const families = z.families.map((f) => {
+    const data = f.values.map((v) => Array.from(v));
+    const spca = sparsePca({ data }, spcaShape(f.features.length, o.maxComponents ?? 7));
+    return { name: f.name, spca, keep: componentsAbove(spca, o.minAdjustedVariance ?? 0.01) };
+  });
+  const raw = scores(z, families);
+  const p = raw[0]?.length ?? 0;
+  const scoreMean = Array.from(
+    { length: p },
+    (_, j) => raw.reduce((s, r) => s + r[j], 0) / raw.length,
+  );
+  const scoreSd = Array.from({ length: p }, (_, j) => {
+    const v = Math.sqrt(
+      raw.reduce((s, r) => s + (r[j] - scoreMean[j]) ** 2, 0) / Math.max(1, raw.length - 1),
+    );
+    return v < 1e-6 ? 1 : v;
+  });
+  const x = raw.map((r) => r.map((v, j) => (v - scoreMean[j]) / scoreSd[j]));
+  const forest = trainRandomForest(x, train.labels, {
+    trees: o.trees ?? 500,
+    balance: 'balanced-bootstrap',
+    seed: o.seed ?? 0,
+  });
+  return { standardizer, families, scoreMean, scoreSd, forest: forest.toJSON() };
+}
+
+function scores(z: EphysCohort, families: ForestPipeline['families']): number[][] {
+  const perFamily = families.map((fam, j) =>
+    projectSparsePca(
+      fam.spca,
+      z.families[j].values.map((v) => Array.from(v)),
+    ).map((row) => fam.keep.map((c) => row[c])),
+  );
+  return z.ids.map((_, i) => perFamily.flatMap((f) => f[i]));
+}
+
+/** The stacked, z-scored sparse-PCA features the forest sees (also drawn in the report). */
+export function forestInputs(p: ForestPipeline, c: EphysCohort): number[][] {
+  return scores(standardize(c, p.standardizer), p.families).map((r) =>
+    r.map((v, j) => (v - p.scoreMean[j]) / p.scoreSd[j]),
+  );
+}
+
+export function predictForestPipeline(p: ForestPipeline, c: EphysCohort): string[] {
+  return RandomForest.fromJSON(p.forest).predict(forestInputs(p, c)).map(String);
+}
