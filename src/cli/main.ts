@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { InputError, UsageError } from '../core/errors.js';
 import { registerDemoCommand } from './demo.js';
 import { registerEngineCommands } from './engine.js';
+import { registerEphysCommands, registerSimulateEphys } from './ephys.js';
 import { registerSimulateSpikes, registerSpikesCommands } from './spikes.js';
 import { registerSpikeModelCommands } from './spikes-model.js';
 
@@ -24,10 +25,12 @@ export function buildProgram(): Command {
   registerEngineCommands(program);
   registerSpikesCommands(program);
   registerSpikeModelCommands(program.commands.find((c) => c.name() === 'spikes')!);
+  registerEphysCommands(program);
   const simulate = program
     .command('simulate')
     .description('write realistic synthetic data in real file formats');
   registerSimulateSpikes(simulate);
+  registerSimulateEphys(simulate);
   return program;
 }
 

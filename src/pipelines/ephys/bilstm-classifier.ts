@@ -3,6 +3,7 @@
  * a stratified 20 % of them for early stopping, train (AdamW, clipping, class weights,
  * patience on validation macro-F1), predict. Per-family attention is averaged per class.
  */
+import { UsageError } from '../../core/errors.js';
 import { DEFAULT_FAMILY_BILSTM, FamilyBiLstm } from '../../models/family-bilstm.js';
 import { stratifiedSplit } from '../../stats/splits.js';
 import {
@@ -33,6 +34,10 @@ export function fitPredictBiLstm(
   seed: number,
   o: BiLstmClassifierOptions = {},
 ): BiLstmPrediction {
+  if (train.families.every((f) => f.features.length === 1))
+    throw new UsageError(
+      'every family has a single feature: the BiLSTM input LayerNorm would erase it; group the features into families (--grouping)',
+    );
   const classes = [...new Set(train.labels)].sort();
   const s = fitStandardizer(train);
   const [fit, val] = stratifiedSplit(train.labels, [0.8, 0.2], seed);

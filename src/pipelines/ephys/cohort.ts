@@ -5,6 +5,7 @@
  */
 import { InputError } from '../../core/errors.js';
 import type { FeatureTable } from '../../io/ephys/feature-table.js';
+import type { FeatureVectors } from '../../io/ephys/ipfx.js';
 import { idKey, type IdMatch, type LabelTable } from '../../io/ephys/labels.js';
 
 export interface Family {
@@ -104,6 +105,33 @@ function groupFeatures(table: FeatureTable, grouping: Grouping): [string, number
       return c;
     }),
   ]);
+}
+
+/** Joins IPFX feature vectors with labels: each vector family is one family of the cohort. */
+export function cohortFromVectors(
+  species: string,
+  fv: FeatureVectors,
+  labels: LabelTable,
+  o: { idMatch?: IdMatch } = {},
+): { cohort: EphysCohort; unlabeled: number } {
+  const match = o.idMatch ?? 'exact';
+  const byKey = new Map([...labels.labels].map(([id, label]) => [idKey(id, match), label]));
+  const rows = fv.ids.flatMap((id, r) => (byKey.has(idKey(id, match)) ? [r] : []));
+  if (rows.length === 0)
+    throw new InputError(labels.path, labels.column, `no cell id of ${fv.path} is found here`);
+  return {
+    cohort: {
+      species,
+      ids: rows.map((r) => fv.ids[r]),
+      labels: rows.map((r) => byKey.get(idKey(fv.ids[r], match))!),
+      families: fv.families.map((f) => ({
+        name: f.name,
+        features: Array.from({ length: f.width }, (_, k) => `${f.name}[${k}]`),
+        values: rows.map((r) => f.values[r]),
+      })),
+    },
+    unlabeled: fv.ids.length - rows.length,
+  };
 }
 
 /** Cells `rows` of a cohort. */

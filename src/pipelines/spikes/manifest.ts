@@ -19,8 +19,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import YAML from 'yaml';
 import { z } from 'zod';
+import { fieldPath, parseYamlOrJson } from '../../core/schema.js';
 import { InputError } from '../../core/errors.js';
 import { SPIKE_FORMATS } from '../../io/spikes/types.js';
 import type { Splits, UnitRule } from './binning.js';
@@ -115,21 +115,8 @@ export const PAPER_DEFAULTS = {
 };
 
 /** `datasets[2].window.start_s` from a zod issue path. */
-function fieldPath(path: (string | number)[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
-}
-
 export function parseManifest(text: string, file: string): Manifest {
-  let raw: unknown;
-  try {
-    raw = file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
-  } catch (err) {
-    throw new InputError(
-      file,
-      undefined,
-      `not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`,
-    );
-  }
+  const raw = parseYamlOrJson(text, file);
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

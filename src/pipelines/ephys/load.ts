@@ -1,0 +1,88 @@
+/**
+ * One cohort from files: features (a scalar CSV/TSV table, an IPFX `.h5`, or a folder of
+ * `.npy` vectors) joined with a labels table, classes aligned across species, then QC.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { InputError } from '../../core/errors.js';
+import { readFeatureTable } from '../../io/ephys/feature-table.js';
+import { readFeatureVectors } from '../../io/ephys/ipfx.js';
+import { readLabels, type IdMatch } from '../../io/ephys/labels.js';
+import { cohortFromTable, cohortFromVectors, type EphysCohort, type Grouping } from './cohort.js';
+import { qualityControl, type QcReport } from './qc.js';
+import { alignLabels, DEFAULT_CLASS_MAP, loadClassMap } from './species-map.js';
+
+export interface CohortSpec {
+  species: string;
+  features: string;
+  labels: string;
+  idColumn: string;
+  labelColumn: string;
+  /** Feature-table id column (default: the first column). */
+  featureIdColumn?: string;
+  firstWord?: boolean;
+  idMatch?: IdMatch;
+  /** 'ipfx' | 'single' | 'per-feature' or a JSON/YAML file { family: [features] }. */
+  grouping?: string;
+  classMap?: string;
+  dropUnknown?: boolean;
+  maxMissingFraction?: number;
+}
+
+export interface LoadedCohort {
+  cohort: EphysCohort;
+  qc: QcReport;
+  unlabeled: number;
+  droppedClasses: Record<string, number>;
+  spec: CohortSpec;
+}
+
+function grouping(spec: CohortSpec): Grouping {
+  const g = spec.grouping ?? 'ipfx';
+  if (g === 'ipfx' || g === 'single' || g === 'per-feature') return g;
+  if (!existsSync(g))
+    throw new InputError(
+      g,
+      undefined,
+      'grouping: expected ipfx, single, per-feature or a JSON file { family: [features] }',
+    );
+  const parsed = JSON.parse(readFileSync(g, 'utf8')) as unknown;
+  if (!parsed || typeof parsed !== 'object' || Object.values(parsed).some((v) => !Array.isArray(v)))
+    throw new InputError(g, undefined, 'expected { "family": ["feature", ...], ... }');
+  return parsed as Record<string, string[]>;
+}
+
+export async function loadCohort(spec: CohortSpec): Promise<LoadedCohort> {
+  const raw = readLabels(spec.labels, {
+    idColumn: spec.idColumn,
+    labelColumn: spec.labelColumn,
+    firstWord: spec.firstWord,
+  });
+  const map = spec.classMap ? loadClassMap(spec.classMap) : DEFAULT_CLASS_MAP;
+  const { labels, dropped } = alignLabels(raw, map, spec.dropUnknown ? 'drop' : 'error');
+  const isVectors =
+    existsSync(spec.features) &&
+    (statSync(spec.features).isDirectory() || /\.(h5|hdf5)$/i.test(spec.features));
+  const joined = isVectors
+    ? cohortFromVectors(spec.species, await readFeatureVectors(spec.features), labels, {
+        idMatch: spec.idMatch,
+      })
+    : cohortFromTable(
+        spec.species,
+        readFeatureTable(spec.features, { idColumn: spec.featureIdColumn }),
+        labels,
+        {
+          grouping: grouping(spec),
+          idMatch: spec.idMatch,
+        },
+      );
+  const { cohort, report } = qualityControl(joined.cohort, {
+    maxMissingFraction: spec.maxMissingFraction,
+  });
+  if (cohort.ids.length === 0)
+    throw new InputError(
+      spec.features,
+      undefined,
+      'no cell passed QC (every cell misses some feature)',
+    );
+  return { cohort, qc: report, unlabeled: joined.unlabeled, droppedClasses: dropped, spec };
+}
