@@ -144,7 +144,7 @@ export function trainRandomForest(
   const yi = Int32Array.from(Array.from(y), (v) => classIndex.get(v)!);
   // Column-major copy: the split search reads one feature at a time.
   const columns = Array.from({ length: p }, (_, j) => Float64Array.from(x, (row) => row[j]));
-  const byClass = classes.map((_, c) => [] as number[]);
+  const byClass = classes.map(() => [] as number[]);
   yi.forEach((c, i) => byClass[c].push(i));
   const classWeight = byClass.map((idx) => n / (k * idx.length));
 
