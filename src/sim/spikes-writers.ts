@@ -4,7 +4,7 @@
  */
 import { writeFileAtomic, withAtomicPath } from '../core/atomic.js';
 import { writeNpy } from '../io/npy.js';
-import { createH5 } from '../io/spikes/h5.js';
+import { createH5 } from '../io/h5.js';
 import type { SpikeTrains } from '../io/spikes/types.js';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';

@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 import { InputError } from '../../core/errors.js';
 import { withAtomicPath } from '../../core/atomic.js';
 import { readNpy, toFloat64 } from '../npy.js';
-import { createH5, dataset, isDataset, numbers, openH5 } from '../spikes/h5.js';
+import { createH5, dataset, isDataset, numbers, openH5 } from '../h5.js';
 
 export const IPFX_FAMILIES = [
   'step_subthresh',

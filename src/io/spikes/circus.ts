@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../../core/errors.js';
-import { isDataset, isGroup, numbers, openH5 } from './h5.js';
+import { isDataset, isGroup, numbers, openH5 } from '../h5.js';
 import { buildSpikeTrains, type ReadOptions, type SpikeTrains } from './types.js';
 
 /** Candidate params files for `dir/name.result[-suffix].hdf5`. */

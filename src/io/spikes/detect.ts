@@ -6,7 +6,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../core/errors.js';
 import { findAlfFile } from './alf.js';
-import { openH5 } from './h5.js';
+import { openH5 } from '../h5.js';
 import type { SpikeFormat } from './types.js';
 
 export async function detectFormat(path: string): Promise<SpikeFormat> {

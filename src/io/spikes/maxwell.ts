@@ -5,7 +5,7 @@
  * the file says it, else the first spike); each channel is one unit.
  */
 import { InputError } from '../../core/errors.js';
-import { isDataset, numbers, openH5, type H5Dataset, type H5File } from './h5.js';
+import { isDataset, numbers, openH5, type H5Dataset, type H5File } from '../h5.js';
 import { buildSpikeTrains, type ReadOptions, type SpikeTrains } from './types.js';
 
 export const MAXWELL_DEFAULT_RATE_HZ = 20000;

@@ -3,7 +3,7 @@
  * (end offset of each unit's run), one row per `id`.
  */
 import { InputError } from '../../core/errors.js';
-import { dataset, numbers, openH5 } from './h5.js';
+import { dataset, numbers, openH5 } from '../h5.js';
 import { buildSpikeTrains, type ReadOptions, type SpikeTrains } from './types.js';
 
 export async function readNwb(path: string, _options: ReadOptions = {}): Promise<SpikeTrains> {

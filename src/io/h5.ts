@@ -1,7 +1,7 @@
 /** Small h5wasm helpers shared by the HDF5-based readers and writers. */
 import h5wasm from 'h5wasm/node';
 import { existsSync } from 'node:fs';
-import { InputError } from '../../core/errors.js';
+import { InputError } from '../core/errors.js';
 
 export type H5File = InstanceType<typeof h5wasm.File>;
 export type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
