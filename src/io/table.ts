@@ -31,6 +31,8 @@ export function readDelimited(path: string): DelimitedTable {
       bom: true,
       skip_empty_lines: true,
       relax_quotes: true,
+      // Callers check row widths themselves, naming the line (R tables have a header one field short).
+      relax_column_count: true,
       info: true,
     }) as unknown as { record: string[]; info: { lines: number } }[];
   } catch (err) {

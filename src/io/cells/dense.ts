@@ -1,0 +1,66 @@
+/**
+ * Dense count tables (CSV/TSV): genes × cells as R's `read.table` writes them (a header of
+ * cell names one field shorter than the rows, whose first field is the gene), or cells ×
+ * genes with `orientation: 'cells-by-genes'` (first column = cell id).
+ */
+import { InputError } from '../../core/errors.js';
+import { readDelimited } from '../table.js';
+import type { CountMatrix } from './types.js';
+
+export function readDenseCounts(
+  path: string,
+  o: { orientation?: 'genes-by-cells' | 'cells-by-genes' } = {},
+): CountMatrix {
+  const t = readDelimited(path);
+  const genesByCells = (o.orientation ?? 'genes-by-cells') === 'genes-by-cells';
+  // R row-names convention: the header has no corner cell.
+  const corner = t.rows.length > 0 && t.rows[0].length === t.header.length + 1 ? 0 : 1;
+  const columnNames = t.header.slice(corner);
+  const rowNames = t.rows.map((r) => r[0]);
+  const values = t.rows.map((r, i) => {
+    if (r.length !== columnNames.length + 1)
+      throw new InputError(
+        path,
+        `line ${t.lines[i]}`,
+        `has ${r.length} fields; expected ${columnNames.length + 1}`,
+      );
+    return r.slice(1).map((v, j) => {
+      const x = Number(v);
+      if (!Number.isFinite(x))
+        throw new InputError(
+          path,
+          `line ${t.lines[i]}, column '${columnNames[j]}'`,
+          `expected a count, got '${v}'`,
+        );
+      return x;
+    });
+  });
+  const cells = genesByCells ? columnNames : rowNames;
+  const genes = genesByCells ? rowNames : columnNames;
+  const at = (c: number, g: number) => (genesByCells ? values[g][c] : values[c][g]);
+  const indptr = new Float64Array(cells.length + 1);
+  const indices: number[] = [];
+  const data: number[] = [];
+  for (let c = 0; c < cells.length; c++) {
+    for (let g = 0; g < genes.length; g++) {
+      const v = at(c, g);
+      if (v !== 0) {
+        indices.push(g);
+        data.push(v);
+      }
+    }
+    indptr[c + 1] = indices.length;
+  }
+  return {
+    nCells: cells.length,
+    nGenes: genes.length,
+    indptr,
+    indices: Int32Array.from(indices),
+    data: Float32Array.from(data),
+    cellIds: cells,
+    geneIds: genes,
+    obs: {},
+    var: {},
+    source: { format: 'csv', path },
+  };
+}
