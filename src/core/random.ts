@@ -74,6 +74,25 @@ export class Rng {
     return -Math.log(1 - this.uniform()) / rate;
   }
 
+  /** Gamma(shape, scale 1) by Marsaglia–Tsang (shape < 1 boosted by U^(1/shape)). */
+  gamma(shape: number): number {
+    if (shape < 1) return this.gamma(shape + 1) * Math.pow(this.uniform(), 1 / shape);
+    const d = shape - 1 / 3;
+    const c = 1 / Math.sqrt(9 * d);
+    for (;;) {
+      let x: number;
+      let v: number;
+      do {
+        x = this.normal();
+        v = 1 + c * x;
+      } while (v <= 0);
+      v = v * v * v;
+      const u = this.uniform();
+      if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v)))
+        return d * v;
+    }
+  }
+
   /** Poisson count (Knuth for small means, normal approximation above 60). */
   poisson(mean: number): number {
     if (mean <= 0) return 0;

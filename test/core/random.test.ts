@@ -44,3 +44,16 @@ test('permutation is a permutation', () => {
     Array.from({ length: 1000 }, (_, i) => i),
   );
 });
+
+test('gamma draws have the Gamma(k, 1) mean k and variance k, for k below and above 1', () => {
+  const rng = new Rng(11);
+  for (const k of [0.4, 2.5]) {
+    const n = 40_000;
+    const xs = Array.from({ length: n }, () => rng.gamma(k));
+    const mean = xs.reduce((a, b) => a + b, 0) / n;
+    const variance = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1);
+    assert.ok(Math.abs(mean - k) < 0.03 * Math.max(1, k), `k ${k}: mean ${mean}`);
+    assert.ok(Math.abs(variance - k) < 0.08 * Math.max(1, k), `k ${k}: variance ${variance}`);
+    assert.ok(xs.every((x) => x > 0));
+  }
+});

@@ -1,0 +1,90 @@
+/**
+ * The gene vocabulary shared by human and mouse cells (Mix-Geneformer). Special tokens come
+ * first: `<pad>` 0, `<mask>` 1, `<cls>` 2, `<eos>` 3. In `unified` mode a mouse gene with a
+ * one-to-one human ortholog shares the human gene's token, so the two species meet in one
+ * embedding table; other genes keep their own tokens, named `human:GENE` / `mouse:Gene`
+ * (the prefix prevents accidental matches: orthology comes from the table, never from
+ * case-folding symbols). In `separate` mode every gene is species-specific.
+ */
+import { UsageError } from '../../core/errors.js';
+import type { Orthologs } from './orthologs.js';
+
+export type Species = 'human' | 'mouse';
+export const SPECIAL_TOKENS = ['<pad>', '<mask>', '<cls>', '<eos>'] as const;
+export const PAD = 0;
+export const MASK = 1;
+export const CLS = 2;
+export const EOS = 3;
+
+export interface VocabularyJson {
+  mode: 'unified' | 'separate';
+  tokens: string[];
+  /** `species\tgene` → token, for every gene of the corpora the vocabulary was built from. */
+  genes: [string, number][];
+}
+
+export class Vocabulary {
+  private readonly byGene: Map<string, number>;
+
+  private constructor(private readonly json: VocabularyJson) {
+    this.byGene = new Map(json.genes);
+  }
+
+  get size(): number {
+    return this.json.tokens.length;
+  }
+
+  get mode(): VocabularyJson['mode'] {
+    return this.json.mode;
+  }
+
+  /** The token of a species' gene, or undefined when it is not in the vocabulary. */
+  tokenOf(species: Species, gene: string): number | undefined {
+    return this.byGene.get(`${species}\t${gene}`);
+  }
+
+  nameOf(token: number): string {
+    return this.json.tokens[token];
+  }
+
+  toJSON(): VocabularyJson {
+    return this.json;
+  }
+
+  static fromJSON(json: VocabularyJson): Vocabulary {
+    return new Vocabulary(json);
+  }
+
+  static build(
+    corpora: { species: Species; genes: string[] }[],
+    orthologs: Orthologs | null,
+    mode: 'unified' | 'separate' = 'unified',
+  ): Vocabulary {
+    if (mode === 'unified' && !orthologs)
+      throw new UsageError('a unified vocabulary needs an ortholog table');
+    const tokens: string[] = [...SPECIAL_TOKENS];
+    const tokenByName = new Map<string, number>();
+    const genes: [string, number][] = [];
+    const seen = new Set<string>();
+    for (const { species, genes: list } of corpora) {
+      for (const gene of list) {
+        const key = `${species}\t${gene}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        let name = `${species}:${gene}`;
+        if (mode === 'unified') {
+          const human = species === 'human' ? gene : orthologs!.mouseToHuman.get(gene);
+          if (human !== undefined && orthologs!.humanToMouse.has(human)) name = `human:${human}`;
+        }
+        let token = tokenByName.get(name);
+        if (token === undefined) {
+          token = tokens.length;
+          tokens.push(name);
+          tokenByName.set(name, token);
+        }
+        genes.push([key, token]);
+      }
+    }
+    return new Vocabulary({ mode, tokens, genes });
+  }
+}
