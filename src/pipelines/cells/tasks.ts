@@ -1,0 +1,296 @@
+/**
+ * What the cell encoder is used for: cell embeddings; cell-type classification (a linear
+ * head on pooled states, encoder frozen or fine-tuned, early stopping on validation
+ * macro-F1); and in silico perturbation as in Geneformer: `delete` removes a gene's token
+ * from the cell's ranked list, `overexpress` moves it to the top (just after `<cls>`); the
+ * effect is the cosine shift of the cell embedding, and optionally the change of cosine
+ * similarity to a goal state (the mean embedding of cells of that state).
+ */
+import { Rng } from '../../core/random.js';
+import {
+  AdamW,
+  F,
+  Linear,
+  Tensor,
+  clipGradNorm,
+  keep,
+  manualSeed,
+  noGrad,
+  tidy,
+} from '../../engine/index.js';
+import type { CellEncoder } from '../../models/cell-encoder.js';
+import { accuracy, confusionMatrix, macroF1, type ConfusionMatrix } from '../../stats/index.js';
+import { stratifiedSplit } from '../../stats/splits.js';
+import type { TokenCorpus } from './pretrain.js';
+
+function rows(c: TokenCorpus, idx: number[]): Tensor {
+  const L = c.maxLength;
+  const out = new Int32Array(idx.length * L);
+  idx.forEach((i, k) => out.set(c.tokens.subarray(i * L, (i + 1) * L), k * L));
+  return Tensor.from(out, [idx.length, L], 'int64');
+}
+
+/** Cell embeddings [cells × hidden] in evaluation mode. */
+export function embedCells(
+  model: CellEncoder,
+  c: TokenCorpus,
+  pooling: 'mean' | 'cls' = 'mean',
+  batch = 64,
+): Float32Array {
+  model.eval();
+  const n = c.tokens.length / c.maxLength;
+  const out = new Float32Array(n * model.config.hidden);
+  for (let s = 0; s < n; s += batch) {
+    const idx = Array.from({ length: Math.min(batch, n - s) }, (_, k) => s + k);
+    const e = noGrad(() =>
+      tidy(() => {
+        const t = rows(c, idx);
+        return model.pool(model.encode(t), t, pooling).contiguous().toArray() as Float32Array;
+      }),
+    );
+    out.set(e, s * model.config.hidden);
+  }
+  return out;
+}
+
+export interface ClassifierOptions {
+  /** Train only the head (true) or the whole encoder (false). */
+  freezeEncoder: boolean;
+  epochs: number;
+  patience: number;
+  lr: number;
+  batchSize: number;
+  seed: number;
+  pooling: 'mean' | 'cls';
+}
+
+export const DEFAULT_CLASSIFIER: ClassifierOptions = {
+  freezeEncoder: false,
+  epochs: 30,
+  patience: 5,
+  lr: 1e-3,
+  batchSize: 32,
+  seed: 0,
+  pooling: 'mean',
+};
+
+export interface CellClassifier {
+  classes: string[];
+  predict: (c: TokenCorpus) => string[];
+}
+
+/** Fine-tunes a classification head (and the encoder unless frozen) on labelled cells. */
+export function trainCellClassifier(
+  model: CellEncoder,
+  train: TokenCorpus,
+  labels: string[],
+  o: Partial<ClassifierOptions> = {},
+): CellClassifier {
+  const opt = { ...DEFAULT_CLASSIFIER, ...o };
+  const classes = [...new Set(labels)].sort();
+  const y = labels.map((l) => classes.indexOf(l));
+  const [fit, val] = stratifiedSplit(labels, [0.8, 0.2], opt.seed);
+  manualSeed(opt.seed);
+  const head = new Linear(model.config.hidden, classes.length);
+  const params = [...head.parameters(), ...(opt.freezeEncoder ? [] : model.parameters())];
+  const optimizer = new AdamW(params, { lr: opt.lr, weightDecay: 0.01 });
+  const counts = classes.map((_, k) => fit.filter((i) => y[i] === k).length);
+  const weight = keep(
+    Tensor.from(
+      counts.map((n) => fit.length / (classes.length * Math.max(1, n))),
+      [classes.length],
+      'float32',
+    ),
+  );
+  const logitsOf = (t: Tensor) => {
+    const states = opt.freezeEncoder ? noGrad(() => model.encode(t)) : model.encode(t);
+    return head.forward(model.pool(states, t, opt.pooling));
+  };
+  const predictIdx = (c: TokenCorpus, idx: number[]) => {
+    model.eval();
+    const out: number[] = [];
+    for (let s = 0; s < idx.length; s += 64)
+      out.push(
+        ...(noGrad(() =>
+          tidy(() =>
+            logitsOf(rows(c, idx.slice(s, s + 64)))
+              .argmax(-1)
+              .toNumbers(),
+          ),
+        ) as number[]),
+      );
+    return out;
+  };
+  const rng = new Rng(opt.seed);
+  let best = { f1: -1, epoch: -1, state: new Map<string, Tensor>() };
+  const snapshot = () => {
+    best.state.forEach((t) => t.dispose());
+    const m = new Map<string, Tensor>();
+    for (const [k, t] of [
+      ...head.stateDict(),
+      ...[...model.stateDict()].map(([n, t]) => [`encoder.${n}`, t] as const),
+    ])
+      m.set(k, keep(t.detach().clone()));
+    return m;
+  };
+  for (let epoch = 0; epoch < opt.epochs && epoch - best.epoch <= opt.patience; epoch++) {
+    if (!opt.freezeEncoder) model.train();
+    else model.eval();
+    const order = rng.shuffle([...fit]);
+    for (let s = 0; s < order.length; s += opt.batchSize) {
+      const idx = order.slice(s, s + opt.batchSize);
+      tidy(() => {
+        optimizer.zeroGrad();
+        const loss = F.crossEntropy(
+          logitsOf(rows(train, idx)),
+          Tensor.from(
+            idx.map((i) => y[i]),
+            [idx.length],
+            'int64',
+          ),
+          { weight },
+        );
+        loss.backward();
+        clipGradNorm(params, 1);
+        optimizer.step();
+      });
+    }
+    const f1 = macroF1(
+      val.map((i) => y[i]),
+      predictIdx(train, val),
+    );
+    if (f1 > best.f1) best = { f1, epoch, state: snapshot() };
+  }
+  // Restore the best epoch's weights.
+  head.loadStateDict(new Map([...best.state].filter(([k]) => !k.startsWith('encoder.'))));
+  if (!opt.freezeEncoder)
+    model.loadStateDict(
+      new Map(
+        [...best.state].filter(([k]) => k.startsWith('encoder.')).map(([k, t]) => [k.slice(8), t]),
+      ),
+    );
+  best.state.forEach((t) => t.dispose());
+  optimizer.dispose();
+  weight.dispose();
+  return {
+    classes,
+    predict: (c) =>
+      predictIdx(
+        c,
+        Array.from({ length: c.tokens.length / c.maxLength }, (_, i) => i),
+      ).map((k) => classes[k]),
+  };
+}
+
+export interface ClassificationScores {
+  accuracy: number;
+  macroF1: number;
+  confusion: ConfusionMatrix;
+}
+
+export function scoreClassifier(
+  clf: CellClassifier,
+  test: TokenCorpus,
+  labels: string[],
+): ClassificationScores {
+  const predicted = clf.predict(test);
+  return {
+    accuracy: accuracy(labels, predicted),
+    macroF1: macroF1(labels, predicted),
+    confusion: confusionMatrix(labels, predicted),
+  };
+}
+
+/** One cell's token row with `token` deleted or moved to the top; null when the gene is not expressed. */
+export function perturbRow(
+  row: Int32Array,
+  token: number,
+  mode: 'delete' | 'overexpress',
+): Int32Array | null {
+  const at = row.indexOf(token);
+  if (mode === 'delete') {
+    if (at <= 0) return null;
+    const out = new Int32Array(row.length);
+    out.set(row.subarray(0, at));
+    out.set(row.subarray(at + 1), at);
+    return out;
+  }
+  const genes = Array.from(row.subarray(1)).filter((t) => t !== 0 && t !== token);
+  const out = new Int32Array(row.length);
+  out[0] = row[0];
+  out.set([token, ...genes].slice(0, row.length - 1), 1);
+  return out;
+}
+
+const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += a[i] * b[i];
+    aa += a[i] * a[i];
+    bb += b[i] * b[i];
+  }
+  return ab / Math.sqrt(aa * bb || 1);
+};
+
+export interface PerturbationEffect {
+  token: number;
+  cells: number;
+  /** Mean 1 − cos(original, perturbed) over the cells that express the gene. */
+  shift: number;
+  /** Mean change of cos(·, goal) when a goal state is given. */
+  towardGoal: number | null;
+}
+
+/** The effect of perturbing each of `tokens` in the cells of `c` (only cells expressing it count for `delete`). */
+export function perturbationEffects(
+  model: CellEncoder,
+  c: TokenCorpus,
+  tokens: number[],
+  mode: 'delete' | 'overexpress',
+  goal: Float32Array | null = null,
+): PerturbationEffect[] {
+  const H = model.config.hidden;
+  const L = c.maxLength;
+  const base = embedCells(model, c);
+  return tokens.map((token) => {
+    const cellsIdx: number[] = [];
+    const perturbed: number[] = [];
+    const n = c.tokens.length / L;
+    for (let i = 0; i < n; i++) {
+      const row = perturbRow(c.tokens.subarray(i * L, (i + 1) * L), token, mode);
+      if (!row) continue;
+      cellsIdx.push(i);
+      perturbed.push(...row);
+    }
+    if (cellsIdx.length === 0) return { token, cells: 0, shift: 0, towardGoal: goal ? 0 : null };
+    const e = embedCells(model, { tokens: Int32Array.from(perturbed), maxLength: L });
+    let shift = 0;
+    let toward = 0;
+    cellsIdx.forEach((i, k) => {
+      const before = base.subarray(i * H, (i + 1) * H);
+      const after = e.subarray(k * H, (k + 1) * H);
+      shift += 1 - cosine(before, after);
+      if (goal) toward += cosine(after, goal) - cosine(before, goal);
+    });
+    return {
+      token,
+      cells: cellsIdx.length,
+      shift: shift / cellsIdx.length,
+      towardGoal: goal ? toward / cellsIdx.length : null,
+    };
+  });
+}
+
+/** Mean embedding of the selected cells (a goal state). */
+export function meanEmbedding(
+  embeddings: Float32Array,
+  hidden: number,
+  cells: number[],
+): Float32Array {
+  const out = new Float32Array(hidden);
+  for (const i of cells)
+    for (let h = 0; h < hidden; h++) out[h] += embeddings[i * hidden + h] / cells.length;
+  return out;
+}
