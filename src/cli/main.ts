@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { InputError, UsageError } from '../core/errors.js';
 import { registerDemoCommand } from './demo.js';
+import { registerCellsCommands, registerSimulateCells } from './cells.js';
 import { registerEngineCommands } from './engine.js';
 import { registerEphysCommands, registerSimulateEphys } from './ephys.js';
 import { registerSimulateSpikes, registerSpikesCommands } from './spikes.js';
@@ -26,11 +27,13 @@ export function buildProgram(): Command {
   registerSpikesCommands(program);
   registerSpikeModelCommands(program.commands.find((c) => c.name() === 'spikes')!);
   registerEphysCommands(program);
+  registerCellsCommands(program);
   const simulate = program
     .command('simulate')
     .description('write realistic synthetic data in real file formats');
   registerSimulateSpikes(simulate);
   registerSimulateEphys(simulate);
+  registerSimulateCells(simulate);
   return program;
 }
 

@@ -1,0 +1,127 @@
+/**
+ * HTML report of the cells system: a 2-D UMAP of the cell embeddings coloured by species and
+ * by cell type, the classification table and confusion matrix, and perturbation rankings.
+ * UMAP is umap-js (seeded through the project's RNG).
+ */
+import { UMAP } from 'umap-js';
+import { Rng } from '../core/random.js';
+import { renderPage, type Block, type Section } from './page.js';
+
+export interface CellsReport {
+  embeddings: { values: Float32Array; hidden: number; species: string[]; cellType: string[] };
+  classification?: {
+    rows: { model: string; accuracy: number; macroF1: number }[];
+    confusion: { labels: (string | number)[]; counts: number[][] };
+  };
+  perturbation?: {
+    mode: string;
+    rows: { gene: string; cells: number; shift: number; towardGoal: number | null }[];
+  };
+  seed: number;
+}
+
+export function umap2d(values: Float32Array, hidden: number, seed: number): number[][] {
+  const n = values.length / hidden;
+  const rows = Array.from({ length: n }, (_, i) =>
+    Array.from(values.subarray(i * hidden, (i + 1) * hidden)),
+  );
+  const rng = new Rng(seed);
+  return new UMAP({
+    nComponents: 2,
+    nNeighbors: Math.min(15, n - 1),
+    random: () => rng.uniform(),
+  }).fit(rows);
+}
+
+function scatter(xy: number[][], groups: string[], title: string): Block {
+  return {
+    kind: 'figure',
+    height: 460,
+    figure: {
+      data: [...new Set(groups)].sort().map((g) => {
+        const idx = groups.flatMap((v, i) => (v === g ? [i] : []));
+        return {
+          type: 'scattergl',
+          mode: 'markers',
+          name: g,
+          x: idx.map((i) => xy[i][0]),
+          y: idx.map((i) => xy[i][1]),
+          marker: { size: 4 },
+        };
+      }),
+      layout: {
+        title: { text: title, font: { size: 13 } },
+        xaxis: { title: { text: 'UMAP 1' } },
+        yaxis: { title: { text: 'UMAP 2' } },
+        margin: { t: 30 },
+      },
+    },
+  };
+}
+
+export function renderCellsReport(r: CellsReport): string {
+  const xy = umap2d(r.embeddings.values, r.embeddings.hidden, r.seed);
+  const sections: Section[] = [
+    {
+      title: 'Embedding map',
+      blocks: [
+        scatter(xy, r.embeddings.species, 'by species'),
+        scatter(xy, r.embeddings.cellType, 'by cell type'),
+      ],
+    },
+  ];
+  if (r.classification) {
+    const c = r.classification;
+    sections.push({
+      title: 'Cell-type classification',
+      blocks: [
+        {
+          kind: 'table',
+          headers: ['model', 'accuracy', 'macro-F1'],
+          rows: c.rows.map((x) => [x.model, x.accuracy.toFixed(3), x.macroF1.toFixed(3)]),
+        },
+        {
+          kind: 'figure',
+          height: 420,
+          figure: {
+            data: [
+              {
+                type: 'heatmap',
+                z: c.confusion.counts,
+                x: c.confusion.labels,
+                y: c.confusion.labels,
+                colorscale: 'Blues',
+                texttemplate: '%{z}',
+              },
+            ],
+            layout: {
+              xaxis: { title: { text: 'predicted' }, type: 'category' },
+              yaxis: { title: { text: 'true' }, type: 'category', autorange: 'reversed' },
+              margin: { t: 20 },
+            },
+          },
+          caption: `Confusion of the first model (${c.rows[0]?.model}) on the test cells.`,
+        },
+      ],
+    });
+  }
+  if (r.perturbation) {
+    const p = r.perturbation;
+    sections.push({
+      title: `In silico perturbation (${p.mode})`,
+      blocks: [
+        {
+          kind: 'table',
+          headers: ['gene', 'cells', 'embedding shift (1 − cos)', 'Δ cos to goal'],
+          rows: p.rows.map((x) => [
+            x.gene,
+            x.cells,
+            x.shift.toExponential(3),
+            x.towardGoal === null ? '–' : x.towardGoal.toExponential(3),
+          ]),
+        },
+      ],
+    });
+  }
+  return renderPage({ title: 'neurobridge · unified human + mouse cell encoder', sections });
+}

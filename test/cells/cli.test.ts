@@ -1,0 +1,115 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readNpyHeader } from '../../src/io/npy.js';
+import { browserPath, visit } from '../helpers/browser.js';
+
+const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
+
+test('CLI: simulate cells → tokenize → pretrain → embed → classify → perturb, reports open in Chromium', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'nb-cells-cli-'));
+  const run = (...args: string[]) =>
+    execFileSync(process.execPath, [cli, ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  run('simulate', 'cells', '--cells', '120', '--out', 'data');
+  assert.match(
+    run(
+      'cells',
+      'tokenize',
+      'hs:human:data/human.h5ad',
+      'mm:mouse:data/mouse.h5ad',
+      '--orthologs',
+      'data/orthologs.tsv',
+      '--max-length',
+      '32',
+      '--out',
+      'tok',
+    ),
+    /vocabulary: 524 tokens \(unified\)/,
+  );
+  const pretrain = run(
+    'cells',
+    'pretrain',
+    'tok',
+    '--preset',
+    'tiny',
+    '--epochs',
+    '2',
+    '--out',
+    'run',
+  );
+  assert.match(pretrain, /epoch 2: MLM \d/);
+  run('cells', 'embed', 'run', 'tok', '--corpus', 'hs', '--out', 'hs.npy');
+  assert.deepEqual(readNpyHeader(join(dir, 'hs.npy')).shape, [120, 32]);
+  const classify = run(
+    'cells',
+    'classify',
+    'run',
+    'tok',
+    '--train',
+    'mm',
+    '--test',
+    'hs',
+    '--epochs',
+    '3',
+    '--out',
+    'cls',
+  );
+  assert.match(classify, /pretrained encoder\s+mm → hs: accuracy 0\.\d{3}/);
+  assert.match(classify, /from scratch\s+mm → hs/);
+  const saved = JSON.parse(readFileSync(join(dir, 'cls', 'classification.json'), 'utf8')) as {
+    rows: unknown[];
+  };
+  assert.equal(saved.rows.length, 2);
+  const perturb = run(
+    'cells',
+    'perturb',
+    'run',
+    'tok',
+    '--corpus',
+    'hs',
+    '--cells',
+    'cell_type=Pvalb',
+    '--genes',
+    'GENE0001,GENE0002',
+    '--mode',
+    'overexpress',
+    '--out',
+    'pert',
+  );
+  assert.match(perturb, /human:GENE000[12]\s+cells/);
+  assert.throws(
+    () =>
+      run(
+        'cells',
+        'perturb',
+        'run',
+        'tok',
+        '--corpus',
+        'hs',
+        '--cells',
+        'cell_type=Neuron',
+        '--out',
+        'x',
+      ),
+    /no cell has cell_type = Neuron/,
+  );
+  const chromium = browserPath();
+  if (!chromium) return t.skip('no Chromium installed (CI installs it)');
+  for (const report of ['cls/report.html', 'pert/report.html']) {
+    const seen = await visit(
+      chromium,
+      join(dir, report),
+      join(dir, report.replace('.html', '.png')),
+      `document.querySelectorAll('.js-plotly-plot').length`,
+    );
+    assert.deepEqual(seen.errors, [], `${report}: no console errors`);
+    assert.ok((seen.probe as number) >= 1);
+  }
+});
