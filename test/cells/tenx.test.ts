@@ -68,7 +68,10 @@ test('gzip 10x folders read the same; truncated or out-of-range mtx files are na
   await assert.rejects(readCounts(bad), /matrix\.mtx: line 4: entry '241 1 5' is outside 240 × 80/);
   writeFileSync(join(bad, 'matrix.mtx'), 'not a matrix\n');
   await assert.rejects(readCounts(bad), /line 1: expected '%%MatrixMarket/);
-  await assert.rejects(readCounts(join(bad, 'genes.tsv')), /genes\.tsv: line 2, column 'MS4A1': expected a count, got 'CD79B'/);
+  await assert.rejects(
+    readCounts(join(bad, 'genes.tsv')),
+    /genes\.tsv: line 2, column 'MS4A1': expected a count, got 'CD79B'/,
+  );
   writeFileSync(join(bad, 'counts.json'), '{}');
   await assert.rejects(readCounts(join(bad, 'counts.json')), /unknown count-matrix format/);
 });
