@@ -6,12 +6,14 @@ import { engineInfo } from '../src/engine/index.js';
 import { benchEngine } from './engine.js';
 import { benchSpikeModel } from './spikes-model.js';
 import { benchSpikesIo } from './spikes-io.js';
+import { benchCellsModel } from './cells-model.js';
 import { printTable, type BenchRow } from './harness.js';
 
 const sections: Record<string, () => Promise<BenchRow[]>> = {
   engine: () => benchEngine(),
   'spikes-io': () => benchSpikesIo(),
   'spikes-model': () => benchSpikeModel(),
+  'cells-model': () => benchCellsModel(),
 };
 
 const wanted = process.argv.slice(2);
