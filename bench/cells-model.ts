@@ -5,7 +5,6 @@
  */
 import {
   AdamW,
-  Tensor,
   clipGradNorm,
   getNumThreads,
   manualSeed,
