@@ -3,13 +3,7 @@
  * throughput (non-pad tokens/s of one MLM + SimCSE step: three encoder passes, backward,
  * AdamW) of the cell encoder next to the same encoder and step in PyTorch, same run.
  */
-import {
-  AdamW,
-  clipGradNorm,
-  getNumThreads,
-  manualSeed,
-  tidy,
-} from '../src/engine/index.js';
+import { AdamW, clipGradNorm, getNumThreads, manualSeed, tidy } from '../src/engine/index.js';
 import { CellEncoder, type CellEncoderConfig } from '../src/models/cell-encoder.js';
 import { Rng } from '../src/core/random.js';
 import { orthologsFromPairs } from '../src/pipelines/cells/orthologs.js';
