@@ -37,8 +37,22 @@ static std::vector<at::Tensor> Attention(const at::Tensor& q, const at::Tensor& 
   scoreShape.back() = S;
   at::Tensor q3 = q.mul(1.0 / std::sqrt(static_cast<double>(d))).reshape({-1, L, d});
   at::Tensor kT = k.reshape({-1, S, d}).transpose(1, 2);
-  at::Tensor scores = (additive.defined() ? at::baddbmm(additive.unsqueeze(0), q3, kT) : at::bmm(q3, kT)).view(scoreShape);
-  if (mask && !smallMask) scores = scores.masked_fill(mask->logical_not(), minusInf);
+  // A batched mask (e.g. key padding [B, 1, 1, S]) also goes into the GEMM's input, as a
+  // small additive tensor broadcast over the query rows, rather than a masked_fill pass
+  // (and its backward) over the full scores.
+  at::Tensor input;
+  if (mask && !smallMask) {
+    at::Tensor blocked = mask->logical_not();
+    at::Tensor add = torch::zeros(blocked.sizes(), q.options()).masked_fill_(blocked, minusInf);
+    if (additive.defined()) add = add + additive;
+    std::vector<int64_t> shape(q.sizes().begin(), q.sizes().end() - 2);
+    shape.push_back(add.size(-2));
+    shape.push_back(S);
+    input = add.expand(shape).reshape({-1, add.size(-2), S});
+  } else if (additive.defined()) {
+    input = additive.unsqueeze(0);
+  }
+  at::Tensor scores = (input.defined() ? at::baddbmm(input, q3, kT) : at::bmm(q3, kT)).view(scoreShape);
   at::Tensor weights = at::softmax(scores, -1);
   at::Tensor dropped = (training && dropout > 0) ? at::dropout(weights, dropout, true) : weights;
   at::Tensor out = at::matmul(dropped, v);

@@ -7,7 +7,7 @@ import { Rng } from '../../src/core/random.js';
 import { Tensor, manualSeed, noGrad, tidy } from '../../src/engine/index.js';
 import { CELL_ENCODER_PRESETS, CellEncoder } from '../../src/models/cell-encoder.js';
 import { readOrthologs } from '../../src/pipelines/cells/orthologs.js';
-import { maskTokens, ntXent } from '../../src/pipelines/cells/pretrain-loss.js';
+import { infoNce, maskTokens, ntXent } from '../../src/pipelines/cells/pretrain-loss.js';
 import { defaultPretrainConfig, pretrainEncoder } from '../../src/pipelines/cells/pretrain.js';
 import { encodeCells, fitGeneMedians } from '../../src/pipelines/cells/rank-encoding.js';
 import {
@@ -46,6 +46,40 @@ test('NT-Xent equals the closed form computed by hand', () => {
     ).item(),
   );
   assert.ok(Math.abs(got - expected) < 1e-12, `${got} vs ${expected}`);
+});
+
+test('cross-species InfoNCE equals the closed form (both directions averaged)', () => {
+  const a = [
+    [1, 0],
+    [0.6, 0.8],
+    [0, 2],
+  ];
+  const b = [
+    [2, 0.2],
+    [0.5, 0.5],
+    [0.1, 1],
+  ];
+  const tau = 0.1;
+  const unit = (v: number[]) => v.map((x) => x / Math.hypot(...v));
+  const s = (x: number[], y: number[]) => {
+    const [u, w] = [unit(x), unit(y)];
+    return (u[0] * w[0] + u[1] * w[1]) / tau;
+  };
+  const direction = (p: number[][], q: number[][]) =>
+    p.reduce(
+      (acc, x, i) =>
+        acc - Math.log(Math.exp(s(x, q[i])) / q.reduce((d, y) => d + Math.exp(s(x, y)), 0)),
+      0,
+    ) / p.length;
+  const expected = (direction(a, b) + direction(b, a)) / 2;
+  const got = tidy(() =>
+    infoNce(
+      Tensor.from(a.flat(), [3, 2], 'float64'),
+      Tensor.from(b.flat(), [3, 2], 'float64'),
+      tau,
+    ).item(),
+  );
+  assert.ok(Math.abs(got - expected) < 1e-10, `${got} vs ${expected}`);
 });
 
 test('masking: 15 % of gene positions, 80/10/10 mask/random/keep, never <cls> or <pad>', () => {
