@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
 import { UsageError } from '../core/errors.js';
+import { wholeNumber } from './options.js';
 import { readCounts } from '../io/cells/index.js';
 import { writeH5ad } from '../io/cells/h5ad.js';
 import { writeNpy } from '../io/npy.js';
@@ -19,13 +20,6 @@ import { Vocabulary, type Species } from '../pipelines/cells/vocabulary.js';
 import { renderCellsReport } from '../report/cells.js';
 import { simulateCellCorpus, simulatedOrthologTable } from '../sim/cells.js';
 import { createProgress, type Progress } from './progress.js';
-
-const int = (name: string, v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UsageError(`--${name}: expected a whole number ≥ 1, got '${v}'`);
-  return n;
-};
 
 /** `column=value` → the indices of the cells matching it. */
 function where(obs: Record<string, (string | number)[]>, expr: string, what: string): number[] {
@@ -52,7 +46,7 @@ export function registerSimulateCells(simulate: Command): void {
     .option('--seed <n>', 'random seed', '0')
     .requiredOption('--out <dir>', 'output folder')
     .action(async (o: Record<string, string>) => {
-      const cells = int('cells', o.cells);
+      const cells = wholeNumber('cells', o.cells);
       const seed = Number(o.seed);
       for (const [species, offset] of [
         ['human', 1],
@@ -125,7 +119,7 @@ export function registerCellsCommands(program: Command): void {
       writeVocabulary(o.out, vocab, medians);
       for (const c of corpora) {
         const enc = encodeCells(c.matrix, c.species, vocab, medians, {
-          maxLength: int('max-length', o.maxLength),
+          maxLength: wholeNumber('max-length', o.maxLength),
         });
         await writeTokenizedCorpus(
           o.out,
@@ -178,8 +172,8 @@ export function registerCellsCommands(program: Command): void {
       const base = defaultPretrainConfig({ ...preset, maxLength: L, vocabSize: vocab.size });
       const config = {
         ...base,
-        epochs: int('epochs', o.epochs),
-        batchSize: int('batch-size', o.batchSize),
+        epochs: wholeNumber('epochs', o.epochs),
+        batchSize: wholeNumber('batch-size', o.batchSize),
         lr: Number(o.lr),
         seed: Number(o.seed),
         loss: { ...base.loss, simcseWeight: Number(o.simcseWeight) },
@@ -257,7 +251,7 @@ export function registerCellsCommands(program: Command): void {
       };
       const options = {
         freezeEncoder: Boolean(o.freeze),
-        epochs: int('epochs', String(o.epochs)),
+        epochs: wholeNumber('epochs', String(o.epochs)),
         seed: Number(o.seed),
       };
       const model = loadEncoder(join(run, 'encoder.safetensors'));

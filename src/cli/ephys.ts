@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
 import { UsageError } from '../core/errors.js';
+import { wholeNumber } from './options.js';
 import { readCohortSpec } from '../pipelines/ephys/cohort-spec.js';
 import { crossValidate, type CvResult } from '../pipelines/ephys/evaluation.js';
 import {
@@ -38,13 +39,6 @@ function describe(l: LoadedCohort): EphysEvaluation['cohort'] {
   };
 }
 
-const positiveInt = (name: string, v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UsageError(`--${name}: expected a whole number ≥ 1, got '${v}'`);
-  return n;
-};
-
 export function registerEphysCommands(program: Command): void {
   const ephys = program
     .command('ephys')
@@ -73,9 +67,9 @@ export function registerEphysCommands(program: Command): void {
       const models = o.models.split(',') as ModelName[];
       for (const m of models)
         if (!MODELS.includes(m)) throw new UsageError(`--models: unknown model '${m}'`);
-      const folds = positiveInt('folds', o.folds);
-      const repeats = positiveInt('repeats', o.repeats);
-      const trees = positiveInt('trees', o.trees);
+      const folds = wholeNumber('folds', o.folds);
+      const repeats = wholeNumber('repeats', o.repeats);
+      const trees = wholeNumber('trees', o.trees);
       const seed = Number(o.seed);
       const results: EphysEvaluation['models'] = {};
       for (const m of models) {
@@ -153,7 +147,7 @@ export function registerEphysCommands(program: Command): void {
       const loaded = await loadCohort(readCohortSpec(cohortFile));
       describe(loaded);
       const pipeline = fitForestPipeline(loaded.cohort, {
-        trees: positiveInt('trees', o.trees),
+        trees: wholeNumber('trees', o.trees),
         seed: Number(o.seed),
       });
       const families = loaded.cohort.families.map((f) => ({ name: f.name, features: f.features }));
@@ -184,9 +178,9 @@ export function registerEphysCommands(program: Command): void {
       describe(human);
       const { runSpeciesTransfer } = await import('../pipelines/ephys/species-transfer.js');
       const result = runSpeciesTransfer(mouse.cohort, human.cohort, {
-        folds: positiveInt('folds', o.folds),
-        repeats: positiveInt('repeats', o.repeats),
-        hidden: positiveInt('hidden', o.hidden),
+        folds: wholeNumber('folds', o.folds),
+        repeats: wholeNumber('repeats', o.repeats),
+        hidden: wholeNumber('hidden', o.hidden),
         seed: Number(o.seed),
         onFold: (done, total) => console.error(`training ${done}/${total}`),
       });
@@ -241,8 +235,8 @@ export function registerSimulateEphys(simulate: Command): void {
     .requiredOption('--out <dir>', 'output folder')
     .action(async (o: Record<string, string>) => {
       for (const [species, cells, offset] of [
-        ['mouse', positiveInt('mouse-cells', o.mouseCells), 1],
-        ['human', positiveInt('human-cells', o.humanCells), 2],
+        ['mouse', wholeNumber('mouse-cells', o.mouseCells), 1],
+        ['human', wholeNumber('human-cells', o.humanCells), 2],
       ] as [EphysSpecies, number, number][]) {
         const sim = simulateEphysCohort({ species, cells, seed: Number(o.seed) * 10 + offset });
         const files = await writeEphysCohort(o.out, sim);

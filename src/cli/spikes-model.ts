@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { runInWorker } from '../engine/worker.js';
 import { UsageError } from '../core/errors.js';
+import { wholeNumber } from './options.js';
 import type { SpikeTrainJob, SpikeTrainProgress } from '../workers/spikes-train.js';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -132,9 +133,7 @@ function registerStudyCommand(spikes: Command): void {
       for (const l of losses)
         if (!['dice', 'focal', 'bce'].includes(l))
           throw new UsageError(`--losses: unknown loss '${l}'`);
-      const workers = Number(o.workers);
-      if (!Number.isInteger(workers) || workers < 1)
-        throw new UsageError(`--workers: expected a whole number ≥ 1, got '${o.workers}'`);
+      const workers = wholeNumber('workers', String(o.workers));
       const options: StudyJob = {
         workers,
         manifest: resolve(manifest),

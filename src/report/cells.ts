@@ -5,7 +5,7 @@
  */
 import { UMAP } from 'umap-js';
 import { Rng } from '../core/random.js';
-import { renderPage, type Block, type Section } from './page.js';
+import { confusionFigure, renderPage, type Block, type Section } from './page.js';
 
 export interface CellsReport {
   embeddings: { values: Float32Array; hidden: number; species: string[]; cellType: string[] };
@@ -83,23 +83,7 @@ export function renderCellsReport(r: CellsReport): string {
         {
           kind: 'figure',
           height: 420,
-          figure: {
-            data: [
-              {
-                type: 'heatmap',
-                z: c.confusion.counts,
-                x: c.confusion.labels,
-                y: c.confusion.labels,
-                colorscale: 'Blues',
-                texttemplate: '%{z}',
-              },
-            ],
-            layout: {
-              xaxis: { title: { text: 'predicted' }, type: 'category' },
-              yaxis: { title: { text: 'true' }, type: 'category', autorange: 'reversed' },
-              margin: { t: 20 },
-            },
-          },
+          figure: confusionFigure(c.confusion.labels, c.confusion.counts),
           caption: `Confusion of the first model (${c.rows[0]?.model}) on the test cells.`,
         },
       ],

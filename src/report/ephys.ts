@@ -6,7 +6,7 @@
 import type { CvResult } from '../pipelines/ephys/evaluation.js';
 import type { QcReport } from '../pipelines/ephys/qc.js';
 import type { SpeciesTransferResult } from '../pipelines/ephys/species-transfer.js';
-import { renderPage, type Block, type Figure, type Section } from './page.js';
+import { confusionFigure, renderPage, type Block, type Section } from './page.js';
 
 export interface EphysEvaluation {
   cohort: {
@@ -25,27 +25,6 @@ export interface EphysEvaluation {
 
 const pm = (m: { mean: number; sd: number }) =>
   `${m.mean.toFixed(3)} ± ${Number.isFinite(m.sd) ? m.sd.toFixed(3) : '–'}`;
-
-function confusionFigure(classes: string[], counts: number[][]): Figure {
-  return {
-    data: [
-      {
-        type: 'heatmap',
-        z: counts,
-        x: classes,
-        y: classes,
-        colorscale: 'Blues',
-        text: counts.map((r) => r.map(String)),
-        texttemplate: '%{text}',
-      },
-    ],
-    layout: {
-      xaxis: { title: { text: 'predicted' }, type: 'category' },
-      yaxis: { title: { text: 'true' }, type: 'category', autorange: 'reversed' },
-      margin: { t: 20 },
-    },
-  };
-}
 
 function scoreTable(models: Record<string, CvResult>): Block {
   const classes = Object.values(models)[0]?.classes ?? [];

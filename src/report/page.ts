@@ -128,3 +128,25 @@ ${body}
 </body></html>
 `;
 }
+
+/** A confusion matrix as an annotated heatmap (rows true, columns predicted). */
+export function confusionFigure(classes: (string | number)[], counts: number[][]): Figure {
+  return {
+    data: [
+      {
+        type: 'heatmap',
+        z: counts,
+        x: classes,
+        y: classes,
+        colorscale: 'Blues',
+        text: counts.map((r) => r.map(String)),
+        texttemplate: '%{text}',
+      },
+    ],
+    layout: {
+      xaxis: { title: { text: 'predicted' }, type: 'category' },
+      yaxis: { title: { text: 'true' }, type: 'category', autorange: 'reversed' },
+      margin: { t: 20 },
+    },
+  };
+}

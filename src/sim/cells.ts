@@ -7,7 +7,7 @@
  * sizes, and samples counts from a gamma–Poisson (negative binomial) model.
  */
 import { Rng } from '../core/random.js';
-import type { CountMatrix } from '../io/cells/types.js';
+import { CsrBuilder, type CountMatrix } from '../io/cells/types.js';
 
 export const CELL_TYPES = ['Pvalb', 'Sst', 'Vip', 'Lamp5', 'Astro', 'Oligo'];
 
@@ -64,9 +64,7 @@ export function simulateCellCorpus(o: CellCorpusOptions): CountMatrix {
     ),
   ];
   const ownBase = Float64Array.from({ length: own }, () => -1.5 + 1.0 * rng.normal());
-  const indptr = new Float64Array(o.cells + 1);
-  const indices: number[] = [];
-  const data: number[] = [];
+  const csr = new CsrBuilder();
   const cellType: string[] = [];
   const dispersion = 0.4; // NB: variance = μ + 0.4 μ²
   for (let c = 0; c < o.cells; c++) {
@@ -74,27 +72,19 @@ export function simulateCellCorpus(o: CellCorpusOptions): CountMatrix {
     cellType.push(CELL_TYPES[t]);
     const library = Math.exp((isMouse ? 0.3 : 0) + 0.35 * rng.normal());
     const markers = new Set(p.markers[t]);
-    for (let g = 0; g < shared + own; g++) {
+    csr.addRow(shared + own, (g) => {
       const log =
         g < shared
           ? p.base[g] + (markers.has(g) ? 3 : 0) + (isMouse ? p.shift[g] : 0)
           : ownBase[g - shared];
       const mean = library * Math.exp(log);
-      const lambda = mean * rng.gamma(1 / dispersion) * dispersion;
-      const count = rng.poisson(lambda);
-      if (count > 0) {
-        indices.push(g);
-        data.push(count);
-      }
-    }
-    indptr[c + 1] = indices.length;
+      return rng.poisson(mean * rng.gamma(1 / dispersion) * dispersion);
+    });
   }
   return {
     nCells: o.cells,
     nGenes: geneIds.length,
-    indptr,
-    indices: Int32Array.from(indices),
-    data: Float32Array.from(data),
+    ...csr.build(),
     cellIds: Array.from(
       { length: o.cells },
       (_, c) => `${o.species}-cell${String(c + 1).padStart(5, '0')}`,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CountMatrix } from '../../src/io/cells/types.js';
+import { CsrBuilder, type CountMatrix } from '../../src/io/cells/types.js';
 import { orthologsFromPairs, readOrthologs } from '../../src/pipelines/cells/orthologs.js';
 import { encodeCells, fitGeneMedians } from '../../src/pipelines/cells/rank-encoding.js';
 import { CLS, EOS, Vocabulary } from '../../src/pipelines/cells/vocabulary.js';
@@ -15,24 +15,12 @@ import {
 } from '../../src/sim/cells.js';
 
 function matrix(genes: string[], rows: number[][]): CountMatrix {
-  const indptr = new Float64Array(rows.length + 1);
-  const indices: number[] = [];
-  const data: number[] = [];
-  rows.forEach((r, c) => {
-    r.forEach((v, g) => {
-      if (v) {
-        indices.push(g);
-        data.push(v);
-      }
-    });
-    indptr[c + 1] = indices.length;
-  });
+  const csr = new CsrBuilder();
+  for (const r of rows) csr.addRow(genes.length, (g) => r[g]);
   return {
     nCells: rows.length,
     nGenes: genes.length,
-    indptr,
-    indices: Int32Array.from(indices),
-    data: Float32Array.from(data),
+    ...csr.build(),
     cellIds: rows.map((_, i) => `c${i}`),
     geneIds: genes,
     obs: {},

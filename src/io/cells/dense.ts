@@ -5,7 +5,7 @@
  */
 import { InputError } from '../../core/errors.js';
 import { readDelimited } from '../table.js';
-import type { CountMatrix } from './types.js';
+import { CsrBuilder, type CountMatrix } from './types.js';
 
 export function readDenseCounts(
   path: string,
@@ -38,25 +38,12 @@ export function readDenseCounts(
   const cells = genesByCells ? columnNames : rowNames;
   const genes = genesByCells ? rowNames : columnNames;
   const at = (c: number, g: number) => (genesByCells ? values[g][c] : values[c][g]);
-  const indptr = new Float64Array(cells.length + 1);
-  const indices: number[] = [];
-  const data: number[] = [];
-  for (let c = 0; c < cells.length; c++) {
-    for (let g = 0; g < genes.length; g++) {
-      const v = at(c, g);
-      if (v !== 0) {
-        indices.push(g);
-        data.push(v);
-      }
-    }
-    indptr[c + 1] = indices.length;
-  }
+  const csr = new CsrBuilder();
+  for (let c = 0; c < cells.length; c++) csr.addRow(genes.length, (g) => at(c, g));
   return {
     nCells: cells.length,
     nGenes: genes.length,
-    indptr,
-    indices: Int32Array.from(indices),
-    data: Float32Array.from(data),
+    ...csr.build(),
     cellIds: cells,
     geneIds: genes,
     obs: {},

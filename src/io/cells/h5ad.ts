@@ -18,7 +18,7 @@ import {
   type H5File,
   type H5Group,
 } from '../h5.js';
-import type { CountMatrix } from './types.js';
+import { CsrBuilder, type CountMatrix } from './types.js';
 
 type Column = (string | number)[];
 
@@ -116,25 +116,9 @@ function readMatrix(f: H5File, file: string, path: string): Sparse {
       throw new InputError(file, path, `expected a 2-D matrix, got shape (${shape.join(', ')})`);
     const [rows, cols] = shape;
     const values = numbers(node, file);
-    const indptr = new Float64Array(rows + 1);
-    const indices: number[] = [];
-    const data: number[] = [];
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) {
-        const v = values[r * cols + c];
-        if (v !== 0) {
-          indices.push(c);
-          data.push(v);
-        }
-      }
-      indptr[r + 1] = indices.length;
-    }
-    return {
-      indptr,
-      indices: Int32Array.from(indices),
-      data: Float32Array.from(data),
-      shape: [rows, cols],
-    };
+    const csr = new CsrBuilder();
+    for (let r = 0; r < rows; r++) csr.addRow(cols, (c) => values[r * cols + c]);
+    return { ...csr.build(), shape: [rows, cols] };
   }
   if (!isGroup(node)) throw new InputError(file, path, 'missing matrix');
   const encoding =

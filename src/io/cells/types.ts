@@ -27,3 +27,30 @@ export interface CountMatrix {
   /** Where it came from, for error messages and report metadata. */
   source: { format: 'h5ad' | '10x-mtx' | '10x-h5' | 'csv' | 'synthetic'; path: string };
 }
+
+/** Builds CSR rows one cell at a time (readers of dense tables, simulators, tests). */
+export class CsrBuilder {
+  private readonly indptr: number[] = [0];
+  private readonly indices: number[] = [];
+  private readonly data: number[] = [];
+
+  /** Appends one cell: `value(g)` for every gene index g < genes; zeros are not stored. */
+  addRow(genes: number, value: (gene: number) => number): void {
+    for (let g = 0; g < genes; g++) {
+      const v = value(g);
+      if (v !== 0) {
+        this.indices.push(g);
+        this.data.push(v);
+      }
+    }
+    this.indptr.push(this.indices.length);
+  }
+
+  build(): Pick<CountMatrix, 'indptr' | 'indices' | 'data'> {
+    return {
+      indptr: Float64Array.from(this.indptr),
+      indices: Int32Array.from(this.indices),
+      data: Float32Array.from(this.data),
+    };
+  }
+}
