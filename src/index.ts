@@ -23,3 +23,12 @@ export {
 export type { BinaryRaster } from './pipelines/spikes/raster.js';
 export { InputError, UsageError } from './core/errors.js';
 export { Rng } from './core/random.js';
+export * from './io/cells/index.js';
+export { readFeatureTable, type FeatureTable } from './io/ephys/feature-table.js';
+export { readLabels, type LabelTable } from './io/ephys/labels.js';
+export { readFeatureVectors, writeFeatureVectors, type FeatureVectors } from './io/ephys/ipfx.js';
+export { simulateEphysCohort, writeEphysCohort } from './sim/ephys.js';
+export { simulateCellCorpus, simulatedOrthologTable } from './sim/cells.js';
+export { Vocabulary } from './pipelines/cells/vocabulary.js';
+export { encodeCells, fitGeneMedians } from './pipelines/cells/rank-encoding.js';
+export { readOrthologs } from './pipelines/cells/orthologs.js';
