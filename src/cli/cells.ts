@@ -5,7 +5,8 @@ import { writeFileAtomic } from '../core/atomic.js';
 import { UsageError } from '../core/errors.js';
 import { wholeNumber } from './options.js';
 import { readCounts } from '../io/cells/index.js';
-import { writeH5ad } from '../io/cells/h5ad.js';
+import { h5adInfo, writeH5ad } from '../io/cells/h5ad.js';
+import { fitMediansStreaming, tokenizeStreaming } from '../pipelines/cells/tokenize-stream.js';
 import { writeNpy } from '../io/npy.js';
 import { readOrthologs } from '../pipelines/cells/orthologs.js';
 import { encodeCells, fitGeneMedians } from '../pipelines/cells/rank-encoding.js';
@@ -85,28 +86,62 @@ export function registerCellsCommands(program: Command): void {
     .option('--vocabulary <mode>', 'unified (orthologs share tokens) or separate', 'unified')
     .option('--max-length <n>', 'tokens per cell including <cls>', '2048')
     .option('--layer <name>', 'read this h5ad layer instead of X')
+    .option(
+      '--chunk-cells <n>',
+      'stream .h5ad files in chunks of n cells (corpora larger than memory)',
+    )
+    .option(
+      '--median-sample <fraction>',
+      'with --chunk-cells: fit the gene medians on this seeded fraction of the cells',
+      '1',
+    )
     .requiredOption(
       '--out <dir>',
       'writes vocabulary.json and <name>.tokens.npy / <name>.cells.json',
     )
     .action(async (specs: string[], o: Record<string, string>) => {
-      const corpora = [];
-      for (const spec of specs) {
+      const sources = specs.map((spec) => {
         const [name, species, ...rest] = spec.split(':');
         if (!name || (species !== 'human' && species !== 'mouse') || rest.length === 0)
           throw new UsageError(`corpus '${spec}': expected name:human|mouse:path`);
-        corpora.push({
-          name,
-          species: species as Species,
-          matrix: await readCounts(rest.join(':'), { layer: o.layer }),
-        });
-      }
+        return { name, species: species as Species, path: rest.join(':') };
+      });
       if (o.vocabulary !== 'unified' && o.vocabulary !== 'separate')
         throw new UsageError(`--vocabulary: expected unified or separate, got '${o.vocabulary}'`);
+      const maxLength = wholeNumber('max-length', o.maxLength);
       const orthologs = readOrthologs(o.orthologs);
       console.error(
         `orthologs: ${orthologs.mouseToHuman.size} one-to-one pairs kept, ${orthologs.dropped.oneToMany} one-to-many and ${orthologs.dropped.manyToOne} many-to-one dropped`,
       );
+      if (o.chunkCells) {
+        // Streaming: .h5ad only, never the whole matrix in memory.
+        const chunkCells = wholeNumber('chunk-cells', o.chunkCells);
+        for (const s of sources)
+          if (!s.path.endsWith('.h5ad'))
+            throw new UsageError(`--chunk-cells streams .h5ad files only; ${s.path} is not one`);
+        const infos = await Promise.all(sources.map((s) => h5adInfo(s.path)));
+        const vocab = Vocabulary.build(
+          sources.map((s, i) => ({ species: s.species, genes: infos[i].genes })),
+          orthologs,
+          o.vocabulary,
+        );
+        const sampleFraction = Number(o.medianSample ?? 1);
+        const medians = await fitMediansStreaming(sources, vocab, { chunkCells, sampleFraction });
+        writeVocabulary(o.out, vocab, medians);
+        for (const s of sources) {
+          const r = await tokenizeStreaming(s, vocab, medians, o.out, { chunkCells, maxLength });
+          console.log(
+            `${s.name}: ${r.cells} cells (streamed in chunks of ${chunkCells}), ${r.skippedGenes} expressed genes without a token skipped`,
+          );
+        }
+        console.log(
+          `vocabulary: ${vocab.size} tokens (${vocab.mode}); ${join(o.out, 'vocabulary.json')}`,
+        );
+        return;
+      }
+      const corpora = [];
+      for (const s of sources)
+        corpora.push({ ...s, matrix: await readCounts(s.path, { layer: o.layer }) });
       const vocab = Vocabulary.build(
         corpora.map((c) => ({
           species: c.species,
@@ -118,9 +153,7 @@ export function registerCellsCommands(program: Command): void {
       const medians = fitGeneMedians(corpora, vocab);
       writeVocabulary(o.out, vocab, medians);
       for (const c of corpora) {
-        const enc = encodeCells(c.matrix, c.species, vocab, medians, {
-          maxLength: wholeNumber('max-length', o.maxLength),
-        });
+        const enc = encodeCells(c.matrix, c.species, vocab, medians, { maxLength });
         await writeTokenizedCorpus(
           o.out,
           { name: c.name, species: c.species, cellIds: c.matrix.cellIds, obs: c.matrix.obs },

@@ -42,17 +42,29 @@ export function dataset(f: H5File, file: string, path: string): H5Dataset {
 
 /** A numeric dataset as float64 numbers (int64/uint64 through Number). */
 export function numbers(d: H5Dataset, file: string): Float64Array {
-  const v = d.value;
-  if (v === null) return new Float64Array(0);
+  return asFloat64(d.value, file, d.path);
+}
+
+/** A hyperslab of a numeric dataset (e.g. [[start, stop]] rows), as float64. */
+export function sliceNumbers(
+  d: H5Dataset,
+  ranges: [number, number][] | number[][],
+  file: string,
+): Float64Array {
+  return asFloat64(d.slice(ranges as never), file, d.path);
+}
+
+function asFloat64(v: unknown, file: string, path: string): Float64Array {
+  if (v === null || v === undefined) return new Float64Array(0);
   if (typeof v === 'number' || typeof v === 'bigint') return Float64Array.of(Number(v));
   if (ArrayBuffer.isView(v)) {
     if (v instanceof BigInt64Array || v instanceof BigUint64Array) {
       return Float64Array.from(v, (x) => Number(x));
     }
-    return v instanceof Float64Array ? v : Float64Array.from(v as ArrayLike<number>);
+    return v instanceof Float64Array ? v : Float64Array.from(v as unknown as ArrayLike<number>);
   }
   if (Array.isArray(v)) return Float64Array.from((v as unknown[]).flat(8) as number[], Number);
-  throw new InputError(file, d.path, `expected numbers, got ${typeof v}`);
+  throw new InputError(file, path, `expected numbers, got ${typeof v}`);
 }
 
 /** A string attribute, or undefined. */

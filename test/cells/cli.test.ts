@@ -33,6 +33,27 @@ test('CLI: simulate cells → tokenize → pretrain → embed → classify → p
     ),
     /vocabulary: 524 tokens \(unified\)/,
   );
+  // Streamed in chunks of 50 cells: the same tokens as the whole-matrix run.
+  run(
+    'cells',
+    'tokenize',
+    'hs:human:data/human.h5ad',
+    'mm:mouse:data/mouse.h5ad',
+    '--orthologs',
+    'data/orthologs.tsv',
+    '--max-length',
+    '32',
+    '--chunk-cells',
+    '50',
+    '--out',
+    'tok-streamed',
+  );
+  for (const f of ['hs.tokens.npy', 'mm.tokens.npy'])
+    assert.deepEqual(
+      readFileSync(join(dir, 'tok-streamed', f)),
+      readFileSync(join(dir, 'tok', f)),
+      f,
+    );
   const pretrain = run(
     'cells',
     'pretrain',

@@ -15,6 +15,8 @@ import {
   isGroup,
   numbers,
   openH5,
+  sliceNumbers,
+  type H5Dataset,
   type H5File,
   type H5Group,
 } from '../h5.js';
@@ -46,7 +48,7 @@ function readColumn(f: H5File, file: string, path: string): Column {
         `unsupported column group (encoding-type '${attrString(node, 'encoding-type')}')`,
       );
     const categories = strings(f, file, `${path}/categories`);
-    const codes = numbers(f.get(`${path}/codes`) as never, file);
+    const codes = numbers(f.get(`${path}/codes`) as H5Dataset, file);
     return Array.from(codes, (c, i) => {
       if (c === -1) return '';
       if (c < 0 || c >= categories.length)
@@ -212,50 +214,162 @@ export interface H5adOptions {
   raw?: boolean;
 }
 
+/** What every read needs besides X: the matrix path, obs, var and gene symbols, checked against X's shape. */
+function describe(
+  f: H5File,
+  path: string,
+  o: H5adOptions,
+  shape: (matrixPath: string) => [number, number],
+) {
+  const matrixPath = o.raw ? 'raw/X' : o.layer ? `layers/${o.layer}` : 'X';
+  if (!f.get(matrixPath)) {
+    const layers = f.get('layers');
+    const names = isGroup(layers) ? (layers as H5Group).keys() : [];
+    throw new InputError(
+      path,
+      matrixPath,
+      `not in the file${o.layer ? `; layers: ${names.join(', ') || 'none'}` : ''}`,
+    );
+  }
+  const [rows, cols] = shape(matrixPath);
+  const obs = readDataframe(f, path, 'obs');
+  const varPath = o.raw ? 'raw/var' : 'var';
+  const v = readDataframe(f, path, varPath);
+  if (obs.index.length !== rows)
+    throw new InputError(
+      path,
+      'obs',
+      `has ${obs.index.length} cells but ${matrixPath} has ${rows} rows`,
+    );
+  if (v.index.length !== cols)
+    throw new InputError(
+      path,
+      varPath,
+      `has ${v.index.length} genes but ${matrixPath} has ${cols} columns`,
+    );
+  const symbols = ['gene_symbols', 'feature_name', 'gene_name', 'symbol'].find(
+    (c) => c in v.columns,
+  );
+  return { matrixPath, obs, v, geneSymbols: symbols ? v.columns[symbols].map(String) : undefined };
+}
+
+function assemble(
+  path: string,
+  m: Sparse,
+  d: ReturnType<typeof describe>,
+  rows: [number, number] = [0, m.shape[0]],
+): CountMatrix {
+  const pick = <T>(xs: T[]) => xs.slice(rows[0], rows[1]);
+  return {
+    nCells: m.shape[0],
+    nGenes: m.shape[1],
+    indptr: m.indptr,
+    indices: m.indices,
+    data: m.data,
+    cellIds: pick(d.obs.index),
+    geneIds: d.v.index,
+    ...(d.geneSymbols ? { geneSymbols: d.geneSymbols } : {}),
+    obs: Object.fromEntries(Object.entries(d.obs.columns).map(([k, col]) => [k, pick(col)])),
+    var: d.v.columns,
+    source: { format: 'h5ad', path },
+  };
+}
+
+function matrixShape(f: H5File, path: string, matrixPath: string): [number, number] {
+  const node = f.get(matrixPath);
+  if (isDataset(node)) return (node.shape ?? []) as [number, number];
+  const g = node as H5Group;
+  const shapeAttr = attr(g, 'shape') ?? attr(g, 'h5sparse_shape');
+  if (!shapeAttr) throw new InputError(path, matrixPath, 'sparse matrix without a shape attribute');
+  return Array.from(shapeAttr as ArrayLike<number | bigint>, Number) as [number, number];
+}
+
 export async function readH5ad(path: string, o: H5adOptions = {}): Promise<CountMatrix> {
   const f = await openH5(path);
   try {
-    const matrixPath = o.raw ? 'raw/X' : o.layer ? `layers/${o.layer}` : 'X';
-    if (!f.get(matrixPath)) {
-      const layers = f.get('layers');
-      const names = isGroup(layers) ? (layers as H5Group).keys() : [];
+    const d = describe(f, path, o, (mp) => matrixShape(f, path, mp));
+    return assemble(path, readMatrix(f, path, d.matrixPath), d);
+  } finally {
+    f.close();
+  }
+}
+
+/** Cell count and gene names (symbols when var has them) without reading X. */
+export async function h5adInfo(
+  path: string,
+  o: H5adOptions = {},
+): Promise<{ cells: number; genes: string[] }> {
+  const f = await openH5(path);
+  try {
+    const d = describe(f, path, o, (mp) => matrixShape(f, path, mp));
+    return { cells: d.obs.index.length, genes: d.geneSymbols ?? d.v.index };
+  } finally {
+    f.close();
+  }
+}
+
+/**
+ * The cells of an `.h5ad` in chunks of `chunkCells` rows, so a corpus larger than memory can
+ * be tokenized: CSR and dense X are read by row ranges (HDF5 hyperslabs); obs/var and CSR's
+ * indptr are read whole (one value per cell). CSC X cannot be read by rows without reading it
+ * all, so it is refused with a message.
+ */
+export async function* readH5adChunks(
+  path: string,
+  chunkCells: number,
+  o: H5adOptions = {},
+): AsyncGenerator<CountMatrix> {
+  const f = await openH5(path);
+  try {
+    const d = describe(f, path, o, (mp) => matrixShape(f, path, mp));
+    const node = f.get(d.matrixPath);
+    const [rows, cols] = matrixShape(f, path, d.matrixPath);
+    const encoding = isGroup(node)
+      ? (attrString(node, 'encoding-type') ?? `${attrString(node, 'h5sparse_format')}_matrix`)
+      : 'array';
+    if (encoding === 'csc_matrix')
       throw new InputError(
         path,
-        matrixPath,
-        `not in the file${o.layer ? `; layers: ${names.join(', ') || 'none'}` : ''}`,
+        d.matrixPath,
+        'CSC X cannot be read in row chunks; re-save it as CSR or read it whole',
       );
+    const indptr =
+      encoding === 'array' ? null : numbers(f.get(`${d.matrixPath}/indptr`) as H5Dataset, path);
+    for (let a = 0; a < rows; a += chunkCells) {
+      const b = Math.min(rows, a + chunkCells);
+      let m: Sparse;
+      if (!indptr) {
+        const block = sliceNumbers(
+          node as H5Dataset,
+          [
+            [a, b],
+            [0, cols],
+          ],
+          path,
+        );
+        const csr = new CsrBuilder();
+        for (let r = 0; r < b - a; r++) csr.addRow(cols, (c) => block[r * cols + c]);
+        m = { ...csr.build(), shape: [b - a, cols] };
+      } else {
+        const [lo, hi] = [indptr[a], indptr[b]];
+        const part = (name: string) =>
+          sliceNumbers(f.get(`${d.matrixPath}/${name}`) as H5Dataset, [[lo, hi]], path);
+        m = sortRows({
+          indptr: Float64Array.from(indptr.subarray(a, b + 1), (x) => x - lo),
+          indices: Int32Array.from(part('indices')),
+          data: Float32Array.from(part('data')),
+          shape: [b - a, cols],
+        });
+        for (const k of m.indices)
+          if (k < 0 || k >= cols)
+            throw new InputError(
+              path,
+              `${d.matrixPath}/indices`,
+              `index ${k} in rows ${a}–${b - 1} is outside 0..${cols - 1}`,
+            );
+      }
+      yield assemble(path, m, d, [a, b]);
     }
-    const m = readMatrix(f, path, matrixPath);
-    const obs = readDataframe(f, path, 'obs');
-    const v = readDataframe(f, path, o.raw ? 'raw/var' : 'var');
-    if (obs.index.length !== m.shape[0])
-      throw new InputError(
-        path,
-        'obs',
-        `has ${obs.index.length} cells but ${matrixPath} has ${m.shape[0]} rows`,
-      );
-    if (v.index.length !== m.shape[1])
-      throw new InputError(
-        path,
-        o.raw ? 'raw/var' : 'var',
-        `has ${v.index.length} genes but ${matrixPath} has ${m.shape[1]} columns`,
-      );
-    const symbols = ['gene_symbols', 'feature_name', 'gene_name', 'symbol'].find(
-      (c) => c in v.columns,
-    );
-    return {
-      nCells: m.shape[0],
-      nGenes: m.shape[1],
-      indptr: m.indptr,
-      indices: m.indices,
-      data: m.data,
-      cellIds: obs.index,
-      geneIds: v.index,
-      ...(symbols ? { geneSymbols: v.columns[symbols].map(String) } : {}),
-      obs: obs.columns,
-      var: v.columns,
-      source: { format: 'h5ad', path },
-    };
   } finally {
     f.close();
   }

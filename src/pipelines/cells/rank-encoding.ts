@@ -19,37 +19,50 @@ function geneTokens(m: CountMatrix, species: Species, vocab: Vocabulary): Int32A
 }
 
 /**
- * Exact medians: every non-zero normalised value is kept per token (float32; a 10⁶-cell
- * corpus with ~2,000 expressed genes per cell needs ~8 GB, so larger corpora should fit the
- * medians on a random subset of cells).
+ * Collects the non-zero normalised values per token and gives their medians. Exact: every
+ * value is kept (float64 lists; a 10⁶-cell corpus with ~2,000 expressed genes per cell would
+ * need ~16 GB), so large corpora pass `keepCell` to fit the medians on a seeded sample.
  */
-export function fitGeneMedians(
-  corpora: { matrix: CountMatrix; species: Species }[],
-  vocab: Vocabulary,
-): GeneMedians {
-  const values = new Map<number, number[]>();
-  for (const { matrix: m, species } of corpora) {
-    const tokens = geneTokens(m, species, vocab);
+export class MedianAccumulator {
+  private readonly values = new Map<number, number[]>();
+
+  constructor(private readonly vocab: Vocabulary) {}
+
+  add(m: CountMatrix, species: Species, keepCell: (cell: number) => boolean = () => true): void {
+    const tokens = geneTokens(m, species, this.vocab);
     for (let c = 0; c < m.nCells; c++) {
+      if (!keepCell(c)) continue;
       let total = 0;
       for (let k = m.indptr[c]; k < m.indptr[c + 1]; k++) total += m.data[k];
       if (total <= 0) continue;
       for (let k = m.indptr[c]; k < m.indptr[c + 1]; k++) {
         const t = tokens[m.indices[k]];
         if (t < 0 || m.data[k] <= 0) continue;
-        let list = values.get(t);
-        if (!list) values.set(t, (list = []));
+        let list = this.values.get(t);
+        if (!list) this.values.set(t, (list = []));
         list.push((m.data[k] / total) * 10_000);
       }
     }
   }
-  const medians: GeneMedians = new Map();
-  for (const [t, list] of values) {
-    const s = Float64Array.from(list).sort();
-    const mid = s.length >> 1;
-    medians.set(t, s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2);
+
+  medians(): GeneMedians {
+    const medians: GeneMedians = new Map();
+    for (const [t, list] of this.values) {
+      const s = Float64Array.from(list).sort();
+      const mid = s.length >> 1;
+      medians.set(t, s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2);
+    }
+    return medians;
   }
-  return medians;
+}
+
+export function fitGeneMedians(
+  corpora: { matrix: CountMatrix; species: Species }[],
+  vocab: Vocabulary,
+): GeneMedians {
+  const acc = new MedianAccumulator(vocab);
+  for (const { matrix, species } of corpora) acc.add(matrix, species);
+  return acc.medians();
 }
 
 export interface EncodedCells {
