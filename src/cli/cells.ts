@@ -180,16 +180,26 @@ export function registerCellsCommands(program: Command): void {
     .option('--batch-size <n>', 'cells per batch', '16')
     .option('--lr <x>', 'peak learning rate (AdamW, warm-up + cosine)', '5e-4')
     .option('--simcse-weight <x>', 'weight of the SimCSE term', '1')
+    .option(
+      '--cross-species <weight>',
+      'add the cross-species InfoNCE (τ 0.1) between each cell and its ortholog-only view, with this weight (paper: 0.5; unified vocabulary)',
+      '0',
+    )
     .option('--seed <n>', 'random seed', '0')
     .requiredOption('--out <dir>', 'checkpoints and encoder.safetensors')
     .action(async (dir: string, o: Record<string, string>) => {
       const { CELL_ENCODER_PRESETS } = await import('../models/cell-encoder.js');
       const { defaultPretrainConfig, pretrainEncoder } =
         await import('../pipelines/cells/pretrain.js');
+      const { orthologView } = await import('../pipelines/cells/pretrain-loss.js');
       const preset = CELL_ENCODER_PRESETS[o.preset as 'small'];
       if (!preset)
         throw new UsageError(`--preset: expected paper, small or tiny, got '${o.preset}'`);
       const { vocab } = readVocabulary(dir);
+      if (Number(o.crossSpecies) > 0 && vocab.mode !== 'unified')
+        throw new UsageError(
+          '--cross-species needs a unified vocabulary (cells tokenize --vocabulary unified)',
+        );
       const parts = corpusNames(dir).map((n) => readTokenizedCorpus(dir, n).corpus);
       const L = parts[0].maxLength;
       if (L > preset.maxLength)
@@ -209,7 +219,19 @@ export function registerCellsCommands(program: Command): void {
         batchSize: wholeNumber('batch-size', o.batchSize),
         lr: Number(o.lr),
         seed: Number(o.seed),
-        loss: { ...base.loss, simcseWeight: Number(o.simcseWeight) },
+        loss: {
+          ...base.loss,
+          simcseWeight: Number(o.simcseWeight),
+          ...(Number(o.crossSpecies) > 0
+            ? {
+                crossSpecies: {
+                  swap: orthologView(vocab.sharedTokens()),
+                  weight: Number(o.crossSpecies),
+                  tau: 0.1,
+                },
+              }
+            : {}),
+        },
       };
       let bar: Progress | null = null;
       const { history } = pretrainEncoder({ tokens, maxLength: L }, config, o.out, {

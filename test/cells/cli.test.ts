@@ -62,6 +62,8 @@ test('CLI: simulate cells → tokenize → pretrain → embed → classify → p
     'tiny',
     '--epochs',
     '2',
+    '--cross-species',
+    '0.5',
     '--out',
     'run',
   );

@@ -7,6 +7,7 @@ import { CsrBuilder, type CountMatrix } from '../../src/io/cells/types.js';
 import { orthologsFromPairs, readOrthologs } from '../../src/pipelines/cells/orthologs.js';
 import { encodeCells, fitGeneMedians } from '../../src/pipelines/cells/rank-encoding.js';
 import { CLS, EOS, Vocabulary } from '../../src/pipelines/cells/vocabulary.js';
+import { orthologView } from '../../src/pipelines/cells/pretrain-loss.js';
 import {
   CELL_TYPES,
   markerGenes,
@@ -66,6 +67,11 @@ test('unified vocabulary: orthologs share a token, other genes stay species-spec
   assert.notEqual(v.tokenOf('human', 'XIST'), v.tokenOf('mouse', 'Xist'), 'no matching by case');
   assert.equal(v.size, 4 + 3);
   assert.equal(v.nameOf(v.tokenOf('mouse', 'Xist')!), 'mouse:Xist');
+  assert.deepEqual([...v.sharedTokens()], [v.tokenOf('human', 'GAD1')]);
+  // The ortholog view keeps <cls> and shared genes, in order, and drops species-specific ones.
+  const view = orthologView(v.sharedTokens());
+  const row = Int32Array.from([2, v.tokenOf('mouse', 'Xist')!, v.tokenOf('mouse', 'Gad1')!, 0]);
+  assert.deepEqual(Array.from(view(row, 4)), [2, v.tokenOf('human', 'GAD1')!, 0, 0]);
   const s = Vocabulary.build(corpora, null, 'separate');
   assert.equal(s.size, 4 + 4);
   assert.deepEqual(Vocabulary.fromJSON(JSON.parse(JSON.stringify(v))).toJSON(), v.toJSON());

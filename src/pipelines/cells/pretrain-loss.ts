@@ -39,6 +39,25 @@ export function maskTokens(
   return { input, labels, masked };
 }
 
+/**
+ * The ortholog view of token rows for the cross-species term in a unified vocabulary: keep
+ * `<cls>` and the tokens both species share, drop species-specific genes, keep the order.
+ * A cell and this view should embed alike whatever its species.
+ */
+export function orthologView(shared: Set<number>): (tokens: Int32Array, L: number) => Int32Array {
+  return (tokens, L) => {
+    const out = new Int32Array(tokens.length);
+    for (let r = 0; r < tokens.length / L; r++) {
+      let at = r * L;
+      for (let i = r * L; i < (r + 1) * L; i++) {
+        const t = tokens[i];
+        if (i === r * L || shared.has(t)) out[at++] = t;
+      }
+    }
+    return out;
+  };
+}
+
 /** Rows scaled to unit L2 norm. */
 export function l2Normalize(x: Tensor): Tensor {
   return x.div(x.pow(2).sum(-1, true).sqrt().clamp(1e-12, null));
@@ -80,7 +99,11 @@ export interface PretrainLossOptions {
   simcseWeight: number;
   simcseTau: number;
   /** Cross-species InfoNCE: the ortholog-swapped copy of a batch (same shape), its weight and τ. */
-  crossSpecies?: { swap: (tokens: Int32Array) => Int32Array; weight: number; tau: number };
+  crossSpecies?: {
+    swap: (tokens: Int32Array, L: number) => Int32Array;
+    weight: number;
+    tau: number;
+  };
 }
 
 export const DEFAULT_PRETRAIN_LOSS: PretrainLossOptions = {
@@ -120,7 +143,7 @@ export function pretrainLoss(
   let total = mlm.add(simcse.mul(o.simcseWeight));
   let cross: Tensor | null = null;
   if (o.crossSpecies) {
-    const swapped = Tensor.from(o.crossSpecies.swap(tokens), [B, L], 'int64');
+    const swapped = Tensor.from(o.crossSpecies.swap(tokens, L), [B, L], 'int64');
     cross = infoNce(view1, model.pool(model.encode(swapped), swapped), o.crossSpecies.tau);
     total = total.add(cross.mul(o.crossSpecies.weight));
   }

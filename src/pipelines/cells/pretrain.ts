@@ -52,7 +52,7 @@ interface PretrainState {
   epoch: number;
   history: { epoch: number; loss: number; mlm: number; simcse: number; seconds: number }[];
   checkpoint: string | null;
-  config: PretrainConfig;
+  config: unknown;
 }
 
 const STATE = 'pretrain-state.json';
@@ -93,15 +93,23 @@ export function pretrainEncoder(
   const total = steps * config.epochs;
   const lrAt = warmupCosine(config.lr, Math.round(config.warmupFraction * total), total);
   const { crossSpecies, ...lossConfig } = config.loss;
+  // The swap function cannot be saved; its weight and τ identify it in the checkpoint state.
+  const savedConfig = {
+    ...config,
+    loss: {
+      ...lossConfig,
+      crossSpecies: crossSpecies ? { weight: crossSpecies.weight, tau: crossSpecies.tau } : null,
+    },
+  };
   let state: PretrainState = {
     epoch: 0,
     history: [],
     checkpoint: null,
-    config: { ...config, loss: lossConfig },
+    config: savedConfig,
   };
   if (existsSync(join(dir, STATE))) {
     state = JSON.parse(readFileSync(join(dir, STATE), 'utf8')) as PretrainState;
-    if (JSON.stringify(state.config) !== JSON.stringify({ ...config, loss: lossConfig }))
+    if (JSON.stringify(state.config) !== JSON.stringify(savedConfig))
       throw new Error(
         `${join(dir, STATE)}: made with a different configuration; use another folder`,
       );

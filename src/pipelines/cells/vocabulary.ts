@@ -43,6 +43,13 @@ export class Vocabulary {
     return this.byGene.get(`${species}\t${gene}`);
   }
 
+  /** Tokens used by genes of both species (in `unified` mode: the one-to-one orthologs). */
+  sharedTokens(): Set<number> {
+    const bySpecies = { human: new Set<number>(), mouse: new Set<number>() };
+    for (const [key, token] of this.byGene) bySpecies[key.split('\t')[0] as Species].add(token);
+    return new Set([...bySpecies.human].filter((t) => bySpecies.mouse.has(t)));
+  }
+
   nameOf(token: number): string {
     return this.json.tokens[token];
   }
