@@ -70,6 +70,10 @@ export class SpikeTransformer extends Module {
       config.positional === 'learned'
         ? this.registerModule('position', new Embedding(config.context, config.dModel))
         : null;
+    // Positions start at N(0, 0.02) as in BERT and GPT-2, not torch's N(0, 1): at unit scale
+    // they drowned the embedded sparse spike vectors (on a generated in-vitro session the
+    // quick preset then learned no temporal structure at all; see the issue-4 note).
+    this.position?.weight.normal_(0, 0.02);
     this.encoder = Array.from({ length: config.layers }, (_, i) =>
       this.registerModule(
         `encoder.${i}`,

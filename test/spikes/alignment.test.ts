@@ -32,7 +32,7 @@ test('permuteUnits moves whole columns; rates follow the permutation', () => {
   self.forEach((u, slot) => assert.equal(rates[u], rates[slot]));
 });
 
-test('anneal finds a unit order as good for the model as the true one, from the Dice loss on validation data', () => {
+test('anneal recovers the unit order up to a rotation of the cascade, from the Dice loss on validation data', () => {
   // A model that learned the cascade (unit u fires u bins after the pacemaker) predicts well
   // only when each unit sits in its own slot; scramble the units and let annealing find them.
   const all = cascadeRaster(4000, 8, 41, 12, 0.005);
@@ -54,14 +54,18 @@ test('anneal finds a unit order as good for the model as the true one, from the 
   const truth = Array.from({ length: 8 }, (_, u) => scramble.indexOf(u));
   const lossAt = (perm: number[]) =>
     annealPermutation(best, val, { iterations: 0, windows: 8, seed: 3, start: perm }).initialLoss;
-  const r = annealPermutation(best, val, { iterations: 400, windows: 8, seed: 3 });
-  // Shifted cascades are nearly as predictable as the true order (the cascade repeats), so
-  // the test asks for what annealing promises: a mapping as good as the true one.
-  assert.ok(r.finalLoss < r.initialLoss - 0.04, `loss ${r.initialLoss} → ${r.finalLoss}`);
+  const r = annealPermutation(best, val, { windows: 8, seed: 3 });
+  // The cascade repeats, so rotating the unit order is nearly as predictable as the true
+  // order: annealing must find the true order up to such a rotation, and a loss close to it.
+  assert.ok(r.finalLoss < r.initialLoss - 0.2, `loss ${r.initialLoss} → ${r.finalLoss}`);
   assert.ok(
-    r.finalLoss <= lossAt(truth) + 0.01,
+    r.finalLoss <= lossAt(truth) + 0.1,
     `found ${r.finalLoss}, true order ${lossAt(truth)}`,
   );
+  const rotation = Array.from({ length: 8 }, (_, k) => k).find((k) =>
+    truth.every((unit, slot) => r.perm[(slot + k) % 8] === unit),
+  );
+  assert.ok(rotation !== undefined, `found ${r.perm}, true ${truth}: not a rotation of it`);
   assert.equal(r.initialLoss, lossAt([0, 1, 2, 3, 4, 5, 6, 7]));
   assert.deepEqual([...r.perm].sort(), [0, 1, 2, 3, 4, 5, 6, 7], 'a permutation');
 });

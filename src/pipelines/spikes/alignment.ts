@@ -17,11 +17,11 @@ export type UnitAlignment = 'none' | 'rate-rank' | 'anneal';
 export const UNIT_ALIGNMENTS: UnitAlignment[] = ['none', 'rate-rank', 'anneal'];
 
 export interface AnnealOptions {
-  /** Proposed swaps of two slots. */
+  /** Proposed swaps of two slots (default 1000). */
   iterations?: number;
   /** Validation windows (context + 1 bins each) the loss is measured on. */
   windows?: number;
-  /** Starting temperature, in units of Dice loss; it falls linearly to 0. */
+  /** Starting temperature in units of Dice loss (default 0.1); it falls linearly to 0. */
   temperature?: number;
   seed?: number;
   /** Starting permutation (default: rate-rank against `sourceRates`, else identity). */
@@ -72,8 +72,8 @@ export function annealPermutation(
   let loss = lossOf(perm);
   const initialLoss = loss;
   let best = { perm: [...perm], loss };
-  const iterations = o.iterations ?? 300;
-  const t0 = o.temperature ?? 1e-2;
+  const iterations = o.iterations ?? 1000;
+  const t0 = o.temperature ?? 0.1;
   let accepted = 0;
   for (let k = 0; k < iterations; k++) {
     const a = rng.int(U);
