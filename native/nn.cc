@@ -1,7 +1,9 @@
 // Neural-network building blocks: linear algebra, normalisation, dropout, embedding, the
 // fused (bi)LSTM, scaled-dot-product attention that can return its weights, and losses.
+#include <atomic>
 #include <cmath>
 #include <limits>
+#include "causal-attention.h"
 #include "tensor.h"
 
 namespace nb {
@@ -13,14 +15,20 @@ static int64_t Reduction(Napi::Env env, const std::string& r) {
   throw Napi::TypeError::New(env, "reduction must be 'mean', 'sum' or 'none', got '" + r + "'");
 }
 
+// Causal self-attention without weights requested goes to the fused kernel (causal-attention.cc)
+// unless it is switched off (setFusedAttention(false): comparisons and benchmarks).
+static std::atomic<bool> gFusedAttention{true};
+
 // softmax(q kᵀ / √d + mask) v. mask: bool, true = may attend (as torch's F.scaled_dot_product_attention).
-// Written out (not a fused kernel) because the weights are needed for interpretability.
+// The math path below is written out because the weights are needed for interpretability.
 // As in torch's own math path, q is scaled before the product (a small tensor, not the L×S
 // scores) and a causal or 2-D mask is added inside the GEMM (baddbmm) instead of in extra
 // passes over the scores: on long contexts those passes dominated the cost.
 static std::vector<at::Tensor> Attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                          const c10::optional<at::Tensor>& mask, double dropout,
                                          bool causal, bool training, bool needWeights) {
+  if (causal && !mask && !needWeights && gFusedAttention.load() && FusedCausalAttentionApplies(q, k, v))
+    return {FusedCausalAttentionForward(q, k, v, dropout, training), at::Tensor()};
   const int64_t L = q.size(-2), S = k.size(-2), d = q.size(-1);
   const double minusInf = -std::numeric_limits<double>::infinity();
   const bool smallMask = mask && mask->dim() <= 2;
@@ -74,6 +82,11 @@ void ExportNN(Napi::Env env, Napi::Object exports) {
     return WrapList(info.Env(), Attention(ArgTensor(info, 0), ArgTensor(info, 1), ArgTensor(info, 2), ArgOptTensor(info, 3),
                                           ArgDouble(info, 4), ArgBool(info, 5), ArgBool(info, 6), ArgBool(info, 7)));
   });
+  NB_EXPORT(exports, "setFusedAttention", {
+    gFusedAttention.store(ArgBool(info, 0));
+    return info.Env().Undefined();
+  });
+  NB_EXPORT(exports, "fusedAttention", { return Napi::Boolean::New(info.Env(), gFusedAttention.load()); });
   NB_EXPORT(exports, "lstm", {
     // (input, h0, c0, params[], hasBiases, numLayers, dropout, training, bidirectional, batchFirst) → [out, hN, cN]
     // params in PyTorch's order: per layer, per direction: w_ih, w_hh, b_ih, b_hh.

@@ -316,7 +316,7 @@ function registerEvalCommands(spikes: Command): void {
 
 function printSummary(r: TransferScores & { training?: ExperimentResult['training'] }): void {
   const row = (name: string, s: TransferScores['transformer']) =>
-    `${name.padEnd(12)} ROC-AUC ${s.pooled.rocAuc.toFixed(4)}  PR-AUC ${s.pooled.prAuc.toFixed(4)}  AP ${s.pooled.averagePrecision.toFixed(4)}  bits/spike ${s.bitsPerSpike.toFixed(3)}`;
+    `${name.padEnd(12)} ROC-AUC ${s.pooled.rocAuc.toFixed(4)}  PR-AUC ${s.pooled.prAuc.toFixed(4)} (trapezoid ${s.pooled.prAucTrapezoid.toFixed(4)})  AP ${s.pooled.averagePrecision.toFixed(4)}  bits/spike ${s.bitsPerSpike.toFixed(3)}`;
   console.log(
     `test split: ${r.transformer.bins} bins × ${r.transformer.units} units; chance PR-AUC ${r.transformer.chance.prAuc.toFixed(4)}`,
   );

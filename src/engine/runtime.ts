@@ -20,6 +20,20 @@ export function getNumThreads(): number {
   return native().getNumThreads() as number;
 }
 
+/**
+ * Causal self-attention without requested weights runs on the engine's fused CPU kernel
+ * (half the work of the masked product, no L×L tensors kept for backward, dropout from a
+ * counter-based hash). Off: libtorch's math path, as PyTorch 1.13 computes it. The kernel
+ * and the math path agree to float rounding without dropout; with dropout they draw
+ * different masks.
+ */
+export function setFusedAttention(on: boolean): void {
+  native().setFusedAttention(on);
+}
+export function fusedAttention(): boolean {
+  return native().fusedAttention() as boolean;
+}
+
 export function cudaAvailable(): boolean {
   return native().cudaAvailable() as boolean;
 }

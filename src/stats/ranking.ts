@@ -1,6 +1,8 @@
 /**
  * Threshold-free ranking metrics for binary labels (ROC-AUC, average precision, PR-AUC) and
- * the curves behind them, defined exactly as scikit-learn 1.2 defines them, ties included.
+ * the curves behind them. ROC-AUC, AP, the curves and `prAucTrapezoid` are defined exactly as
+ * scikit-learn 1.2 defines them, ties included; `prAuc` is the exactly interpolated area of
+ * Davis & Goadrich (2006) / Keilwagen et al. (2014), as R's PRROC `auc.integral`.
  *
  * Why split-and-sort instead of an argsort: the pooled spike evaluation scores 10^7–10^8
  * points. Sorting the positive and the negative scores separately needs no index permutation,
@@ -155,7 +157,30 @@ function thresholdCounts(s: Split): {
 export interface RankingMetrics {
   rocAuc: number;
   averagePrecision: number;
+  /** Interpolated area under the PR curve (see `prAuc`). */
   prAuc: number;
+  /** sklearn's `auc(recall, precision)` (see `prAucTrapezoid`). */
+  prAucTrapezoid: number;
+}
+
+/**
+ * Area under the PR curve between two adjacent operating points A = (tpA, fpA) and
+ * B = (tpB, fpB), divided by the number of positives, interpolated as Davis & Goadrich
+ * (2006): between A and B the false positives grow linearly with the true positives
+ * (fp = fpA + s·(tp − tpA)), which is the expected curve when the tied scores between the
+ * two thresholds are put in random order. Precision along it is tp / ((1 + s)·tp + c) with
+ * c = fpA − s·tpA, whose integral over tp is closed-form (Keilwagen et al. 2014):
+ *   ∫ tp / ((1+s)tp + c) dtp = Δ/(1+s) − c/(1+s)² · ln((tpB + fpB) / (tpA + fpA)).
+ * log1p keeps the difference accurate when the segment is short relative to tpA + fpA.
+ */
+function interpolatedSegment(tpA: number, fpA: number, tpB: number, fpB: number): number {
+  const dtp = tpB - tpA;
+  if (dtp === 0) return 0; // only false positives added: no recall gained
+  const s = (fpB - fpA) / dtp;
+  const c = fpA - s * tpA;
+  const linear = dtp / (1 + s);
+  if (c === 0) return linear; // precision is constant along the segment (e.g. from the origin)
+  return linear - (c / ((1 + s) * (1 + s))) * Math.log1p((tpB + fpB - tpA - fpA) / (tpA + fpA));
 }
 
 /**
@@ -175,6 +200,7 @@ function summarise({ pos, neg }: Split): RankingMetrics {
   const negatives = neg.length;
   let rocTwice = 0; // Σ Δfp · (tp + tpPrev): integer, exact below 2^53
   let ap = 0;
+  let prInterpolated = 0; // in units of positives
   let pr = 0;
   let tp = 0;
   let fp = 0;
@@ -192,13 +218,19 @@ function summarise({ pos, neg }: Split): RankingMetrics {
     const r = tp / positives;
     const p = tp / (tp + fp);
     if (tp !== tpPrev) ap += ((tp - tpPrev) / positives) * p;
+    prInterpolated += interpolatedSegment(tpPrev, fpPrev, tp, fp);
     pr += ((r - rPrev) * (p + pPrev)) / 2;
     tpPrev = tp;
     fpPrev = fp;
     rPrev = r;
     pPrev = p;
   }
-  return { rocAuc: rocTwice / (2 * positives * negatives), averagePrecision: ap, prAuc: pr };
+  return {
+    rocAuc: rocTwice / (2 * positives * negatives),
+    averagePrecision: ap,
+    prAuc: prInterpolated / positives,
+    prAucTrapezoid: pr,
+  };
 }
 
 /**
@@ -218,13 +250,27 @@ export function averagePrecision(scores: ArrayLike<number>, labels: ArrayLike<nu
 }
 
 /**
- * Trapezoidal area under the precision–recall curve, sklearn
- * `auc(recall, precision)` on `precision_recall_curve` output: the curve starts at
- * (recall 0, precision 1). Points after full recall add no width, so no area. Optimistic
- * compared with `averagePrecision` (linear interpolation of precision); report both.
+ * Area under the precision–recall curve with the interpolation of Davis & Goadrich (2006),
+ * integrated exactly (Keilwagen, Grosse & Grau 2014; R's PRROC `pr.curve(...)$auc.integral`).
+ * Between two thresholds the curve follows the expected precision of the tied scores in
+ * random order, and it starts at recall 0 with the first threshold's precision, not at 1.
+ * So a constant score gets the positive fraction (chance), as AP does. Why not the
+ * trapezoid: linear interpolation in PR space is optimistic (Davis & Goadrich), and with
+ * large tie groups grossly so. A constant per-unit rate predictor of spikes at 0.16 %
+ * prevalence has AP 0.0016 but trapezoid area 0.0115. See `prAucTrapezoid`.
  */
 export function prAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
   return summarise(split('prAuc', scores, labels)).prAuc;
+}
+
+/**
+ * Trapezoidal area under the precision–recall curve, sklearn `auc(recall, precision)` on
+ * `precision_recall_curve` output: the curve starts at (recall 0, precision 1). Points after
+ * full recall add no width, so no area. Kept for comparison with tools that report it; it is
+ * optimistic wherever scores tie (a constant score gets (1 + prevalence) / 2).
+ */
+export function prAucTrapezoid(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
+  return summarise(split('prAucTrapezoid', scores, labels)).prAucTrapezoid;
 }
 
 export interface RocCurve {

@@ -7,12 +7,14 @@ import {
   downsampleIndices,
   downsampleRocCurve,
   prAuc,
+  prAucTrapezoid,
   prCurve,
   rankingMetrics,
   rocAuc,
   rocCurve,
 } from '../../src/stats/ranking.js';
 import { assertArrayClose, assertClose, loadFixture } from './reference.js';
+import { rSetSeed } from './r-runif.js';
 
 // Independent definitions, written the slow obvious way.
 function bruteRocAuc(s: number[], y: number[]): number {
@@ -42,7 +44,7 @@ function bruteSweep(s: number[], y: number[]) {
         else fp++;
       }
     }
-    return { t, precision: tp / (tp + fp), recall: tp / positives };
+    return { t, tp, fp, precision: tp / (tp + fp), recall: tp / positives };
   });
 }
 
@@ -56,7 +58,36 @@ function bruteAp(s: number[], y: number[]): number {
   return ap;
 }
 
-function brutePrAuc(s: number[], y: number[]): number {
+/**
+ * Davis–Goadrich interpolated PR area by numerical integration (composite Simpson on each
+ * segment between thresholds): between the counts (tpA, fpA) and (tpB, fpB) the false
+ * positives grow linearly with the true positives, precision = tp / (tp + fp).
+ */
+function bruteInterpolatedPrAuc(s: number[], y: number[]): number {
+  const positives = y.filter((v) => v === 1).length;
+  let area = 0;
+  let tpA = 0;
+  let fpA = 0;
+  for (const { tp: tpB, fp: fpB } of bruteSweep(s, y)) {
+    if (tpB > tpA) {
+      const slope = (fpB - fpA) / (tpB - tpA);
+      const f = (tp: number) => {
+        const fp = fpA + slope * (tp - tpA);
+        return tp + fp === 0 ? tpB / (tpB + fpB) : tp / (tp + fp);
+      };
+      const steps = 2000;
+      const h = (tpB - tpA) / steps;
+      let sum = f(tpA) + f(tpB);
+      for (let k = 1; k < steps; k++) sum += (k % 2 ? 4 : 2) * f(tpA + k * h);
+      area += ((h / 3) * sum) / positives;
+    }
+    tpA = tpB;
+    fpA = fpB;
+  }
+  return area;
+}
+
+function bruteTrapezoidPrAuc(s: number[], y: number[]): number {
   let area = 0;
   let r0 = 0;
   let p0 = 1;
@@ -88,14 +119,58 @@ function randomCase(rng: Rng) {
   return { s, y };
 }
 
-test('rocAuc, averagePrecision, prAuc equal brute force on 600 random inputs with ties', () => {
+test('rocAuc, averagePrecision, prAuc, prAucTrapezoid equal brute force on 600 random inputs with ties', () => {
   const rng = new Rng(7);
   for (let c = 0; c < 600; c++) {
     const { s, y } = randomCase(rng);
     assertClose(rocAuc(s, y), bruteRocAuc(s, y), 1e-12, `rocAuc case ${c}`);
     assertClose(averagePrecision(s, y), bruteAp(s, y), 1e-12, `AP case ${c}`);
-    assertClose(prAuc(s, y), brutePrAuc(s, y), 1e-12, `prAuc case ${c}`);
+    assertClose(prAuc(s, y), bruteInterpolatedPrAuc(s, y), 1e-9, `prAuc case ${c}`);
+    assertClose(prAucTrapezoid(s, y), bruteTrapezoidPrAuc(s, y), 1e-12, `trapezoid case ${c}`);
   }
+});
+
+test("prAuc equals R PRROC's auc.integral on its own test cases and closed forms", () => {
+  // The generator first: R's documented outputs.
+  assertClose(rSetSeed(1)(1)[0], 0.2655087, 1e-7, 'set.seed(1); runif(1)');
+  assertArrayClose(rSetSeed(42)(3), [0.914806, 0.9370754, 0.2861395], 1e-6, 'set.seed(42)');
+  // PRROC tests/testthat/test-PR.R: "value for random data (with specified seed)".
+  const runif = rSetSeed(101);
+  const positives = runif(100, 0.3, 1);
+  const negatives = runif(100, 0, 0.6);
+  const scores = [...positives, ...negatives];
+  const labels = scores.map((_, i) => (i < 100 ? 1 : 0));
+  assertClose(prAuc(scores, labels), 0.901869384113, 1e-11, 'PRROC seeded value');
+  // "one score value" and "identical scores": the area is the positive fraction, 0.5.
+  const half = Array.from({ length: 500 }, (_, i) => i % 2);
+  assertClose(prAuc(new Array<number>(500).fill(1), half), 0.5, 1e-15, 'one score');
+  const u = rSetSeed(7)(100);
+  assertClose(prAuc([...u, ...u], [...u.map(() => 1), ...u.map(() => 0)]), 0.5, 1e-12, 'tied');
+  // "worst": every negative above every positive; closed form 1 − (N/P)·ln(1 + P/N).
+  for (const [p, n] of [
+    [1000, 1000],
+    [30, 70],
+    [5, 2],
+  ]) {
+    const s = [
+      ...Array.from({ length: p }, (_, i) => -i),
+      ...Array.from({ length: n }, (_, i) => 1 + i),
+    ];
+    const y = s.map((_, i) => (i < p ? 1 : 0));
+    assertClose(prAuc(s, y), 1 - (n / p) * Math.log1p(p / n), 1e-12, `worst ${p}/${n}`);
+  }
+  assertClose(1 - Math.log(2), 0.3068528194, 1e-10, "PRROC's worst-case constant");
+  assert.equal(prAuc([3, 2, 1, 0], [1, 1, 0, 0]), 1);
+});
+
+test('a constant score gets chance under prAuc and AP, but (1 + prevalence) / 2 as a trapezoid', () => {
+  const rng = new Rng(23);
+  const y: number[] = Array.from({ length: 10000 }, () => (rng.uniform() < 0.01 ? 1 : 0));
+  const prevalence = y.reduce((a, b) => a + b, 0) / y.length;
+  const s = y.map(() => 0.3);
+  assertClose(prAuc(s, y), prevalence, 1e-12, 'interpolated');
+  assertClose(averagePrecision(s, y), prevalence, 1e-12, 'AP');
+  assertClose(prAucTrapezoid(s, y), (1 + prevalence) / 2, 1e-12, 'trapezoid');
 });
 
 test('radix-sorted float32 path equals brute force on larger inputs', () => {
@@ -111,7 +186,8 @@ test('radix-sorted float32 path equals brute force on larger inputs', () => {
     const s32 = Float32Array.from(s);
     assertClose(rocAuc(s32, y), bruteRocAuc(s, y), 1e-12, `rocAuc n=${n}`);
     assertClose(averagePrecision(s32, y), bruteAp(s, y), 1e-12, `AP n=${n}`);
-    assertClose(prAuc(s32, y), brutePrAuc(s, y), 1e-12, `prAuc n=${n}`);
+    assertClose(prAuc(s32, y), bruteInterpolatedPrAuc(s, y), 1e-9, `prAuc n=${n}`);
+    assertClose(prAucTrapezoid(s32, y), bruteTrapezoidPrAuc(s, y), 1e-12, `trapezoid n=${n}`);
     const thr = bruteSweep(s, y).map((p) => p.t);
     assert.deepEqual(Array.from(rocCurve(s32, y).thresholds.subarray(1)), thr);
   }
@@ -125,6 +201,7 @@ test('rankingMetrics equals the three single metrics', () => {
       rocAuc: rocAuc(s, y),
       averagePrecision: averagePrecision(s, y),
       prAuc: prAuc(s, y),
+      prAucTrapezoid: prAucTrapezoid(s, y),
     });
   }
 });
@@ -176,7 +253,7 @@ test('ranking metrics and curves equal scikit-learn fixtures', () => {
   for (const c of cases) {
     assertClose(rocAuc(c.scores, c.labels), c.rocAuc, 1e-9, `${c.name} rocAuc`);
     assertClose(averagePrecision(c.scores, c.labels), c.averagePrecision, 1e-9, `${c.name} AP`);
-    assertClose(prAuc(c.scores, c.labels), c.prAuc, 1e-9, `${c.name} prAuc`);
+    assertClose(prAucTrapezoid(c.scores, c.labels), c.prAuc, 1e-9, `${c.name} prAuc`);
     const roc = rocCurve(c.scores, c.labels);
     assertArrayClose(roc.fpr, c.roc.fpr, 1e-12, `${c.name} fpr`);
     assertArrayClose(roc.tpr, c.roc.tpr, 1e-12, `${c.name} tpr`);
@@ -195,7 +272,7 @@ test('typed-array inputs give the same values as plain arrays', () => {
   const s = y.map((v) => Math.fround(rng.uniform() + 0.3 * v));
   const s32 = Float32Array.from(s);
   const y8 = Uint8Array.from(y);
-  for (const f of [rocAuc, averagePrecision, prAuc]) {
+  for (const f of [rocAuc, averagePrecision, prAuc, prAucTrapezoid]) {
     const ref = f(s, y);
     assert.equal(f(s32, y8), ref);
     assert.equal(f(Float64Array.from(s), Float64Array.from(y)), ref);
@@ -216,7 +293,7 @@ test('special cases: perfect, inverted, all tied, signed zeros, infinities', () 
 });
 
 test('ranking: invalid input is refused with UsageError', () => {
-  for (const f of [rocAuc, averagePrecision, prAuc, rocCurve, prCurve]) {
+  for (const f of [rocAuc, averagePrecision, prAuc, prAucTrapezoid, rocCurve, prCurve]) {
     assert.throws(() => f([1, 2], [0]), UsageError);
     assert.throws(() => f([1, 2], [0, 2]), /labels must be 0 or 1/);
     assert.throws(() => f([1, NaN], [0, 1]), /NaN/);

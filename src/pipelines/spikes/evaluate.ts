@@ -4,7 +4,13 @@
  * ISI-distribution distance, and bits per spike. Model-agnostic: the transformer and the
  * baselines are all scored by this one function.
  */
-import { meanSd, pearson, rankingMetrics, rocCurve } from '../../stats/index.js';
+import {
+  meanSd,
+  pearson,
+  rankingMetrics,
+  rocCurve,
+  type RankingMetrics,
+} from '../../stats/index.js';
 import {
   binaryAccuracy,
   bitsPerSpike,
@@ -19,7 +25,8 @@ import {
 export interface SpikeScores {
   bins: number;
   units: number;
-  pooled: { rocAuc: number; prAuc: number; averagePrecision: number };
+  /** prAuc is the interpolated PR area; prAucTrapezoid is sklearn's, kept for comparison. */
+  pooled: RankingMetrics;
   /** Over units with at least one spike and one empty bin. */
   perUnit: {
     rocAuc: { mean: number; sd: number };
@@ -27,7 +34,10 @@ export interface SpikeScores {
     averagePrecision: { mean: number; sd: number };
     scoredUnits: number;
   };
-  /** A predictor without information: ROC-AUC 0.5; PR-AUC and AP equal the spike fraction. */
+  /**
+   * A predictor without information: ROC-AUC 0.5; PR-AUC and AP equal the spike fraction
+   * (the trapezoidal PR area of a constant score would be (1 + spike fraction) / 2).
+   */
   chance: { rocAuc: number; prAuc: number; averagePrecision: number };
   thresholds: {
     /** As many predicted spikes as true ones. */

@@ -1,0 +1,15 @@
+// Fused causal self-attention (see causal-attention.cc for why it exists).
+#pragma once
+#include <torch/torch.h>
+
+namespace nb {
+
+// True when the fused kernel can take these inputs: CPU float/double, q, k, v of one shape
+// [..., L, d] (self-attention, so S = L).
+bool FusedCausalAttentionApplies(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v);
+
+// softmax(q kᵀ/√d + causal mask) v with dropout on the weights when training; differentiable.
+at::Tensor FusedCausalAttentionForward(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double dropout,
+                                       bool training);
+
+}  // namespace nb

@@ -1,0 +1,133 @@
+/**
+ * The fused causal attention kernel against libtorch's math path (the same formula computed
+ * with full L×L tensors), against finite differences with dropout on, and its dropout mask.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  F,
+  Tensor,
+  manualSeed,
+  setFusedAttention,
+  fusedAttention,
+  tidy,
+  type DType,
+} from '../../src/engine/index.js';
+import { assertClose, gradcheck, values } from '../helpers/gradcheck.js';
+
+interface Run {
+  output: number[];
+  grads: number[][];
+}
+
+/** Output and the gradients of Σ output·g for q, k, v, on the fused or the math path. */
+function run(
+  fused: boolean,
+  dtype: DType,
+  shape: number[],
+  o: { dropout?: number; seed?: number } = {},
+): Run {
+  const before = fusedAttention();
+  setFusedAttention(fused);
+  try {
+    return tidy(() => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const [q, k, v] = [1, 2, 3].map((s) =>
+        Tensor.from(values(n, s, -2, 2), shape, dtype).requiresGrad_(),
+      );
+      const g = Tensor.from(values(n, 9), shape, dtype);
+      if (o.seed !== undefined) manualSeed(o.seed);
+      const { output } = F.scaledDotProductAttention(q, k, v, {
+        causal: true,
+        dropout: o.dropout ?? 0,
+        training: (o.dropout ?? 0) > 0,
+      });
+      output.mul(g).sum().backward();
+      return { output: output.toNumbers(), grads: [q, k, v].map((x) => x.grad!.toNumbers()) };
+    });
+  } finally {
+    setFusedAttention(before);
+  }
+}
+
+test('fused causal attention equals the math path, outputs and gradients (float64, float32)', () => {
+  assert.equal(fusedAttention(), true, 'the fused kernel is the default');
+  for (const [dtype, tol] of [
+    ['float64', 1e-12],
+    ['float32', 2e-5],
+  ] as const) {
+    for (const shape of [
+      [2, 3, 37, 8],
+      [1, 1, 1, 4],
+      [4, 19, 5],
+    ]) {
+      const fused = run(true, dtype, shape);
+      const math = run(false, dtype, shape);
+      assertClose(fused.output, math.output, tol, `${dtype} ${shape} output`);
+      ['q', 'k', 'v'].forEach((name, i) =>
+        assertClose(fused.grads[i], math.grads[i], tol * 5, `${dtype} ${shape} d${name}`),
+      );
+    }
+  }
+});
+
+test('fused causal attention with dropout: gradients equal finite differences for a fixed seed', () => {
+  const [B, L, d] = [2, 6, 3];
+  gradcheck(
+    'fused attention, dropout 0.4',
+    ([q, k, v]) => {
+      manualSeed(11); // the same mask on every evaluation
+      return F.scaledDotProductAttention(q, k, v, { causal: true, dropout: 0.4, training: true })
+        .output.pow(2)
+        .sum();
+    },
+    [1, 2, 3].map((s) => ({ data: values(B * L * d, 20 + s), shape: [B, L, d] })),
+  );
+});
+
+test('fused dropout: drops a fraction p of the causal weights, rescales the rest, repeats with the seed', () => {
+  // With V = identity (d = L), output row i is the dropped weight row i.
+  const [H, L, p] = [8, 64, 0.3];
+  tidy(() => {
+    const eye = Tensor.from(
+      Array.from({ length: H * L * L }, (_, x) => (Math.floor(x / L) % L === x % L ? 1 : 0)),
+      [H, L, L],
+      'float64',
+    );
+    const q = Tensor.from(values(H * L * L, 5), [H, L, L], 'float64');
+    const k = Tensor.from(values(H * L * L, 6), [H, L, L], 'float64');
+    const attend = (dropout: number, seed: number) => {
+      manualSeed(seed);
+      return F.scaledDotProductAttention(q, k, eye, {
+        causal: true,
+        dropout,
+        training: dropout > 0,
+      }).output.toNumbers();
+    };
+    const full = attend(0, 0);
+    const dropped = attend(p, 1);
+    assert.deepEqual(attend(p, 1), dropped, 'same seed, same mask');
+    assert.notDeepEqual(attend(p, 2), dropped, 'another seed, another mask');
+    let causal = 0;
+    let zeros = 0;
+    let agreeAcrossHeads = 0;
+    for (let h = 0; h < H; h++)
+      for (let i = 0; i < L; i++)
+        for (let j = 0; j < L; j++) {
+          const at = (h * L + i) * L + j;
+          if (j > i) {
+            assert.equal(dropped[at], 0, 'future keys get no weight');
+            continue;
+          }
+          causal++;
+          if (dropped[at] === 0) zeros++;
+          else assertClose([dropped[at]], [full[at] / (1 - p)], 1e-12, 'kept weight');
+          if (h > 0)
+            agreeAcrossHeads += (dropped[at] === 0) === (dropped[at - L * L] === 0) ? 1 : 0;
+        }
+    assert.ok(Math.abs(zeros / causal - p) < 0.015, `dropped fraction ${zeros / causal}`);
+    // Independent masks per head agree with probability p² + (1 − p)² = 0.58.
+    const agreement = agreeAcrossHeads / ((causal * (H - 1)) / H);
+    assert.ok(Math.abs(agreement - 0.58) < 0.02, `mask agreement across heads ${agreement}`);
+  });
+});
