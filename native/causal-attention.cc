@@ -14,6 +14,7 @@
 #include <torch/csrc/autograd/custom_function.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -48,149 +49,29 @@ struct Dropout {
   }
 };
 
-// s[j] ← exp(s[j] − shift) for j < n; returns the sum. The float version is a Cephes-style
-// polynomial (about 2 ulp) that the compiler vectorises; std::exp would stay scalar without
-// -ffast-math. Arguments are ≤ 0 here (scores minus their maximum or their log-sum-exp).
-inline float ExpShiftSum(float* s, int64_t n, float shift) {
-  float sum = 0;
-#pragma omp simd reduction(+ : sum)
-  for (int64_t j = 0; j < n; j++) {
-    float x = std::max(s[j] - shift, -87.0f);
-    // k = round(x / ln 2); for x ≤ 0 truncating x/ln2 − ½ rounds, and truncation vectorises
-    // on every x86-64 (floor needs SSE4.1).
-    const int32_t ki = static_cast<int32_t>(x * 1.44269504088896341f - 0.5f);
-    const float k = static_cast<float>(ki);
-    x = x - k * 0.693359375f + k * 2.12194440e-4f;
-    float y = 1.9875691500e-4f;
-    y = y * x + 1.3981999507e-3f;
-    y = y * x + 8.3334519073e-3f;
-    y = y * x + 4.1665795894e-2f;
-    y = y * x + 1.6666665459e-1f;
-    y = y * x + 5.0000001201e-1f;
-    y = y * x * x + x + 1.0f;
-    const int32_t bits = (ki + 127) << 23;
-    float scale;
-    std::memcpy(&scale, &bits, sizeof scale);
-    s[j] = y * scale;
-    sum += s[j];
-  }
-  return sum;
-}
+namespace generic {
+#include "causal-attention-kernels.inc"
+}  // namespace generic
 
-inline double ExpShiftSum(double* s, int64_t n, double shift) {
-  double sum = 0;
-  for (int64_t j = 0; j < n; j++) sum += (s[j] = std::exp(s[j] - shift));
-  return sum;
-}
+// The same loops for AVX2 + FMA, picked at run time (x86-64 with GCC; elsewhere `generic`).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+namespace avx2 {
+#include "causal-attention-kernels.inc"
+}  // namespace avx2
+#pragma GCC pop_options
+const bool kCpuHasAvx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+const bool kCpuHasAvx2 = false;
+#endif
+std::atomic<bool> gUseAvx2{kCpuHasAvx2};
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define NB_KERNEL(name) (gUseAvx2.load() ? avx2::name<scalar_t> : generic::name<scalar_t>)
+#else
+#define NB_KERNEL(name) generic::name<scalar_t>
+#endif
 
-// [L, d] row-major → [d, L].
-template <typename T>
-void Transpose(const T* x, int64_t L, int64_t d, T* out) {
-  for (int64_t i = 0; i < L; i++)
-    for (int64_t c = 0; c < d; c++) out[c * L + i] = x[i * d + c];
-}
-
-// s[j] = scale · q·k_j for j < n, with kT = Kᵀ [d, L].
-template <typename T>
-void Scores(const T* q, const T* kT, int64_t L, int64_t d, int64_t n, T scale, T* s) {
-  std::fill(s, s + n, T(0));
-  for (int64_t c = 0; c < d; c++) {
-    const T qc = q[c] * scale;
-    const T* kc = kT + c * L;
-#pragma omp simd
-    for (int64_t j = 0; j < n; j++) s[j] += qc * kc[j];
-  }
-}
-
-template <typename T>
-T Dot(const T* a, const T* b, int64_t n) {
-  T sum = 0;
-#pragma omp simd reduction(+ : sum)
-  for (int64_t j = 0; j < n; j++) sum += a[j] * b[j];
-  return sum;
-}
-
-// Multiplies w[j] by the dropout factor (0 or 1/(1−p)) of key j in this row.
-template <typename T>
-void ApplyDropout(const Dropout& drop, uint32_t rowKey, int64_t n, T* w) {
-  const T keepScale = static_cast<T>(drop.keepScale);
-  const uint32_t threshold = drop.threshold;
-#pragma omp simd
-  for (int64_t j = 0; j < n; j++) w[j] = Dropout::Keep(rowKey, j, threshold) ? w[j] * keepScale : T(0);
-}
-
-template <typename T>
-void ForwardHead(const T* Q, const T* K, const T* V, int64_t L, int64_t d, T scale, const Dropout& drop,
-                 int64_t head, T* O, T* lse) {
-  std::vector<T> kT(d * L), vT(d * L), s(L);
-  Transpose(K, L, d, kT.data());
-  Transpose(V, L, d, vT.data());
-  for (int64_t i = 0; i < L; i++) {
-    const int64_t n = i + 1;  // causal: keys 0..i
-    Scores(Q + i * d, kT.data(), L, d, n, scale, s.data());
-    T m = s[0];
-#pragma omp simd reduction(max : m)
-    for (int64_t j = 0; j < n; j++) m = std::max(m, s[j]);
-    const T sum = ExpShiftSum(s.data(), n, m);
-    lse[i] = m + std::log(sum);
-    const T inv = T(1) / sum;
-#pragma omp simd
-    for (int64_t j = 0; j < n; j++) s[j] *= inv;
-    if (drop.on) ApplyDropout(drop, drop.RowKey(head, i), n, s.data());
-    for (int64_t c = 0; c < d; c++) O[i * d + c] = Dot(s.data(), vT.data() + c * L, n);
-  }
-}
-
-// Gradients of one head. With P the softmax row, a_j the dropout factor and W = P∘a:
-// dV += Wᵀ dO; dW = dO Vᵀ; dP = dW∘a; dS = P∘(dP − rowsum(dO∘O)); dQ = scale·dS K;
-// dK += scale·dSᵀ Q. rowsum(P∘dP) = rowsum(dO∘O) holds with dropout too, since O = W V.
-template <typename T>
-void BackwardHead(const T* Q, const T* K, const T* V, const T* O, const T* dO, const T* lse, int64_t L,
-                  int64_t d, T scale, const Dropout& drop, int64_t head, T* dQ, T* dK, T* dV) {
-  std::vector<T> kT(d * L), vT(d * L), dkT(d * L, T(0)), dvT(d * L, T(0)), p(L), g(L), w(L);
-  Transpose(K, L, d, kT.data());
-  Transpose(V, L, d, vT.data());
-  for (int64_t i = 0; i < L; i++) {
-    const int64_t n = i + 1;
-    const T* q = Q + i * d;
-    const T* dOi = dO + i * d;
-    Scores(q, kT.data(), L, d, n, scale, p.data());
-    ExpShiftSum(p.data(), n, lse[i]);
-    T rowDot = 0;
-    for (int64_t c = 0; c < d; c++) rowDot += dOi[c] * O[i * d + c];
-    // g = dW_j = dO_i · v_j
-    std::fill(g.begin(), g.begin() + n, T(0));
-    for (int64_t c = 0; c < d; c++) {
-      const T doc = dOi[c];
-      const T* vc = vT.data() + c * L;
-#pragma omp simd
-      for (int64_t j = 0; j < n; j++) g[j] += doc * vc[j];
-    }
-    std::copy(p.begin(), p.begin() + n, w.begin());
-    if (drop.on) {
-      const uint32_t rowKey = drop.RowKey(head, i);
-      ApplyDropout(drop, rowKey, n, w.data());
-      ApplyDropout(drop, rowKey, n, g.data());
-    }
-    for (int64_t c = 0; c < d; c++) {
-      const T doc = dOi[c];
-      T* dvc = dvT.data() + c * L;
-#pragma omp simd
-      for (int64_t j = 0; j < n; j++) dvc[j] += w[j] * doc;
-    }
-#pragma omp simd
-    for (int64_t j = 0; j < n; j++) g[j] = p[j] * (g[j] - rowDot);  // dS (without scale)
-    for (int64_t c = 0; c < d; c++) {
-      dQ[i * d + c] = scale * Dot(g.data(), kT.data() + c * L, n);
-      const T qc = scale * q[c];
-      T* dkc = dkT.data() + c * L;
-#pragma omp simd
-      for (int64_t j = 0; j < n; j++) dkc[j] += qc * g[j];
-    }
-  }
-  Transpose(dkT.data(), d, L, dK);
-  Transpose(dvT.data(), d, L, dV);
-}
 
 Dropout MakeDropout(double p, uint64_t seed) {
   Dropout drop;
@@ -222,7 +103,7 @@ class FusedCausalAttention : public torch::autograd::Function<FusedCausalAttenti
       scalar_t* LSE = lse.data_ptr<scalar_t>();
       at::parallel_for(0, N, 1, [&](int64_t begin, int64_t end) {
         for (int64_t h = begin; h < end; h++)
-          ForwardHead(Q + h * L * d, K + h * L * d, V + h * L * d, L, d, scale, drop, h, O + h * L * d, LSE + h * L);
+          NB_KERNEL(ForwardHead)(Q + h * L * d, K + h * L * d, V + h * L * d, L, d, scale, drop, h, O + h * L * d, LSE + h * L);
       });
     });
     ctx->save_for_backward({q3, k3, v3, out, lse});
@@ -249,7 +130,7 @@ class FusedCausalAttention : public torch::autograd::Function<FusedCausalAttenti
       at::parallel_for(0, N, 1, [&](int64_t begin, int64_t end) {
         for (int64_t h = begin; h < end; h++) {
           const int64_t o = h * L * d;
-          BackwardHead(Q + o, K + o, V + o, O + o, G + o, LSE + h * L, L, d, scale, drop, h, DQ + o, DK + o, DV + o);
+          NB_KERNEL(BackwardHead)(Q + o, K + o, V + o, O + o, G + o, LSE + h * L, L, d, scale, drop, h, DQ + o, DK + o, DV + o);
         }
       });
     });
@@ -259,6 +140,13 @@ class FusedCausalAttention : public torch::autograd::Function<FusedCausalAttenti
 };
 
 }  // namespace
+
+std::string FusedCausalAttentionKernel(const std::string& wanted) {
+  if (wanted == "generic") gUseAvx2.store(false);
+  else if (wanted == "best") gUseAvx2.store(kCpuHasAvx2);
+  else if (!wanted.empty()) throw std::invalid_argument("kernel must be 'generic' or 'best', got '" + wanted + "'");
+  return gUseAvx2.load() ? "avx2" : "generic";
+}
 
 bool FusedCausalAttentionApplies(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
   return q.device().is_cpu() && (q.scalar_type() == at::kFloat || q.scalar_type() == at::kDouble) &&

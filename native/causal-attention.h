@@ -2,7 +2,13 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <string>
+
 namespace nb {
+
+// Which compiled copy of the loops runs: "avx2" or "generic". `wanted`: "generic" forces the
+// portable one (tests cover both), "best" picks by CPU, "" only reports.
+std::string FusedCausalAttentionKernel(const std::string& wanted);
 
 // True when the fused kernel can take these inputs: CPU float/double, q, k, v of one shape
 // [..., L, d] (self-attention, so S = L).

@@ -87,6 +87,10 @@ void ExportNN(Napi::Env env, Napi::Object exports) {
     return info.Env().Undefined();
   });
   NB_EXPORT(exports, "fusedAttention", { return Napi::Boolean::New(info.Env(), gFusedAttention.load()); });
+  NB_EXPORT(exports, "fusedAttentionKernel", {
+    // ("generic" | "best" | "") → the kernel now in use
+    return Napi::String::New(info.Env(), FusedCausalAttentionKernel(ArgString(info, 0)));
+  });
   NB_EXPORT(exports, "lstm", {
     // (input, h0, c0, params[], hasBiases, numLayers, dropout, training, bidirectional, batchFirst) → [out, hN, cN]
     // params in PyTorch's order: per layer, per direction: w_ih, w_hh, b_ih, b_hh.

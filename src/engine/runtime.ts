@@ -33,6 +33,17 @@ export function setFusedAttention(on: boolean): void {
 export function fusedAttention(): boolean {
   return native().fusedAttention() as boolean;
 }
+/**
+ * The fused kernel's loops are compiled twice on x86-64: for AVX2 + FMA (used when the CPU
+ * has them) and portable. 'generic' forces the portable copy, 'best' restores the choice by
+ * CPU; returns the copy now in use.
+ */
+export function setFusedAttentionKernel(kernel: 'generic' | 'best'): 'avx2' | 'generic' {
+  return native().fusedAttentionKernel(kernel) as 'avx2' | 'generic';
+}
+export function fusedAttentionKernel(): 'avx2' | 'generic' {
+  return native().fusedAttentionKernel('') as 'avx2' | 'generic';
+}
 
 export function cudaAvailable(): boolean {
   return native().cudaAvailable() as boolean;

@@ -1,6 +1,8 @@
 /**
  * The fused causal attention kernel against libtorch's math path (the same formula computed
  * with full L×L tensors), against finite differences with dropout on, and its dropout mask.
+ * Each test runs on every compiled copy of the loops (AVX2 + FMA when the CPU has them, and
+ * the portable one).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,11 +11,26 @@ import {
   Tensor,
   manualSeed,
   setFusedAttention,
+  setFusedAttentionKernel,
   fusedAttention,
+  fusedAttentionKernel,
   tidy,
   type DType,
 } from '../../src/engine/index.js';
 import { assertClose, gradcheck, values } from '../helpers/gradcheck.js';
+
+/** Runs `body` once per kernel copy this machine can execute. */
+function forEachKernel(body: (kernel: string) => void): void {
+  const kernels = new Set([setFusedAttentionKernel('best'), setFusedAttentionKernel('generic')]);
+  try {
+    for (const k of kernels) {
+      assert.equal(setFusedAttentionKernel(k === 'avx2' ? 'best' : 'generic'), k);
+      body(k);
+    }
+  } finally {
+    setFusedAttentionKernel('best');
+  }
+}
 
 interface Run {
   output: number[];
@@ -52,82 +69,99 @@ function run(
 
 test('fused causal attention equals the math path, outputs and gradients (float64, float32)', () => {
   assert.equal(fusedAttention(), true, 'the fused kernel is the default');
-  for (const [dtype, tol] of [
-    ['float64', 1e-12],
-    ['float32', 2e-5],
-  ] as const) {
-    for (const shape of [
-      [2, 3, 37, 8],
-      [1, 1, 1, 4],
-      [4, 19, 5],
-    ]) {
-      const fused = run(true, dtype, shape);
-      const math = run(false, dtype, shape);
-      assertClose(fused.output, math.output, tol, `${dtype} ${shape} output`);
-      ['q', 'k', 'v'].forEach((name, i) =>
-        assertClose(fused.grads[i], math.grads[i], tol * 5, `${dtype} ${shape} d${name}`),
-      );
+  assert.throws(() => setFusedAttentionKernel('sse' as 'generic'), /'generic' or 'best'/);
+  forEachKernel((kernel) => {
+    for (const [dtype, tol] of [
+      ['float64', 1e-12],
+      ['float32', 2e-5],
+    ] as const) {
+      for (const shape of [
+        [2, 3, 37, 8],
+        [1, 1, 1, 4],
+        [4, 19, 5],
+      ]) {
+        const fused = run(true, dtype, shape);
+        const math = run(false, dtype, shape);
+        assertClose(fused.output, math.output, tol, `${kernel} ${dtype} ${shape} output`);
+        ['q', 'k', 'v'].forEach((name, i) =>
+          assertClose(
+            fused.grads[i],
+            math.grads[i],
+            tol * 5,
+            `${kernel} ${dtype} ${shape} d${name}`,
+          ),
+        );
+      }
     }
-  }
+  });
+  assert.equal(fusedAttentionKernel(), setFusedAttentionKernel('best'));
 });
 
 test('fused causal attention with dropout: gradients equal finite differences for a fixed seed', () => {
   const [B, L, d] = [2, 6, 3];
-  gradcheck(
-    'fused attention, dropout 0.4',
-    ([q, k, v]) => {
-      manualSeed(11); // the same mask on every evaluation
-      return F.scaledDotProductAttention(q, k, v, { causal: true, dropout: 0.4, training: true })
-        .output.pow(2)
-        .sum();
-    },
-    [1, 2, 3].map((s) => ({ data: values(B * L * d, 20 + s), shape: [B, L, d] })),
+  forEachKernel((kernel) =>
+    gradcheck(
+      `fused attention (${kernel}), dropout 0.4`,
+      ([q, k, v]) => {
+        manualSeed(11); // the same mask on every evaluation
+        return F.scaledDotProductAttention(q, k, v, { causal: true, dropout: 0.4, training: true })
+          .output.pow(2)
+          .sum();
+      },
+      [1, 2, 3].map((s) => ({ data: values(B * L * d, 20 + s), shape: [B, L, d] })),
+    ),
   );
 });
 
 test('fused dropout: drops a fraction p of the causal weights, rescales the rest, repeats with the seed', () => {
   // With V = identity (d = L), output row i is the dropped weight row i.
   const [H, L, p] = [8, 64, 0.3];
-  tidy(() => {
-    const eye = Tensor.from(
-      Array.from({ length: H * L * L }, (_, x) => (Math.floor(x / L) % L === x % L ? 1 : 0)),
-      [H, L, L],
-      'float64',
-    );
-    const q = Tensor.from(values(H * L * L, 5), [H, L, L], 'float64');
-    const k = Tensor.from(values(H * L * L, 6), [H, L, L], 'float64');
-    const attend = (dropout: number, seed: number) => {
-      manualSeed(seed);
-      return F.scaledDotProductAttention(q, k, eye, {
-        causal: true,
-        dropout,
-        training: dropout > 0,
-      }).output.toNumbers();
-    };
-    const full = attend(0, 0);
-    const dropped = attend(p, 1);
-    assert.deepEqual(attend(p, 1), dropped, 'same seed, same mask');
-    assert.notDeepEqual(attend(p, 2), dropped, 'another seed, another mask');
-    let causal = 0;
-    let zeros = 0;
-    let agreeAcrossHeads = 0;
-    for (let h = 0; h < H; h++)
-      for (let i = 0; i < L; i++)
-        for (let j = 0; j < L; j++) {
-          const at = (h * L + i) * L + j;
-          if (j > i) {
-            assert.equal(dropped[at], 0, 'future keys get no weight');
-            continue;
+  const masks: number[][] = [];
+  forEachKernel(() =>
+    tidy(() => {
+      const eye = Tensor.from(
+        Array.from({ length: H * L * L }, (_, x) => (Math.floor(x / L) % L === x % L ? 1 : 0)),
+        [H, L, L],
+        'float64',
+      );
+      const q = Tensor.from(values(H * L * L, 5), [H, L, L], 'float64');
+      const k = Tensor.from(values(H * L * L, 6), [H, L, L], 'float64');
+      const attend = (dropout: number, seed: number) => {
+        manualSeed(seed);
+        return F.scaledDotProductAttention(q, k, eye, {
+          causal: true,
+          dropout,
+          training: dropout > 0,
+        }).output.toNumbers();
+      };
+      const full = attend(0, 0);
+      const dropped = attend(p, 1);
+      assert.deepEqual(attend(p, 1), dropped, 'same seed, same mask');
+      assert.notDeepEqual(attend(p, 2), dropped, 'another seed, another mask');
+      let causal = 0;
+      let zeros = 0;
+      let agreeAcrossHeads = 0;
+      for (let h = 0; h < H; h++)
+        for (let i = 0; i < L; i++)
+          for (let j = 0; j < L; j++) {
+            const at = (h * L + i) * L + j;
+            if (j > i) {
+              assert.equal(dropped[at], 0, 'future keys get no weight');
+              continue;
+            }
+            causal++;
+            if (dropped[at] === 0) zeros++;
+            else assertClose([dropped[at]], [full[at] / (1 - p)], 1e-12, 'kept weight');
+            if (h > 0)
+              agreeAcrossHeads += (dropped[at] === 0) === (dropped[at - L * L] === 0) ? 1 : 0;
           }
-          causal++;
-          if (dropped[at] === 0) zeros++;
-          else assertClose([dropped[at]], [full[at] / (1 - p)], 1e-12, 'kept weight');
-          if (h > 0)
-            agreeAcrossHeads += (dropped[at] === 0) === (dropped[at - L * L] === 0) ? 1 : 0;
-        }
-    assert.ok(Math.abs(zeros / causal - p) < 0.015, `dropped fraction ${zeros / causal}`);
-    // Independent masks per head agree with probability p² + (1 − p)² = 0.58.
-    const agreement = agreeAcrossHeads / ((causal * (H - 1)) / H);
-    assert.ok(Math.abs(agreement - 0.58) < 0.02, `mask agreement across heads ${agreement}`);
-  });
+      assert.ok(Math.abs(zeros / causal - p) < 0.015, `dropped fraction ${zeros / causal}`);
+      // Independent masks per head agree with probability p² + (1 − p)² = 0.58.
+      const agreement = agreeAcrossHeads / ((causal * (H - 1)) / H);
+      assert.ok(Math.abs(agreement - 0.58) < 0.02, `mask agreement across heads ${agreement}`);
+      masks.push(dropped.map((w) => (w === 0 ? 0 : 1)));
+    }),
+  );
+  // Every kernel copy draws the same mask from the same seed (the hash is integer arithmetic).
+  for (const m of masks.slice(1)) assert.deepEqual(m, masks[0]);
 });
