@@ -4,10 +4,11 @@
 // memory-efficient attention on CPU. Its math path materialises the [B·H, L, L] scores, the
 // softmax, the dropout mask and the dropped weights (about 600 MB each at L = 3125), walks
 // all of them again in backward, computes the masked upper triangle it then throws away, and
-// draws the dropout mask with a serial Bernoulli generator. Here each (batch·head) is done row
-// by row over j ≤ i only: scores live in one L-long buffer, K and V are transposed once so the
-// inner loops run over keys (vectorised), and backward recomputes the probabilities from the
-// saved log-sum-exp, as FlashAttention does. Dropout uses a counter-based hash of (seed, head,
+// samples a full L×L dropout mask (for 16 heads at L = 3125, at::dropout alone took 1.1 s on
+// 2 threads here). Here each (batch·head) is done row by row over j ≤ i only: scores live in
+// one L-long buffer, K and V are transposed once so the inner loops run over keys
+// (vectorised), and backward recomputes the probabilities from the saved log-sum-exp, as
+// FlashAttention does. Dropout uses a counter-based hash of (seed, head,
 // row, key), so backward regenerates exactly the forward mask without storing it.
 #include <ATen/Parallel.h>
 #include <ATen/CPUGeneratorImpl.h>
