@@ -8,8 +8,8 @@
 // 2 threads here). Here each (batch·head) is done row by row over j ≤ i only: scores live in
 // one L-long buffer, K and V are transposed once so the inner loops run over keys
 // (vectorised), and backward recomputes the probabilities from the saved log-sum-exp, as
-// FlashAttention does. Dropout uses a counter-based hash of (seed, head,
-// row, key), so backward regenerates exactly the forward mask without storing it.
+// FlashAttention does. Dropout uses a counter-based hash of (seed, head, row, key), so
+// backward regenerates exactly the forward mask without storing it.
 #include <ATen/Parallel.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/csrc/autograd/custom_function.h>
