@@ -5,7 +5,13 @@
  */
 import { UMAP } from 'umap-js';
 import { Rng } from '../core/random.js';
-import { confusionFigure, renderPage, type Block, type Section } from './page.js';
+import {
+  confusionFigure,
+  groupScatterFigure,
+  renderPage,
+  type Block,
+  type Section,
+} from './page.js';
 
 export interface CellsReport {
   embeddings: { values: Float32Array; hidden: number; species: string[]; cellType: string[] };
@@ -37,25 +43,12 @@ function scatter(xy: number[][], groups: string[], title: string): Block {
   return {
     kind: 'figure',
     height: 460,
-    figure: {
-      data: [...new Set(groups)].sort().map((g) => {
-        const idx = groups.flatMap((v, i) => (v === g ? [i] : []));
-        return {
-          type: 'scattergl',
-          mode: 'markers',
-          name: g,
-          x: idx.map((i) => xy[i][0]),
-          y: idx.map((i) => xy[i][1]),
-          marker: { size: 4 },
-        };
-      }),
-      layout: {
-        title: { text: title, font: { size: 13 } },
-        xaxis: { title: { text: 'UMAP 1' } },
-        yaxis: { title: { text: 'UMAP 2' } },
-        margin: { t: 30 },
-      },
-    },
+    figure: groupScatterFigure(
+      xy.map((p) => p[0]),
+      xy.map((p) => p[1]),
+      groups,
+      { title, xTitle: 'UMAP 1', yTitle: 'UMAP 2', markerSize: 4 },
+    ),
   };
 }
 

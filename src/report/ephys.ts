@@ -6,7 +6,13 @@
 import type { CvResult } from '../pipelines/ephys/evaluation.js';
 import type { QcReport } from '../pipelines/ephys/qc.js';
 import type { SpeciesTransferResult } from '../pipelines/ephys/species-transfer.js';
-import { confusionFigure, renderPage, type Block, type Section } from './page.js';
+import {
+  confusionFigure,
+  groupScatterFigure,
+  renderPage,
+  type Block,
+  type Section,
+} from './page.js';
 
 export interface EphysEvaluation {
   cohort: {
@@ -90,24 +96,11 @@ export function renderEphysEvaluation(e: EphysEvaluation): string {
         {
           kind: 'figure',
           height: 460,
-          figure: {
-            data: [...new Set(s.labels)].sort().map((c) => {
-              const idx = s.labels.flatMap((l, i) => (l === c ? [i] : []));
-              return {
-                type: 'scattergl',
-                mode: 'markers',
-                name: c,
-                x: idx.map((i) => s.x[i]),
-                y: idx.map((i) => s.y[i]),
-                marker: { size: 5 },
-              };
-            }),
-            layout: {
-              xaxis: { title: { text: 'feature 1' } },
-              yaxis: { title: { text: 'feature 2' } },
-              margin: { t: 20 },
-            },
-          },
+          figure: groupScatterFigure(s.x, s.y, s.labels, {
+            xTitle: 'feature 1',
+            yTitle: 'feature 2',
+            markerSize: 5,
+          }),
           caption:
             'The first two stacked, z-scored sparse-PCA components (those the forest sees), pipeline fitted on all cells.',
         },

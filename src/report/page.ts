@@ -150,3 +150,35 @@ export function confusionFigure(classes: (string | number)[], counts: number[][]
     },
   };
 }
+
+/**
+ * A 2-D scatter with one trace (colour) per group, groups in sorted order: embedding maps
+ * and feature spaces coloured by class or species. `title` is optional; the top margin makes
+ * room for it.
+ */
+export function groupScatterFigure(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  groups: string[],
+  o: { xTitle: string; yTitle: string; markerSize: number; title?: string },
+): Figure {
+  return {
+    data: [...new Set(groups)].sort().map((g) => {
+      const idx = groups.flatMap((v, i) => (v === g ? [i] : []));
+      return {
+        type: 'scattergl',
+        mode: 'markers',
+        name: g,
+        x: idx.map((i) => x[i]),
+        y: idx.map((i) => y[i]),
+        marker: { size: o.markerSize },
+      };
+    }),
+    layout: {
+      ...(o.title ? { title: { text: o.title, font: { size: 13 } } } : {}),
+      xaxis: { title: { text: o.xTitle } },
+      yaxis: { title: { text: o.yTitle } },
+      margin: { t: o.title ? 30 : 20 },
+    },
+  };
+}
