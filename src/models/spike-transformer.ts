@@ -14,6 +14,7 @@ import {
   type Tensor,
 } from '../engine/index.js';
 import { UsageError } from '../core/errors.js';
+import { HistoryPath } from './history-path.js';
 
 export interface SpikeTransformerConfig {
   units: number;
@@ -28,6 +29,11 @@ export interface SpikeTransformerConfig {
   normFirst: boolean;
   /** Released-code setup: no causal mask; output t is scored against input bin t. */
   leaky: boolean;
+  /**
+   * Longest lag (bins, a power of two) of the GLM path whose logits are added to the head's
+   * (see history-path.ts); 0 = no GLM path (the paper's model).
+   */
+  history?: number;
 }
 
 export const PAPER_MODEL: SpikeTransformerConfig = {
@@ -41,6 +47,7 @@ export const PAPER_MODEL: SpikeTransformerConfig = {
   positional: 'learned',
   normFirst: false,
   leaky: false,
+  history: 0,
 };
 
 export interface SpikeForward {
@@ -58,6 +65,7 @@ export class SpikeTransformer extends Module {
   readonly position: Embedding | null;
   readonly encoder: TransformerEncoderLayer[];
   readonly head: Linear;
+  readonly history: HistoryPath | null;
 
   constructor(config: SpikeTransformerConfig) {
     super();
@@ -84,6 +92,14 @@ export class SpikeTransformer extends Module {
       ),
     );
     this.head = this.registerModule('head', new Linear(config.dModel, config.units));
+    const maxLag = config.history ?? 0;
+    if (maxLag > 0 && config.leaky)
+      throw new UsageError('a leaky model scores its own input bin; it cannot have a GLM path');
+    this.history =
+      maxLag > 0 ? this.registerModule('history', new HistoryPath(config.units, maxLag)) : null;
+    // With a GLM path the head starts at zero: the untrained model is exactly the GLM, and
+    // the transformer learns only what the GLM misses.
+    if (this.history) for (const p of this.head.parameters()) p.fill_(0);
   }
 
   /**
@@ -117,7 +133,9 @@ export class SpikeTransformer extends Module {
       h = r.output;
       if (r.weights) attention.push(r.weights);
     }
-    return { logits: this.head.forward(h), attention, embedded };
+    let logits = this.head.forward(h);
+    if (this.history) logits = logits.add(this.history.forward(x));
+    return { logits, attention, embedded };
   }
 }
 
