@@ -21,7 +21,7 @@ test('ablations: a model that learned a cascade loses skill when recent unit ide
     stepsPerEpoch: 25,
   };
   const { best } = trainSpikeModel(train, config, mkdtempSync(join(tmpdir(), 'nb-abl-')), {
-    validate: () => ({ loss: 0, rocAuc: 0, prAuc: 0 }),
+    validate: () => ({ loss: 0, rocAuc: 0, prAuc: 0, bitsPerSpike: 0 }),
   });
   const r = runAblations(best, sliceBins(all, 3500, 4000), sliceBins(all, 3000, 3500), {
     bins: 300,

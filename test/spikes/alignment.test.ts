@@ -46,7 +46,7 @@ test('anneal recovers the unit order up to a rotation of the cascade, from the D
     sliceBins(all, 0, 3000),
     config,
     mkdtempSync(join(tmpdir(), 'nb-anneal-')),
-    { validate: () => ({ loss: 0, rocAuc: 0, prAuc: 0 }) },
+    { validate: () => ({ loss: 0, rocAuc: 0, prAuc: 0, bitsPerSpike: 0 }) },
   );
   const scramble = [5, 2, 7, 0, 3, 6, 1, 4]; // column s of the scrambled raster = unit scramble[s]
   const val = permuteUnits(sliceBins(all, 3000, 4000), scramble);

@@ -37,7 +37,7 @@ const validate = (model: import('../../src/models/spike-transformer.js').SpikeTr
       ).item();
     }),
   );
-  return { loss, rocAuc: 1 - loss, prAuc: -loss };
+  return { loss, rocAuc: 1 - loss, prAuc: -loss, bitsPerSpike: -loss };
 };
 
 test('a killed training run resumes from its checkpoint and ends exactly like an uninterrupted one', () => {

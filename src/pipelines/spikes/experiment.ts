@@ -7,7 +7,9 @@ import { Tensor, noGrad, tidy } from '../../engine/index.js';
 import { PAPER_MODEL, type SpikeTransformer } from '../../models/spike-transformer.js';
 import { lossByName } from '../../models/losses.js';
 import { rankingMetrics } from '../../stats/index.js';
-import { DEFAULT_GLM, HistoryGlm, rateBaseline } from './baselines.js';
+import { bitsPerSpike } from '../../stats/point-process.js';
+import { rateBaseline } from './baselines.js';
+import { fitMultiScaleGlm, type MultiScaleGlm } from './multiscale-glm.js';
 import { scoreSpikePredictions, type SpikeScores } from './evaluate.js';
 import { predictOneStepAhead } from './predict.js';
 import { sliceBins, windowsToFloat, type BinaryRaster } from './raster.js';
@@ -25,10 +27,31 @@ export interface SpikeSplits {
   test: BinaryRaster;
 }
 
-export type PresetName = 'paper' | 'quick' | 'tiny';
+export const PRESET_NAMES = ['default', 'paper', 'quick', 'tiny'] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];
 
-/** `paper`: the published sizes. `quick`: minutes on 2 cores. `tiny`: tests and smoke runs. */
+/**
+ * `default`: the GLM-path transformer trained on the Bernoulli likelihood, epochs chosen by
+ * held-out bits per spike (starts at, and keeps, the multi-scale GLM unless it does better).
+ * `paper`: the published sizes and Dice loss. `quick`: the paper's model in minutes on 2
+ * cores. `tiny`: tests and smoke runs.
+ */
 export const PRESETS: Record<PresetName, TrainConfig> = {
+  default: {
+    model: { ...PAPER_MODEL, context: 512, history: 64 },
+    loss: 'bce',
+    lossOptions: {},
+    batchSize: 16,
+    stepsPerEpoch: 50,
+    maxEpochs: 12,
+    patience: 4,
+    lr: 0.001,
+    lrDecay: { every: 4, factor: 0.7, floor: 2.5e-5 },
+    clipNorm: 1,
+    seed: 0,
+    maxValidationBins: 60_000,
+    selectBy: 'bits-per-spike',
+  },
   paper: {
     model: PAPER_MODEL,
     loss: 'dice',
@@ -105,8 +128,14 @@ export function validationScorer(
           )
         : NaN;
     const p = predictOneStepAhead(model, val, { context: C, history: splits.train });
-    const m = rankingMetrics(p.probabilities, val.data);
-    return { loss, rocAuc: m.rocAuc, prAuc: m.prAuc };
+    const labels = val.data.subarray(p.firstScoredBin * val.units);
+    const m = rankingMetrics(p.probabilities, labels);
+    return {
+      loss,
+      rocAuc: m.rocAuc,
+      prAuc: m.prAuc,
+      bitsPerSpike: bitsPerSpike(p.probabilities, labels, val.units),
+    };
   };
 }
 
@@ -132,7 +161,7 @@ export function scoreOnTarget(
   target: SpikeSplits,
   seed: number,
   /** A GLM already fitted on source.train (a study reuses one per source); fitted here if absent. */
-  fittedGlm?: HistoryGlm,
+  fittedGlm?: MultiScaleGlm,
 ): {
   scores: TransferScores;
   probabilities: Float32Array;
@@ -147,8 +176,7 @@ export function scoreOnTarget(
   const context = model.config.context;
   const prediction = predictOneStepAhead(model, target.test, { context, history: target.val });
   const labels = target.test.data.subarray(prediction.firstScoredBin * target.test.units);
-  const glm =
-    fittedGlm ?? new HistoryGlm(source.train.units, { ...DEFAULT_GLM, seed }).fit(source.train);
+  const glm = fittedGlm ?? fitMultiScaleGlm(source.train);
   const units = target.test.units;
   const rate = rateBaseline(source.train, target.test, prediction.firstScoredBin);
   const glmProbabilities = glm.predict(target.test, prediction.firstScoredBin, target.val);
@@ -164,7 +192,6 @@ export function scoreOnTarget(
       glm: scoreSpikePredictions(glmProbabilities, labels, units),
     },
   };
-  if (!fittedGlm) glm.dispose();
   return {
     scores,
     probabilities: prediction.probabilities,

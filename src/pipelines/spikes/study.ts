@@ -14,7 +14,7 @@ import { dissimilarityFromScores, projectTo2d, stressLayout } from '../../stats/
 import type { LossName } from '../../models/losses.js';
 import type { SpikeTransformer } from '../../models/spike-transformer.js';
 import { alignmentPermutation, permuteUnits, type UnitAlignment } from './alignment.js';
-import { DEFAULT_GLM, HistoryGlm } from './baselines.js';
+import { fitMultiScaleGlm } from './multiscale-glm.js';
 import type { BinaryRaster } from './raster.js';
 import { loadDataset, type LoadedDataset } from './dataset.js';
 import {
@@ -179,9 +179,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
           validate: validationScorer(data[i].splits, config),
         },
       );
-      const glm = new HistoryGlm(data[i].meta.units, { ...DEFAULT_GLM, seed: o.seed }).fit(
-        data[i].splits.train,
-      );
+      const glm = fitMultiScaleGlm(data[i].splits.train);
       const trainingSeconds = (performance.now() - trainStart) / 1000;
       for (let j = 0; j < n; j++) {
         if (isCached(cellFiles[j], cellKeys[j])) {
@@ -226,7 +224,6 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
         computed++;
       }
       best.dispose();
-      glm.dispose();
     }
     if (stopped || o.sources) continue;
     result.losses[loss] = summarise(cells as StudyCell[][], data, o.seed);
