@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { basename, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
 import { UsageError } from '../core/errors.js';
-import { readSpikes, type SpikeTrains } from '../io/spikes/index.js';
+import { readSpikes, SPIKE_FORMATS, type SpikeTrains } from '../io/spikes/index.js';
 import { prepareDataset } from '../pipelines/spikes/cache.js';
 import { loadManifest } from '../pipelines/spikes/manifest.js';
 import { simulateSpikes, type SimKind } from '../sim/spikes.js';
@@ -119,10 +119,14 @@ export function registerSpikesCommands(program: Command): void {
   spikes
     .command('inspect')
     .description('units, spikes, duration, rates and sparsity of a session, plus a raster image')
-    .argument('<path>', 'ALF/Phy folder, .nwb, SpyKING CIRCUS .result.hdf5, MaxWell .h5, .csv/.tsv')
-    .option('--format <format>', 'force the format: alf, phy, nwb, circus, maxwell, csv')
+    .argument(
+      '<path>',
+      'ALF/Phy folder, .nwb, SpyKING CIRCUS .result.hdf5, MaxWell .h5, MEA spike-list .h5, Axion spike_list.csv[.gz], .csv/.tsv',
+    )
+    .option('--format <format>', `force the format: ${SPIKE_FORMATS.join(', ')}`)
     .option('--sample-rate <hz>', 'sampling rate, for formats that do not store it')
     .option('--time-unit <unit>', 'CSV time column unit: s, ms or samples')
+    .option('--well <well>', 'multi-well plates: the well to read (Axion A1, MaxWell well000)')
     .option('--raster <file>', 'where to write the SVG raster (default <name>-raster.svg here)')
     .option('--json', 'print JSON')
     .action(
@@ -132,6 +136,7 @@ export function registerSpikesCommands(program: Command): void {
           format?: string;
           sampleRate?: string;
           timeUnit?: string;
+          well?: string;
           raster?: string;
           json?: boolean;
         },
@@ -143,6 +148,7 @@ export function registerSpikesCommands(program: Command): void {
           format: o.format,
           sampleRateHz: positive('--sample-rate', o.sampleRate),
           timeUnit: o.timeUnit as 's' | 'ms' | 'samples' | undefined,
+          well: o.well,
         });
         const summary = summarizeSpikes(st);
         const raster = resolve(o.raster ?? `${basename(resolve(path))}-raster.svg`);

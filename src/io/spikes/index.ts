@@ -1,17 +1,19 @@
 /** Spike-sorted session readers: one entry point, format detected from the path or forced. */
 import { InputError } from '../../core/errors.js';
 import { readAlf } from './alf.js';
+import { readAxion } from './axion.js';
 import { readCircus } from './circus.js';
 import { readCsv } from './csv.js';
 import { detectFormat } from './detect.js';
 import { readMaxwell } from './maxwell.js';
+import { readMeaH5 } from './mea-h5.js';
 import { readNwb } from './nwb.js';
 import { readPhy } from './phy.js';
 import { SPIKE_FORMATS, type ReadOptions, type SpikeFormat, type SpikeTrains } from './types.js';
 
 export * from './types.js';
 export { detectFormat } from './detect.js';
-export { readAlf, readPhy, readNwb, readCircus, readMaxwell, readCsv };
+export { readAlf, readPhy, readNwb, readCircus, readMaxwell, readMeaH5, readAxion, readCsv };
 
 export async function readSpikes(
   path: string,
@@ -36,6 +38,10 @@ export async function readSpikes(
       return readCircus(path, options);
     case 'maxwell':
       return readMaxwell(path, options);
+    case 'mea-h5':
+      return readMeaH5(path, options);
+    case 'axion':
+      return readAxion(path, options);
     case 'csv':
       return readCsv(path, options);
   }

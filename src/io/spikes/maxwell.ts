@@ -20,7 +20,7 @@ function firstDataset(f: H5File, paths: string[]): [string, H5Dataset] | undefin
 
 export async function readMaxwell(
   path: string,
-  options: ReadOptions & { well?: string; recording?: string } = {},
+  options: ReadOptions & { recording?: string } = {},
 ): Promise<SpikeTrains> {
   const rec = options.recording ?? 'rec0000';
   const well = options.well ?? 'well000';

@@ -9,8 +9,17 @@
  */
 import { InputError } from '../../core/errors.js';
 
-export type SpikeFormat = 'alf' | 'phy' | 'nwb' | 'circus' | 'maxwell' | 'csv';
-export const SPIKE_FORMATS: SpikeFormat[] = ['alf', 'phy', 'nwb', 'circus', 'maxwell', 'csv'];
+export type SpikeFormat = 'alf' | 'phy' | 'nwb' | 'circus' | 'maxwell' | 'mea-h5' | 'axion' | 'csv';
+export const SPIKE_FORMATS: SpikeFormat[] = [
+  'alf',
+  'phy',
+  'nwb',
+  'circus',
+  'maxwell',
+  'mea-h5',
+  'axion',
+  'csv',
+];
 
 export interface SpikeTrains {
   /** Unit (cluster) ids as the sorter numbered them, ascending. */
@@ -25,6 +34,8 @@ export interface SpikeTrains {
   sampleRateHz?: number;
   /** Curation labels by unit id (e.g. Phy `good`/`mua`, ALF `clusters.label`), when present. */
   labels?: Map<number, string>;
+  /** The file's own names by unit id (MEA electrode or channel names), when it has them. */
+  unitNames?: Map<number, string>;
   /** Spontaneous-activity interval [start, end] in seconds (IBL passive periods), if known. */
   spontaneousS?: [number, number];
   provenance: {
@@ -44,6 +55,11 @@ export interface ReadOptions {
   labels?: string[];
   /** CSV/TSV: the unit of the time column. */
   timeUnit?: 's' | 'ms' | 'samples';
+  /**
+   * Multi-well plates: the well that makes the dataset (Axion `A1`; MaxWell `well000`, its
+   * default). Each well is an independent network, so a plate is never read as one session.
+   */
+  well?: string;
 }
 
 /**

@@ -71,6 +71,8 @@ export async function prepareDataset(
     format,
     labels: spec.labels ?? null,
     sampleRateHz: spec.sampleRateHz ?? null,
+    // Only when set, so the keys of datasets without a well stay as they were.
+    ...(spec.well !== undefined ? { well: spec.well } : {}),
     window: spec.window,
     units: spec.units,
     binS: spec.binS,
@@ -83,6 +85,7 @@ export async function prepareDataset(
     format,
     labels: spec.labels,
     sampleRateHz: spec.sampleRateHz,
+    well: spec.well,
   });
   const binned = binSpikes(
     st,

@@ -15,6 +15,10 @@
  *     path: data/culture-1      # relative to the manifest
  *     format: alf               # optional, detected from the path otherwise
  *     window: { start_s: 1800, length_s: 600 }
+ *   - id: plate1-A1
+ *     domain: in_vitro
+ *     path: data/plate1_spike_list.csv.gz   # Axion: one dataset per well
+ *     well: A1
  * ```
  */
 import { readFileSync } from 'node:fs';
@@ -73,6 +77,7 @@ const datasetSchema = z
     format: z.enum(SPIKE_FORMATS as [string, ...string[]]).optional(),
     sample_rate_hz: z.number().positive().optional(),
     labels: z.array(z.string()).optional(),
+    well: z.string().min(1).optional(),
     ...overridable,
   })
   .strict();
@@ -94,6 +99,8 @@ export interface DatasetSpec {
   format?: string;
   sampleRateHz?: number;
   labels?: string[];
+  /** Multi-well plates (Axion, MaxWell): the well this dataset is. */
+  well?: string;
   window: { startS: number; lengthS: number };
   units: UnitRule;
   binS: number;
@@ -151,6 +158,7 @@ export function parseManifest(text: string, file: string): Manifest {
       format: d.format,
       sampleRateHz: d.sample_rate_hz,
       labels: d.labels,
+      well: d.well,
       window: {
         startS: d.window?.start_s ?? def.window?.start_s ?? domainStart,
         lengthS: d.window?.length_s ?? def.window?.length_s ?? PAPER_DEFAULTS.lengthS,
