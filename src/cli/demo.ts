@@ -11,10 +11,14 @@ export function registerDemoCommand(program: Command): void {
       `generate ${DEMO_SESSIONS.length} sessions (in vitro and in vivo, in ALF, Phy and NWB) and run the N × N transfer study on them`,
     )
     .option('--dir <dir>', 'where the sessions, models and results go', 'neurobridge-demo')
-    .option('--preset <name>', 'paper | quick | tiny', 'tiny')
+    .option(
+      '--models <list>',
+      "models compared (see `spikes study --models`): the default model at demo size and the paper's Dice model at tiny size",
+      'demo,tiny:dice',
+    )
     .option('--max-epochs <n>', 'training epochs per dataset', '4')
     .option('--workers <n>', 'train and score in N processes', '1')
-    .action(async (o: { dir: string; preset: string; maxEpochs: string; workers: string }) => {
+    .action(async (o: { dir: string; models: string; maxEpochs: string; workers: string }) => {
       const dir = resolve(o.dir);
       console.error(`writing demo sessions to ${dir} ...`);
       const manifest = await writeDemoData(dir);
@@ -22,8 +26,8 @@ export function registerDemoCommand(program: Command): void {
       const result = await studyAndPrint({
         manifest,
         out,
-        preset: o.preset as 'tiny',
-        losses: ['dice'],
+        preset: 'demo',
+        losses: o.models.split(','),
         seed: 0,
         maxEpochs: Number(o.maxEpochs),
         codeVersion: packageVersion(),

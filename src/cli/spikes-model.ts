@@ -12,6 +12,10 @@ import { writeFileAtomic } from '../core/atomic.js';
 import { writeNpy } from '../io/npy.js';
 import { loadDataset } from '../pipelines/spikes/dataset.js';
 import {
+  PRESET_NAMES,
+  PRESETS,
+  modelVariant,
+  needsCalibration,
   scoreOnTarget,
   type ExperimentResult,
   type PresetName,
@@ -25,7 +29,7 @@ import { loadTrainedRun } from '../pipelines/spikes/trained-run.js';
 import { binaryRasterSvg } from '../report/raster-svg.js';
 import { writeStudyReport } from '../report/spikes-study.js';
 import { curvesOf, truthAndPrediction } from '../pipelines/spikes/probes.js';
-import type { LossName } from '../models/losses.js';
+import { LOSS_NAMES, type LossName } from '../models/losses.js';
 import { createProgress, type Progress } from './progress.js';
 
 export function registerSpikeModelCommands(spikes: Command): void {
@@ -40,8 +44,12 @@ export function registerSpikeModelCommands(spikes: Command): void {
     .argument('<manifest>', 'study manifest (YAML or JSON)')
     .requiredOption('--dataset <id>', 'dataset to train on')
     .option('--target <id>', 'dataset whose test split is scored (default: the training dataset)')
-    .option('--preset <name>', 'paper | quick | tiny', 'quick')
-    .option('--loss <name>', 'dice | focal | bce', 'dice')
+    .option(
+      '--preset <name>',
+      `${PRESET_NAMES.join(' | ')} (default: the GLM-path transformer on the Bernoulli likelihood; paper: Dice, the published sizes)`,
+      'default',
+    )
+    .option('--loss <name>', `${LOSS_NAMES.join(' | ')} (default: the preset's)`)
     .option(
       '--leaky',
       "reproduce the released code's setup (no causal mask, output aligned with its own input): inflated scores",
@@ -55,11 +63,11 @@ export function registerSpikeModelCommands(spikes: Command): void {
     )
     .action(async (manifest: string, o: Record<string, string | boolean | undefined>) => {
       const preset = o.preset as PresetName;
-      if (!['paper', 'quick', 'tiny'].includes(preset))
-        throw new UsageError(`--preset: expected paper, quick or tiny, got '${preset}'`);
-      const loss = o.loss as LossName;
-      if (!['dice', 'focal', 'bce'].includes(loss))
-        throw new UsageError(`--loss: expected dice, focal or bce, got '${loss}'`);
+      if (!PRESET_NAMES.includes(preset))
+        throw new UsageError(`--preset: expected ${PRESET_NAMES.join(', ')}, got '${preset}'`);
+      const loss = (o.loss ?? PRESETS[preset].loss) as LossName;
+      if (!LOSS_NAMES.includes(loss))
+        throw new UsageError(`--loss: expected ${LOSS_NAMES.join(', ')}, got '${loss}'`);
       const job: SpikeTrainJob = {
         manifest,
         dataset: String(o.dataset),
@@ -114,8 +122,12 @@ function registerStudyCommand(spikes: Command): void {
       '--out <dir>',
       'output folder (cells/, models/, study.json); re-running resumes',
     )
-    .option('--preset <name>', 'paper | quick | tiny', 'quick')
-    .option('--losses <list>', 'comma-separated: dice, focal, bce', 'dice')
+    .option(
+      '--models <list>',
+      'comma-separated models: presets (default, paper, quick, tiny, demo), losses (dice, focal, bce: with --preset) or PRESET:LOSS, e.g. default,paper:dice',
+    )
+    .option('--preset <name>', `${PRESET_NAMES.join(' | ')}`, 'default')
+    .option('--losses <list>', 'comma-separated losses trained with --preset (same as --models)')
     .option('--seed <n>', 'random seed', '0')
     .option('--max-epochs <n>', 'override the preset')
     .option(
@@ -129,16 +141,17 @@ function registerStudyCommand(spikes: Command): void {
         throw new UsageError(
           `--alignment: expected ${UNIT_ALIGNMENTS.join(', ')}, got '${o.alignment}'`,
         );
-      const losses = String(o.losses).split(',') as LossName[];
-      for (const l of losses)
-        if (!['dice', 'focal', 'bce'].includes(l))
-          throw new UsageError(`--losses: unknown loss '${l}'`);
+      const preset = o.preset as PresetName;
+      if (!PRESET_NAMES.includes(preset))
+        throw new UsageError(`--preset: expected ${PRESET_NAMES.join(', ')}, got '${preset}'`);
+      const losses = String(o.models ?? o.losses ?? preset).split(',');
+      for (const l of losses) modelVariant(l, preset); // fails on an unknown entry
       const workers = wholeNumber('workers', String(o.workers));
       const options: StudyJob = {
         workers,
         manifest: resolve(manifest),
         out: String(o.out),
-        preset: o.preset as PresetName,
+        preset,
         losses,
         seed: Number(o.seed),
         maxEpochs: o.maxEpochs ? Number(o.maxEpochs) : undefined,
@@ -166,11 +179,11 @@ export async function studyAndPrint(options: StudyJob): Promise<StudyOutcome> {
   console.log(`unit alignment for cross-dataset cells: ${result.unitAlignment}`);
   for (const [loss, r] of Object.entries(result.losses)) {
     console.log(
-      `\n${loss}: grouped ROC-AUC / PR-AUC / AP (mean ± sd over cells; t-test of ROC-AUC vs 0.5 and vs the rate baseline)`,
+      `\n${loss}: grouped ROC-AUC / PR-AUC / AP / bits per spike, then the multi-scale GLM's ROC / AP / bits on the same cells (mean ± sd over cells; t-tests of ROC-AUC vs 0.5, the rate baseline and the GLM)`,
     );
     for (const [name, g] of Object.entries(r.groups)) {
       console.log(
-        `  ${name.padEnd(28)} n=${g.cells}  ROC ${pm(g.rocAuc)}  PR ${pm(g.prAuc)}  AP ${pm(g.averagePrecision)}  p(chance) ${p(g.rocVsChance)}  p(rate) ${p(g.rocVsRate)}`,
+        `  ${name.padEnd(28)} n=${g.cells}  ROC ${pm(g.rocAuc)}  PR ${pm(g.prAuc)}  AP ${pm(g.averagePrecision)}  bits ${pm(g.bitsPerSpike)}  | GLM ROC ${pm(g.glm.rocAuc)}  AP ${pm(g.glm.averagePrecision)}  bits ${pm(g.glm.bitsPerSpike)}  p(chance) ${p(g.rocVsChance)}  p(rate) ${p(g.rocVsRate)}  p(GLM) ${p(g.rocVsGlm)}`,
       );
     }
     console.log(`  3-D map stress ${r.map.stress.toExponential(2)}`);
@@ -251,7 +264,7 @@ function registerEvalCommands(spikes: Command): void {
         run.model,
         source.splits,
         target.splits,
-        run.config.seed,
+        { calibration: needsCalibration(run.config.loss) },
       );
       const curves = curvesOf(probabilities, labels, 500);
       const file = join(out, `eval-${o.target}.json`);
@@ -316,13 +329,13 @@ function registerEvalCommands(spikes: Command): void {
 
 function printSummary(r: TransferScores & { training?: ExperimentResult['training'] }): void {
   const row = (name: string, s: TransferScores['transformer']) =>
-    `${name.padEnd(12)} ROC-AUC ${s.pooled.rocAuc.toFixed(4)}  PR-AUC ${s.pooled.prAuc.toFixed(4)} (trapezoid ${s.pooled.prAucTrapezoid.toFixed(4)})  AP ${s.pooled.averagePrecision.toFixed(4)}  bits/spike ${s.bitsPerSpike.toFixed(3)}`;
+    `${name.padEnd(16)} ROC-AUC ${s.pooled.rocAuc.toFixed(4)}  PR-AUC ${s.pooled.prAuc.toFixed(4)} (trapezoid ${s.pooled.prAucTrapezoid.toFixed(4)})  AP ${s.pooled.averagePrecision.toFixed(4)}  bits/spike ${s.bitsPerSpike.toFixed(3)}`;
   console.log(
     `test split: ${r.transformer.bins} bins × ${r.transformer.units} units; chance PR-AUC ${r.transformer.chance.prAuc.toFixed(4)}`,
   );
   console.log(row('transformer', r.transformer));
   console.log(row('rate', r.baselines.rate));
-  console.log(row('GLM', r.baselines.glm));
+  console.log(row('multi-scale GLM', r.baselines.glm));
   if (r.training) console.log(`best epoch ${r.training.bestEpoch} of ${r.training.epoch}`);
   console.log(
     `first test bins take their past from the val split; every bin had ≥ ${r.prediction.minimumPast} observed past bins`,

@@ -6,7 +6,8 @@
 import { F, full, type Tensor } from '../engine/index.js';
 import { UsageError } from '../core/errors.js';
 
-export type LossName = 'dice' | 'focal' | 'bce';
+export const LOSS_NAMES = ['dice', 'focal', 'bce'] as const;
+export type LossName = (typeof LOSS_NAMES)[number];
 
 export interface LossOptions {
   /** Dice smoothing ε (numerator and denominator). */

@@ -108,9 +108,14 @@ function summarySection(s: LoadedStudy): Section {
         'ROC-AUC',
         'PR-AUC',
         'AP',
+        'bits/spike',
         'rate ROC-AUC',
+        'GLM ROC-AUC',
+        'GLM AP',
+        'GLM bits/spike',
         'p vs 0.5',
         'p vs rate',
+        'p vs GLM',
       ],
       rows: groupNames.map((g, k) => {
         const x = r.groups[g];
@@ -120,12 +125,17 @@ function summarySection(s: LoadedStudy): Section {
           pm(x.rocAuc),
           pm(x.prAuc, 4),
           pm(x.averagePrecision, 4),
+          x.bitsPerSpike ? pm(x.bitsPerSpike) : '–',
           pm(rateByGroup[k]),
+          x.glm ? pm(x.glm.rocAuc) : '–',
+          x.glm ? pm(x.glm.averagePrecision, 4) : '–',
+          x.glm ? pm(x.glm.bitsPerSpike) : '–',
           pValue(x.rocVsChance),
           pValue(x.rocVsRate),
+          x.rocVsGlm ? pValue(x.rocVsGlm) : '–',
         ];
       }),
-      caption: `Grouped scores (${loss}), mean ± sd over cells, as the paper's Table 2. p vs 0.5: one-sample t-test of ROC-AUC against chance; p vs rate: paired t-test against the per-unit rate baseline on the same cells.`,
+      caption: `Grouped scores (${loss}), mean ± sd over cells, as the paper's Table 2. p vs 0.5: one-sample t-test of ROC-AUC against chance; p vs rate / GLM: paired t-tests against the per-unit rate baseline and the multi-scale history GLM (own and other units' counts in windows to 63 ms, fitted on the source's train split) on the same cells.`,
     });
     blocks.push({
       kind: 'figure',

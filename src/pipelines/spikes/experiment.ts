@@ -5,9 +5,11 @@
  */
 import { Tensor, noGrad, tidy } from '../../engine/index.js';
 import { PAPER_MODEL, type SpikeTransformer } from '../../models/spike-transformer.js';
-import { lossByName } from '../../models/losses.js';
+import { LOSS_NAMES, lossByName, type LossName } from '../../models/losses.js';
+import { UsageError } from '../../core/errors.js';
 import { rankingMetrics } from '../../stats/index.js';
 import { bitsPerSpike } from '../../stats/point-process.js';
+import { applyPlatt, fitPlatt, type PlattScaling } from '../../stats/calibration.js';
 import { rateBaseline } from './baselines.js';
 import { fitMultiScaleGlm, type MultiScaleGlm } from './multiscale-glm.js';
 import { scoreSpikePredictions, type SpikeScores } from './evaluate.js';
@@ -27,14 +29,15 @@ export interface SpikeSplits {
   test: BinaryRaster;
 }
 
-export const PRESET_NAMES = ['default', 'paper', 'quick', 'tiny'] as const;
+export const PRESET_NAMES = ['default', 'paper', 'quick', 'tiny', 'demo'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 /**
  * `default`: the GLM-path transformer trained on the Bernoulli likelihood, epochs chosen by
  * held-out bits per spike (starts at, and keeps, the multi-scale GLM unless it does better).
  * `paper`: the published sizes and Dice loss. `quick`: the paper's model in minutes on 2
- * cores. `tiny`: tests and smoke runs.
+ * cores. `tiny`: tests and smoke runs of the paper's model. `demo`: the default model at
+ * demo size (seconds per dataset).
  */
 export const PRESETS: Record<PresetName, TrainConfig> = {
   default: {
@@ -82,6 +85,21 @@ export const PRESETS: Record<PresetName, TrainConfig> = {
     seed: 0,
     maxValidationBins: 10_000,
   },
+  demo: {
+    model: { ...PAPER_MODEL, dModel: 32, heads: 4, feedforward: 32, context: 128, history: 64 },
+    loss: 'bce',
+    lossOptions: {},
+    batchSize: 8,
+    stepsPerEpoch: 20,
+    maxEpochs: 4,
+    patience: 2,
+    lr: 0.002,
+    lrDecay: { every: 5, factor: 0.9, floor: 2.5e-5 },
+    clipNorm: 1,
+    seed: 0,
+    maxValidationBins: 20_000,
+    selectBy: 'bits-per-spike',
+  },
   tiny: {
     model: { ...PAPER_MODEL, dModel: 32, heads: 4, feedforward: 32, context: 64 },
     loss: 'dice',
@@ -97,6 +115,48 @@ export const PRESETS: Record<PresetName, TrainConfig> = {
     maxValidationBins: 2_000,
   },
 };
+
+/** One model of a study: a preset trained with a loss, named by what the user wrote. */
+export interface ModelVariant {
+  key: string;
+  preset: PresetName;
+  loss: LossName;
+}
+
+/**
+ * Parses a model entry: a preset (`default`: with its own loss), a loss (`dice`: with
+ * `fallbackPreset`), or both (`paper:dice`).
+ */
+export function modelVariant(entry: string, fallbackPreset: PresetName): ModelVariant {
+  const [first, second] = entry.split(':');
+  const isPreset = (s: string): s is PresetName => (PRESET_NAMES as readonly string[]).includes(s);
+  const isLoss = (s: string): s is LossName => (LOSS_NAMES as readonly string[]).includes(s);
+  if (second === undefined) {
+    if (isPreset(first)) return { key: entry, preset: first, loss: PRESETS[first].loss };
+    if (isLoss(first)) return { key: entry, preset: fallbackPreset, loss: first };
+  } else if (isPreset(first) && isLoss(second)) {
+    return { key: entry, preset: first, loss: second };
+  }
+  throw new UsageError(
+    `unknown model '${entry}': expected a preset (${PRESET_NAMES.join(', ')}), a loss (${LOSS_NAMES.join(', ')}) or PRESET:LOSS`,
+  );
+}
+
+/** The training configuration of a model variant for a dataset of `units` units. */
+export function variantConfig(
+  v: ModelVariant,
+  units: number,
+  o: { seed: number; maxEpochs?: number },
+): TrainConfig {
+  const preset = PRESETS[v.preset];
+  return {
+    ...preset,
+    loss: v.loss,
+    seed: o.seed,
+    maxEpochs: o.maxEpochs ?? preset.maxEpochs,
+    model: { ...preset.model, units },
+  };
+}
 
 /** Validation: the training loss on fixed val windows plus one-step-ahead ROC/PR-AUC. */
 export function validationScorer(
@@ -142,6 +202,8 @@ export function validationScorer(
 export interface TransferScores {
   /** How the first test bins were handled (see predictOneStepAhead). */
   prediction: { firstScoredBin: number; minimumPast: number; context: number };
+  /** Platt scaling applied to the transformer's scores (fitted on the source's val split), if any. */
+  calibration: PlattScaling | null;
   transformer: SpikeScores;
   baselines: { rate: SpikeScores; glm: SpikeScores };
 }
@@ -159,9 +221,15 @@ export function scoreOnTarget(
   model: SpikeTransformer,
   source: SpikeSplits,
   target: SpikeSplits,
-  seed: number,
-  /** A GLM already fitted on source.train (a study reuses one per source); fitted here if absent. */
-  fittedGlm?: MultiScaleGlm,
+  o: {
+    /** A GLM already fitted on source.train (a study reuses one per source); fitted if absent. */
+    glm?: MultiScaleGlm;
+    /**
+     * Platt scaling fitted on the source's validation split (for models trained on Dice or
+     * focal loss, whose scores are not probabilities); `true` fits it here.
+     */
+    calibration?: PlattScaling | boolean;
+  } = {},
 ): {
   scores: TransferScores;
   probabilities: Float32Array;
@@ -176,7 +244,12 @@ export function scoreOnTarget(
   const context = model.config.context;
   const prediction = predictOneStepAhead(model, target.test, { context, history: target.val });
   const labels = target.test.data.subarray(prediction.firstScoredBin * target.test.units);
-  const glm = fittedGlm ?? fitMultiScaleGlm(source.train);
+  const calibration =
+    o.calibration === true ? sourceCalibration(model, source) : o.calibration || null;
+  const probabilities = calibration
+    ? applyPlatt(prediction.probabilities, calibration)
+    : prediction.probabilities;
+  const glm = o.glm ?? fitMultiScaleGlm(source.train);
   const units = target.test.units;
   const rate = rateBaseline(source.train, target.test, prediction.firstScoredBin);
   const glmProbabilities = glm.predict(target.test, prediction.firstScoredBin, target.val);
@@ -186,7 +259,8 @@ export function scoreOnTarget(
       minimumPast: prediction.minimumPast,
       context,
     },
-    transformer: scoreSpikePredictions(prediction.probabilities, labels, units),
+    calibration,
+    transformer: scoreSpikePredictions(probabilities, labels, units),
     baselines: {
       rate: scoreSpikePredictions(rate, labels, units),
       glm: scoreSpikePredictions(glmProbabilities, labels, units),
@@ -194,11 +268,23 @@ export function scoreOnTarget(
   };
   return {
     scores,
-    probabilities: prediction.probabilities,
+    probabilities,
     labels,
     baselineProbabilities: { rate, glm: glmProbabilities },
   };
 }
+
+/** Platt scaling of `model`'s one-step-ahead scores on the source's validation split. */
+export function sourceCalibration(model: SpikeTransformer, source: SpikeSplits): PlattScaling {
+  const p = predictOneStepAhead(model, source.val, {
+    context: model.config.context,
+    history: source.train,
+  });
+  return fitPlatt(p.probabilities, source.val.data.subarray(p.firstScoredBin * source.val.units));
+}
+
+/** Likelihood-trained models give probabilities as they are; Dice and focal scores are calibrated. */
+export const needsCalibration = (loss: LossName): boolean => loss !== 'bce';
 
 /** Trains on `source` (in `dir`, resumable) and scores on `target`'s test split. */
 export function runExperiment(
@@ -212,6 +298,8 @@ export function runExperiment(
     ...hooks,
     validate: validationScorer(source, config),
   });
-  const { scores } = scoreOnTarget(best, source, target, config.seed);
+  const { scores } = scoreOnTarget(best, source, target, {
+    calibration: needsCalibration(config.loss),
+  });
   return { result: { training: state, ...scores }, model: best };
 }

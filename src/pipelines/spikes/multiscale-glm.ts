@@ -179,6 +179,15 @@ export function fitMultiScaleGlm(
   const intercepts = new Float64Array(U);
   const fitInfo: { iterations: number; converged: boolean }[] = [];
   for (let u = 0; u < U; u++) {
+    if (rates[u] === 0) {
+      // No spike to fit: the maximum-likelihood intercept is −∞. Use half a spike's worth
+      // of rate instead, so the unit's few test spikes are not scored as impossible.
+      weights.push(new Float64Array(2 * windows.length));
+      intercepts[u] = Math.log(0.5 / train.bins);
+      fitInfo.push({ iterations: 0, converged: true });
+      onUnit?.(u + 1, U);
+      continue;
+    }
     const p = Math.min(1 - 1e-6, Math.max(1e-6, rates[u]));
     const fit = fitLogisticNewton(
       {

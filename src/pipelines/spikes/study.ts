@@ -18,8 +18,11 @@ import { fitMultiScaleGlm } from './multiscale-glm.js';
 import type { BinaryRaster } from './raster.js';
 import { loadDataset, type LoadedDataset } from './dataset.js';
 import {
-  PRESETS,
+  modelVariant,
+  needsCalibration,
   scoreOnTarget,
+  sourceCalibration,
+  variantConfig,
   validationScorer,
   type PresetName,
   type SpikeSplits,
@@ -32,8 +35,10 @@ import { probeModel, type ModelProbes } from './probes.js';
 export interface StudyOptions {
   manifest: string;
   out: string;
+  /** Preset for entries of `losses` that name only a loss. */
   preset: PresetName;
-  losses: LossName[];
+  /** Models to train: presets (`default`), losses (`dice`, with `preset`) or `paper:dice`. */
+  losses: string[];
   seed: number;
   maxEpochs?: number;
   codeVersion: string;
@@ -48,6 +53,8 @@ export interface StudyOptions {
 
 export interface StudyCell {
   key: string;
+  /** The model entry (see StudyOptions.losses) and its loss. */
+  model: string;
   loss: LossName;
   source: string;
   target: string;
@@ -63,10 +70,19 @@ export interface GroupSummary {
   rocAuc: { mean: number; sd: number };
   prAuc: { mean: number; sd: number };
   averagePrecision: { mean: number; sd: number };
+  bitsPerSpike: { mean: number; sd: number };
+  /** The multi-scale history GLM (fitted on the source's train split) on the same cells. */
+  glm: {
+    rocAuc: { mean: number; sd: number };
+    averagePrecision: { mean: number; sd: number };
+    bitsPerSpike: { mean: number; sd: number };
+  };
   /** One-sample t-test of ROC-AUC against 0.5. */
   rocVsChance: TTestResult | null;
   /** Paired t-test of ROC-AUC against the rate baseline on the same cells. */
   rocVsRate: TTestResult | null;
+  /** Paired t-test of ROC-AUC against the multi-scale GLM on the same cells. */
+  rocVsGlm: TTestResult | null;
 }
 
 export interface StudyResult {
@@ -105,15 +121,8 @@ export interface StudyResult {
 const digest = (value: unknown) =>
   createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 20);
 
-function trainingConfig(o: StudyOptions, loss: LossName, units: number): TrainConfig {
-  const preset = PRESETS[o.preset];
-  return {
-    ...preset,
-    loss,
-    seed: o.seed,
-    maxEpochs: o.maxEpochs ?? preset.maxEpochs,
-    model: { ...preset.model, units },
-  };
+function trainingConfig(o: StudyOptions, entry: string, units: number): TrainConfig {
+  return variantConfig(modelVariant(entry, o.preset), units, o);
 }
 
 export async function runStudy(o: StudyOptions): Promise<StudyResult> {
@@ -148,19 +157,21 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
       seconds: 0,
     },
   };
-  for (const loss of o.losses) {
+  for (const entry of o.losses) {
+    const { loss } = modelVariant(entry, o.preset);
+    const folder = entry.replace(/:/g, '-');
     const n = data.length;
     const cells: (StudyCell | null)[][] = data.map(() => data.map(() => null));
     for (let i = 0; i < n && !stopped; i++) {
       if (o.sources && !o.sources.includes(data[i].spec.id)) continue;
-      const config = trainingConfig(o, loss, data[i].meta.units);
+      const config = trainingConfig(o, entry, data[i].meta.units);
       const modelKey = digest({ data: data[i].key, config, code: o.codeVersion });
       const alignment = o.alignment ?? 'none';
       const cellKeys = data.map((t, j) =>
         digest({ model: modelKey, target: t.key, alignment: i === j ? 'none' : alignment }),
       );
       const cellFiles = data.map((t) =>
-        join(o.out, 'cells', loss, `${data[i].spec.id}__${t.spec.id}.json`),
+        join(o.out, 'cells', folder, `${data[i].spec.id}__${t.spec.id}.json`),
       );
       if (cellFiles.every((f, j) => isCached(f, cellKeys[j]))) {
         cellFiles.forEach(
@@ -169,17 +180,18 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
         cached += n;
         continue;
       }
-      o.onProgress?.(`training on ${data[i].spec.id} (${loss})`);
+      o.onProgress?.(`training on ${data[i].spec.id} (${entry})`);
       const trainStart = performance.now();
       const { best } = trainSpikeModel(
         data[i].splits.train,
         config,
-        join(o.out, 'models', `${data[i].spec.id}-${loss}-${modelKey}`),
+        join(o.out, 'models', `${data[i].spec.id}-${folder}-${modelKey}`),
         {
           validate: validationScorer(data[i].splits, config),
         },
       );
       const glm = fitMultiScaleGlm(data[i].splits.train);
+      const calibration = needsCalibration(loss) ? sourceCalibration(best, data[i].splits) : false;
       const trainingSeconds = (performance.now() - trainStart) / 1000;
       for (let j = 0; j < n; j++) {
         if (isCached(cellFiles[j], cellKeys[j])) {
@@ -191,16 +203,17 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
           stopped = true;
           break;
         }
-        o.onProgress?.(`scoring ${data[i].spec.id} → ${data[j].spec.id} (${loss})`);
+        o.onProgress?.(`scoring ${data[i].spec.id} → ${data[j].spec.id} (${entry})`);
         const target =
           i === j
             ? data[j].splits
             : aligned(data[j].splits, data[i].splits.train, alignment, best, o.seed);
         const scoreStart = performance.now();
-        const scored = scoreOnTarget(best, data[i].splits, target, o.seed, glm);
+        const scored = scoreOnTarget(best, data[i].splits, target, { glm, calibration });
         const { scores } = scored;
         const cell: StudyCell = {
           key: cellKeys[j],
+          model: entry,
           loss,
           source: data[i].spec.id,
           target: data[j].spec.id,
@@ -208,7 +221,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
           seconds: { scoring: (performance.now() - scoreStart) / 1000 },
         };
         if (i === j) {
-          o.onProgress?.(`probing ${data[i].spec.id} (${loss}): interpretation and ablations`);
+          o.onProgress?.(`probing ${data[i].spec.id} (${entry}): interpretation and ablations`);
           cell.probes = probeModel({
             model: best,
             loss,
@@ -226,7 +239,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
       best.dispose();
     }
     if (stopped || o.sources) continue;
-    result.losses[loss] = summarise(cells as StudyCell[][], data, o.seed);
+    result.losses[entry] = summarise(cells as StudyCell[][], data, o.seed);
   }
   result.computedCells = computed;
   result.cachedCells = cached;
@@ -282,13 +295,21 @@ function summarise(
     if (chosen.length === 0) return;
     const roc = chosen.map((c) => c.scores.transformer.pooled.rocAuc);
     const rate = chosen.map((c) => c.scores.baselines.rate.pooled.rocAuc);
+    const glm = chosen.map((c) => c.scores.baselines.glm);
     groups[name] = {
       cells: chosen.length,
       rocAuc: meanSd(roc),
       prAuc: meanSd(chosen.map((c) => c.scores.transformer.pooled.prAuc)),
       averagePrecision: meanSd(chosen.map((c) => c.scores.transformer.pooled.averagePrecision)),
+      bitsPerSpike: meanSd(chosen.map((c) => c.scores.transformer.bitsPerSpike)),
+      glm: {
+        rocAuc: meanSd(glm.map((g) => g.pooled.rocAuc)),
+        averagePrecision: meanSd(glm.map((g) => g.pooled.averagePrecision)),
+        bitsPerSpike: meanSd(glm.map((g) => g.bitsPerSpike)),
+      },
       rocVsChance: roc.length > 1 ? oneSampleTTest(roc, 0.5) : null,
       rocVsRate: roc.length > 1 ? pairedTTest(roc, rate) : null,
+      rocVsGlm: roc.length > 1 ? pairedTTest(roc, glm.map((g) => g.pooled.rocAuc)) : null,
     };
   };
   for (const domain of new Set(domains)) {
