@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { Command } from 'commander';
+import { registerSimulateSpikes } from '../../src/cli/spikes.js';
+import { readSpikes } from '../../src/io/spikes/index.js';
 import { unitTimes, type SpikeTrains } from '../../src/io/spikes/types.js';
 import { runNetwork, simulateNetwork, type NetworkRun } from '../../src/sim/network.js';
 
@@ -272,5 +278,48 @@ describe('network simulator: in_vitro regime (population bursts)', () => {
     assert.ok(medRecruit > 0.5, `median fraction of E units in a burst ${medRecruit}`);
     const f = fano(popCounts(st, 0.01));
     assert.ok(f > 10, `population Fano factor (10 ms) ${f}`);
+  });
+});
+
+describe('simulate spikes --kind network-*', () => {
+  test('writes a network session that reads back', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'nb-netsim-'));
+    try {
+      const program = new Command('neurobridge').exitOverride();
+      registerSimulateSpikes(program.command('simulate'));
+      const log = console.log;
+      console.log = () => {};
+      const out = join(root, 'vitro');
+      try {
+        await program.parseAsync(
+          [
+            'simulate',
+            'spikes',
+            '--kind',
+            'network-in-vitro',
+            '--format',
+            'alf',
+            '--out',
+            out,
+          ].concat(['--duration', '3', '--neurons', '300', '--units', '150', '--seed', '4']),
+          { from: 'user' },
+        );
+      } finally {
+        console.log = log;
+      }
+      const back = await readSpikes(out);
+      const direct = simulateNetwork({
+        regime: 'in_vitro',
+        durationS: 3,
+        seed: 4,
+        neurons: 300,
+        recorded: 150,
+      });
+      assert.equal(back.unitIds.length, 150);
+      assert.deepEqual(back.times, direct.times);
+      assert.deepEqual(back.unitIndex, direct.unitIndex);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
