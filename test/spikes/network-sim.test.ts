@@ -199,11 +199,12 @@ describe('network simulator: in_vivo regime (asynchronous irregular, drive state
   const trains = perUnit(st);
   const rates = trains.map((ts) => ts.length / dur);
 
-  test('mean rate a few Hz, wide (log-normal-ish) spread, I faster than E', () => {
+  test('mean rate a few Hz, wide (log-normal-ish) spread, I faster than E', (t) => {
     const mean = rates.reduce((a, b) => a + b, 0) / rates.length;
     assert.ok(mean > 2 && mean < 10, `mean rate ${mean}`);
     const q10 = quantile(rates, 0.1);
     const q90 = quantile(rates, 0.9);
+    t.diagnostic(`mean ${mean.toFixed(2)} Hz, q10 ${q10.toFixed(2)}, q90 ${q90.toFixed(2)}`);
     assert.ok(q90 / q10 > 3, `q10 ${q10} q90 ${q90}`);
     const byType = (t: 'E' | 'I') => {
       const r = rates.filter((_, k) => run.unitTypes[k] === t);
@@ -212,23 +213,26 @@ describe('network simulator: in_vivo regime (asynchronous irregular, drive state
     assert.ok(byType('I') > byType('E'), `E ${byType('E')} I ${byType('I')}`);
   });
 
-  test('irregular: median ISI CV in [0.7, 1.5]', () => {
+  test('irregular: median ISI CV in [0.7, 1.5]', (t) => {
     const cvs = trains.filter((ts) => ts.length > 20).map(isiCv);
     const med = quantile(cvs, 0.5);
+    t.diagnostic(`median ISI CV ${med.toFixed(2)}`);
     assert.ok(med > 0.7 && med < 1.5, `median CV ${med}`);
   });
 
-  test('asynchronous: low pairwise correlation and population Fano factor', () => {
+  test('asynchronous: low pairwise correlation and population Fano factor', (t) => {
     const r = meanPairCorrelation(trains, dur);
     assert.ok(Math.abs(r) < 0.05, `mean pairwise correlation ${r}`);
     const f = fano(popCounts(st, 0.01));
+    t.diagnostic(`pairwise correlation ${r.toFixed(3)}, population Fano ${f.toFixed(1)}`);
     assert.ok(f < 5, `population Fano factor (10 ms) ${f}`);
   });
 
-  test('the two drive states differ in rate', () => {
+  test('the two drive states differ in rate', (t) => {
     assert.ok(run.states.length >= 2, `${run.states.length} state segments`);
     const hi = stateRates(run, true);
     const lo = stateRates(run, false);
+    t.diagnostic(`high state ${hi.toFixed(2)} Hz, low state ${lo.toFixed(2)} Hz`);
     assert.ok(hi > 1.15 * lo, `high ${hi} Hz, low ${lo} Hz`);
   });
 });
@@ -239,12 +243,13 @@ describe('network simulator: in_vitro regime (population bursts)', () => {
   const st = run.trains;
   const bursts = detectBursts(st);
 
-  test('low mean rate', () => {
+  test('low mean rate', (t) => {
     const mean = st.times.length / st.unitIds.length / dur;
+    t.diagnostic(`mean rate ${mean.toFixed(2)} Hz`);
     assert.ok(mean > 0.2 && mean < 5, `mean rate ${mean}`);
   });
 
-  test('population bursts every few seconds, lasting ~50–500 ms', () => {
+  test('population bursts every few seconds, lasting ~50–500 ms', (t) => {
     assert.ok(bursts.length >= 8, `${bursts.length} bursts`);
     const ibi = bursts.slice(1).map(([a], i) => a - bursts[i][0]);
     const medIbi = quantile(ibi, 0.5);
@@ -253,10 +258,13 @@ describe('network simulator: in_vitro regime (population bursts)', () => {
       bursts.map(([a, b]) => b - a),
       0.5,
     );
+    t.diagnostic(
+      `${bursts.length} bursts, median IBI ${medIbi.toFixed(2)} s, length ${medLen.toFixed(2)} s`,
+    );
     assert.ok(medLen > 0.05 && medLen < 0.5, `median burst length ${medLen} s`);
   });
 
-  test('most spikes inside bursts, bursts recruit most E units, high population Fano factor', () => {
+  test('most spikes inside bursts, bursts recruit most E units, high population Fano factor', (t) => {
     let inside = 0;
     let k = 0;
     for (const t of st.times) {
@@ -277,6 +285,9 @@ describe('network simulator: in_vitro regime (population bursts)', () => {
     const medRecruit = quantile(recruited, 0.5);
     assert.ok(medRecruit > 0.5, `median fraction of E units in a burst ${medRecruit}`);
     const f = fano(popCounts(st, 0.01));
+    t.diagnostic(
+      `in bursts ${frac.toFixed(2)}, E recruited ${medRecruit.toFixed(2)}, Fano ${f.toFixed(1)}`,
+    );
     assert.ok(f > 10, `population Fano factor (10 ms) ${f}`);
   });
 });
