@@ -26,10 +26,12 @@
  *   0.1 ms changes the statistics little and costs 2.5× the time.
  *
  * Regimes (named parameter sets, `NETWORK_REGIMES`):
- * - `in_vitro`: strong recurrent excitation, weak inhibition, weak noisy drive and strong,
- *   slow adaptation on E cells: sparse background firing, and population bursts that recruit
- *   most E cells for ~100–300 ms, ignite when adaptation has decayed and end when it has built
- *   up again, every few seconds.
+ * - `in_vitro`: strong, slow (τ_E 40 ms, NMDA-like) recurrent excitation, weak inhibition,
+ *   weak noisy drive and strong, slow adaptation on E cells (τ_w 1.5 s): sparse background
+ *   firing, and population bursts that recruit most E cells for ~0.2–0.4 s every ~2–3 s,
+ *   igniting once adaptation has decayed and ending when it has built up again. Depressing
+ *   excitatory synapses cap the in-burst rate (without them a burst runs at the refractory
+ *   limit); a purely current-based network with fast synapses gave 30 ms all-or-none volleys.
  * - `in_vivo`: inhibition-dominated recurrent network driven by strong independent noisy
  *   input: asynchronous irregular firing (ISI CV ≈ 1, low pairwise correlations), a few Hz
  *   with a wide spread, with the drive switching between two states every tens of seconds
