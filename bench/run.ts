@@ -7,6 +7,7 @@ import { benchEngine } from './engine.js';
 import { benchSpikeModel } from './spikes-model.js';
 import { benchSpikesIo } from './spikes-io.js';
 import { benchCellsModel } from './cells-model.js';
+import { benchSimNetwork } from './sim-network.js';
 import { printTable, type BenchRow } from './harness.js';
 
 const sections: Record<string, () => Promise<BenchRow[]>> = {
@@ -14,6 +15,7 @@ const sections: Record<string, () => Promise<BenchRow[]>> = {
   'spikes-io': () => benchSpikesIo(),
   'spikes-model': () => benchSpikeModel(),
   'cells-model': () => benchCellsModel(),
+  'sim-network': async () => benchSimNetwork(),
 };
 
 const wanted = process.argv.slice(2);

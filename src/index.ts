@@ -8,6 +8,15 @@ export * from './io/spikes/index.js';
 export { readNpy, writeNpy } from './io/npy.js';
 export { simulateSpikes, type SimKind, type SimOptions } from './sim/spikes.js';
 export {
+  simulateNetwork,
+  runNetwork,
+  NETWORK_REGIMES,
+  type NetworkRegime,
+  type NetworkParams,
+  type NetworkOptions,
+  type NetworkRun,
+} from './sim/network.js';
+export {
   binSpikes,
   type Binned,
   type BinnedMeta,

@@ -9,6 +9,7 @@ import { readSpikes, SPIKE_FORMATS, type SpikeTrains } from '../io/spikes/index.
 import { prepareDataset } from '../pipelines/spikes/cache.js';
 import { loadManifest } from '../pipelines/spikes/manifest.js';
 import { simulateSpikes, type SimKind } from '../sim/spikes.js';
+import { simulateNetwork } from '../sim/network.js';
 import { writeSpikes, type WriteFormat } from '../sim/spikes-writers.js';
 
 export interface SpikeSummary {
@@ -217,8 +218,14 @@ export function registerSpikesCommands(program: Command): void {
 export function registerSimulateSpikes(simulate: Command): void {
   simulate
     .command('spikes')
-    .description('simulate an in-vitro-like or in-vivo-like spike-sorted session')
-    .option('--kind <kind>', 'in_vitro or in_vivo', 'in_vitro')
+    .description(
+      'simulate an in-vitro-like or in-vivo-like spike-sorted session (phenomenological, or recorded from a spiking E/I network)',
+    )
+    .option(
+      '--kind <kind>',
+      'in_vitro, in_vivo (phenomenological), network-in-vitro or network-in-vivo (LIF network)',
+      'in_vitro',
+    )
     .option('--format <format>', 'alf, phy or nwb', 'alf')
     .requiredOption('--out <dir>', 'output folder')
     .option('--seed <n>', 'random seed', '0')
@@ -227,7 +234,8 @@ export function registerSimulateSpikes(simulate: Command): void {
       "length in seconds (the default covers the paper's in-vitro window, 1800-2400 s)",
       '2430',
     )
-    .option('--units <n>', 'number of units', '320')
+    .option('--units <n>', 'number of units (network kinds: neurons recorded)', '320')
+    .option('--neurons <n>', 'network kinds: network size', '1000')
     .action(
       async (o: {
         kind: string;
@@ -236,9 +244,11 @@ export function registerSimulateSpikes(simulate: Command): void {
         seed: string;
         duration: string;
         units: string;
+        neurons: string;
       }) => {
-        if (o.kind !== 'in_vitro' && o.kind !== 'in_vivo') {
-          throw new UsageError(`--kind: expected in_vitro or in_vivo, got '${o.kind}'`);
+        const kinds = ['in_vitro', 'in_vivo', 'network-in-vitro', 'network-in-vivo'];
+        if (!kinds.includes(o.kind)) {
+          throw new UsageError(`--kind: expected ${kinds.join(', ')}, got '${o.kind}'`);
         }
         if (!['alf', 'phy', 'nwb'].includes(o.format)) {
           throw new UsageError(`--format: expected alf, phy or nwb, got '${o.format}'`);
@@ -250,12 +260,20 @@ export function registerSimulateSpikes(simulate: Command): void {
         if (!Number.isInteger(units) || units < 1) {
           throw new UsageError(`--units: expected a positive integer, got '${o.units}'`);
         }
-        const st = simulateSpikes({
-          kind: o.kind as SimKind,
-          durationS: positive('--duration', o.duration)!,
-          seed,
-          units,
-        });
+        const durationS = positive('--duration', o.duration)!;
+        let st;
+        if (o.kind.startsWith('network-')) {
+          const neurons = Number(o.neurons);
+          if (!Number.isInteger(neurons) || neurons < units) {
+            throw new UsageError(
+              `--neurons: expected an integer ≥ --units (${units}), got '${o.neurons}'`,
+            );
+          }
+          const regime = o.kind === 'network-in-vitro' ? 'in_vitro' : 'in_vivo';
+          st = simulateNetwork({ regime, durationS, seed, neurons, recorded: units });
+        } else {
+          st = simulateSpikes({ kind: o.kind as SimKind, durationS, seed, units });
+        }
         const written = await writeSpikes(o.format as WriteFormat, o.out, st);
         console.log(
           `${o.kind}: ${st.unitIds.length} units, ${st.times.length} spikes → ${written}`,

@@ -1,16 +1,20 @@
 /**
  * `neurobridge demo`: a small transfer study on generated sessions, offline, in minutes:
  * two in-vitro-like and two in-vivo-like sessions written in real formats (ALF, Phy, NWB),
- * a manifest, then the N × N study (tiny preset) with its grouped table.
+ * a manifest, then the N × N study (tiny preset) with its grouped table. The sessions are
+ * recorded from the spiking-network simulator (src/sim/network.ts): network-in-vitro
+ * (population bursts) and network-in-vivo (asynchronous irregular) regimes.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic.js';
-import { simulateSpikes, type SimKind } from '../../sim/spikes.js';
+import type { SimKind } from '../../sim/spikes.js';
+import { simulateNetwork } from '../../sim/network.js';
 import { writeSpikes } from '../../sim/spikes-writers.js';
 
 export interface DemoSession {
   id: string;
+  /** Network regime, also the manifest `domain`. */
   kind: SimKind;
   format: 'alf' | 'phy' | 'nwb';
   seed: number;
@@ -38,7 +42,11 @@ export async function writeDemoData(dir: string): Promise<string> {
   for (const s of DEMO_SESSIONS) {
     const path = s.format === 'nwb' ? `${s.id}.nwb` : s.id;
     if (!existsSync(join(dir, path))) {
-      const trains = simulateSpikes({ kind: s.kind, durationS: DEMO_WINDOW_S + 10, seed: s.seed });
+      const trains = simulateNetwork({
+        regime: s.kind,
+        durationS: DEMO_WINDOW_S + 10,
+        seed: s.seed,
+      });
       await writeSpikes(s.format, join(dir, path), trains);
     }
     lines.push(`  - { id: ${s.id}, domain: ${s.kind}, path: ${path} }`);
