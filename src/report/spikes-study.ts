@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
 import { InputError } from '../core/errors.js';
-import type { StudyCell, StudyResult } from '../pipelines/spikes/study.js';
+import { studyCellFile, type StudyCell, type StudyResult } from '../pipelines/spikes/study.js';
 import { denseRaster, type ReducedMap } from '../pipelines/spikes/probes.js';
 import type { AblationName } from '../pipelines/spikes/ablation.js';
 import { meanSd } from '../stats/index.js';
@@ -37,7 +37,7 @@ export function loadStudy(dir: string): LoadedStudy {
   for (const loss of Object.keys(result.losses)) {
     cells[loss] = result.datasets.map((s) =>
       result.datasets.map((t) => {
-        const path = join(dir, 'cells', loss, `${s.id}__${t.id}.json`);
+        const path = studyCellFile(dir, loss, s.id, t.id);
         if (!existsSync(path)) throw new InputError(path, undefined, 'study cell file is missing');
         return JSON.parse(readFileSync(path, 'utf8')) as StudyCell;
       }),
@@ -155,6 +155,16 @@ function summarySection(s: LoadedStudy): Section {
             x: groupNames,
             y: rateByGroup.map((m) => m.mean),
             error_y: { type: 'data', array: rateByGroup.map((m) => finite(m.sd)) },
+          },
+          {
+            type: 'bar',
+            name: 'multi-scale GLM',
+            x: groupNames,
+            y: groupNames.map((g) => r.groups[g].glm?.rocAuc.mean ?? NaN),
+            error_y: {
+              type: 'data',
+              array: groupNames.map((g) => finite(r.groups[g].glm?.rocAuc.sd ?? NaN)),
+            },
           },
         ],
         layout: {
@@ -493,8 +503,9 @@ function interpretationSection(s: LoadedStudy, loss: string): Section {
       headers: ['relation to input firing', 'Pearson r', 'p'],
       rows: Object.entries(x.correlations).map(([name, c]) => [
         name,
-        c.r.toFixed(3),
-        c.p.toExponential(2),
+        // NaN (saved as null) when a side is constant, e.g. a model kept at its GLM start.
+        Number.isFinite(c.r) ? c.r.toFixed(3) : '–',
+        Number.isFinite(c.p) ? c.p.toExponential(2) : '–',
       ]),
     });
   }

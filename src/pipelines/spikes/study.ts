@@ -118,6 +118,11 @@ export interface StudyResult {
   };
 }
 
+/** Where a study keeps the cell of `model` trained on `source`, scored on `target`. */
+export function studyCellFile(out: string, model: string, source: string, target: string): string {
+  return join(out, 'cells', model.replace(/:/g, '-'), `${source}__${target}.json`);
+}
+
 const digest = (value: unknown) =>
   createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 20);
 
@@ -170,9 +175,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
       const cellKeys = data.map((t, j) =>
         digest({ model: modelKey, target: t.key, alignment: i === j ? 'none' : alignment }),
       );
-      const cellFiles = data.map((t) =>
-        join(o.out, 'cells', folder, `${data[i].spec.id}__${t.spec.id}.json`),
-      );
+      const cellFiles = data.map((t) => studyCellFile(o.out, entry, data[i].spec.id, t.spec.id));
       if (cellFiles.every((f, j) => isCached(f, cellKeys[j]))) {
         cellFiles.forEach(
           (f, j) => (cells[i][j] = JSON.parse(readFileSync(f, 'utf8')) as StudyCell),
@@ -309,7 +312,13 @@ function summarise(
       },
       rocVsChance: roc.length > 1 ? oneSampleTTest(roc, 0.5) : null,
       rocVsRate: roc.length > 1 ? pairedTTest(roc, rate) : null,
-      rocVsGlm: roc.length > 1 ? pairedTTest(roc, glm.map((g) => g.pooled.rocAuc)) : null,
+      rocVsGlm:
+        roc.length > 1
+          ? pairedTTest(
+              roc,
+              glm.map((g) => g.pooled.rocAuc),
+            )
+          : null,
     };
   };
   for (const domain of new Set(domains)) {
