@@ -336,7 +336,15 @@ function printSummary(r: TransferScores & { training?: ExperimentResult['trainin
   console.log(row('transformer', r.transformer));
   console.log(row('rate', r.baselines.rate));
   console.log(row('multi-scale GLM', r.baselines.glm));
-  if (r.training) console.log(`best epoch ${r.training.bestEpoch} of ${r.training.epoch}`);
+  console.log(row('coupled GLM', r.baselines.coupledGlm));
+  if (r.training)
+    console.log(
+      `best epoch ${r.training.bestEpoch} of ${r.training.epoch}${r.training.bestEpoch === -1 ? ' (−1: the fitted GLM the model started from)' : ''}`,
+    );
+  if (r.calibration)
+    console.log(
+      `scores Platt-calibrated on the source's val split: σ(${r.calibration.scale.toFixed(3)}·logit + ${r.calibration.shift.toFixed(3)})`,
+    );
   console.log(
     `first test bins take their past from the val split; every bin had ≥ ${r.prediction.minimumPast} observed past bins`,
   );

@@ -25,6 +25,11 @@ export class HistoryPath extends Module {
   readonly own: Tensor;
   /** [windows, units] */
   readonly population: Tensor;
+  /**
+   * [windows, units, units]: coupling[w][v][u] weighs unit v's count in window w for unit u
+   * (a coupled GLM on dyadic windows); starts at zero and is learned with the transformer.
+   */
+  readonly coupling: Tensor;
   /** [units] */
   readonly bias: Tensor;
 
@@ -39,6 +44,7 @@ export class HistoryPath extends Module {
     const W = this.windows.length;
     this.own = this.registerParameter('own', zeros([W, units]));
     this.population = this.registerParameter('population', zeros([W, units]));
+    this.coupling = this.registerParameter('coupling', zeros([W, units, units]));
     this.bias = this.registerParameter('bias', zeros([units]));
   }
 
@@ -60,6 +66,7 @@ export class HistoryPath extends Module {
     this.own.copy_(Tensor.from(own, [W, this.units]));
     this.population.copy_(Tensor.from(pop, [W, this.units]));
     this.bias.copy_(Tensor.from(Float32Array.from(glm.intercepts), [this.units]));
+    this.coupling.fill_(0);
   }
 
   /** x: [B, T, units] (0/1) → logits [B, T, units] for bins 1 … T. */
@@ -78,7 +85,8 @@ export class HistoryPath extends Module {
       const others = own.sum(2, true).sub(own);
       logits = logits
         .add(own.mul(this.own.select(0, w)))
-        .add(others.mul(this.population.select(0, w)));
+        .add(others.mul(this.population.select(0, w)))
+        .add(own.matmul(this.coupling.select(0, w)));
     });
     return logits;
   }

@@ -113,6 +113,9 @@ function summarySection(s: LoadedStudy): Section {
         'GLM ROC-AUC',
         'GLM AP',
         'GLM bits/spike',
+        'coupled GLM ROC-AUC',
+        'coupled GLM AP',
+        'coupled GLM bits/spike',
         'p vs 0.5',
         'p vs rate',
         'p vs GLM',
@@ -130,12 +133,15 @@ function summarySection(s: LoadedStudy): Section {
           x.glm ? pm(x.glm.rocAuc) : '–',
           x.glm ? pm(x.glm.averagePrecision, 4) : '–',
           x.glm ? pm(x.glm.bitsPerSpike) : '–',
+          x.coupledGlm ? pm(x.coupledGlm.rocAuc) : '–',
+          x.coupledGlm ? pm(x.coupledGlm.averagePrecision, 4) : '–',
+          x.coupledGlm ? pm(x.coupledGlm.bitsPerSpike) : '–',
           pValue(x.rocVsChance),
           pValue(x.rocVsRate),
           x.rocVsGlm ? pValue(x.rocVsGlm) : '–',
         ];
       }),
-      caption: `Grouped scores (${loss}), mean ± sd over cells, as the paper's Table 2. p vs 0.5: one-sample t-test of ROC-AUC against chance; p vs rate / GLM: paired t-tests against the per-unit rate baseline and the multi-scale history GLM (own and other units' counts in windows to 63 ms, fitted on the source's train split) on the same cells.`,
+      caption: `Grouped scores (${loss}), mean ± sd over cells, as the paper's Table 2. p vs 0.5: one-sample t-test of ROC-AUC against chance; p vs rate / GLM: paired t-tests against the per-unit rate baseline and the multi-scale history GLM (own and other units' counts in windows to 63 ms, fitted on the source's train split) on the same cells; coupled GLM: Pillow et al. 2008, every unit's history through 4 raised cosines to 63 ms, L2-penalised.`,
     });
     blocks.push({
       kind: 'figure',
@@ -155,6 +161,12 @@ function summarySection(s: LoadedStudy): Section {
             x: groupNames,
             y: rateByGroup.map((m) => m.mean),
             error_y: { type: 'data', array: rateByGroup.map((m) => finite(m.sd)) },
+          },
+          {
+            type: 'bar',
+            name: 'coupled GLM',
+            x: groupNames,
+            y: groupNames.map((g) => r.groups[g].coupledGlm?.rocAuc.mean ?? NaN),
           },
           {
             type: 'bar',
@@ -342,7 +354,8 @@ function curvesSection(s: LoadedStudy, loss: string): Section {
     const kinds = [
       ['transformer', p.curves.transformer],
       ['rate', p.curves.rate],
-      ['GLM', p.curves.glm],
+      ['multi-scale GLM', p.curves.glm],
+      ...(p.curves.coupledGlm ? [['coupled GLM', p.curves.coupledGlm] as const] : []),
     ] as const;
     const chance = cell.scores.transformer.chance.prAuc;
     blocks.push({

@@ -12,6 +12,7 @@ import { bitsPerSpike } from '../../stats/point-process.js';
 import { applyPlatt, fitPlatt, type PlattScaling } from '../../stats/calibration.js';
 import { rateBaseline } from './baselines.js';
 import { fitMultiScaleGlm, type MultiScaleGlm } from './multiscale-glm.js';
+import { fitCoupledGlm, type CoupledGlm } from './coupled-glm.js';
 import { scoreSpikePredictions, type SpikeScores } from './evaluate.js';
 import { predictOneStepAhead } from './predict.js';
 import { sliceBins, windowsToFloat, type BinaryRaster } from './raster.js';
@@ -207,7 +208,8 @@ export interface TransferScores {
   /** Platt scaling applied to the transformer's scores (fitted on the source's val split), if any. */
   calibration: PlattScaling | null;
   transformer: SpikeScores;
-  baselines: { rate: SpikeScores; glm: SpikeScores };
+  /** glm: the multi-scale history GLM; coupledGlm: Pillow et al.'s coupled GLM. */
+  baselines: { rate: SpikeScores; glm: SpikeScores; coupledGlm: SpikeScores };
 }
 
 export interface ExperimentResult extends TransferScores {
@@ -224,8 +226,9 @@ export function scoreOnTarget(
   source: SpikeSplits,
   target: SpikeSplits,
   o: {
-    /** A GLM already fitted on source.train (a study reuses one per source); fitted if absent. */
+    /** GLMs already fitted on source.train (a study reuses them per source); fitted if absent. */
     glm?: MultiScaleGlm;
+    coupledGlm?: CoupledGlm;
     /**
      * Platt scaling fitted on the source's validation split (for models trained on Dice or
      * focal loss, whose scores are not probabilities); `true` fits it here.
@@ -236,7 +239,7 @@ export function scoreOnTarget(
   scores: TransferScores;
   probabilities: Float32Array;
   labels: Uint8Array;
-  baselineProbabilities: { rate: Float32Array; glm: Float32Array };
+  baselineProbabilities: { rate: Float32Array; glm: Float32Array; coupledGlm: Float32Array };
 } {
   if (target.test.units !== model.config.units) {
     throw new Error(
@@ -255,6 +258,11 @@ export function scoreOnTarget(
   const units = target.test.units;
   const rate = rateBaseline(source.train, target.test, prediction.firstScoredBin);
   const glmProbabilities = glm.predict(target.test, prediction.firstScoredBin, target.val);
+  const coupled = (o.coupledGlm ?? fitCoupledGlm(source.train)).predict(
+    target.test,
+    prediction.firstScoredBin,
+    target.val,
+  );
   const scores: TransferScores = {
     prediction: {
       firstScoredBin: prediction.firstScoredBin,
@@ -266,13 +274,14 @@ export function scoreOnTarget(
     baselines: {
       rate: scoreSpikePredictions(rate, labels, units),
       glm: scoreSpikePredictions(glmProbabilities, labels, units),
+      coupledGlm: scoreSpikePredictions(coupled, labels, units),
     },
   };
   return {
     scores,
     probabilities,
     labels,
-    baselineProbabilities: { rate, glm: glmProbabilities },
+    baselineProbabilities: { rate, glm: glmProbabilities, coupledGlm: coupled },
   };
 }
 

@@ -18,7 +18,11 @@ export interface MultiScaleGlmOptions {
   maxIterations: number;
 }
 
-export const DEFAULT_MULTISCALE_GLM: MultiScaleGlmOptions = { maxLag: 64, l2: 1, maxIterations: 50 };
+export const DEFAULT_MULTISCALE_GLM: MultiScaleGlmOptions = {
+  maxLag: 64,
+  l2: 1,
+  maxIterations: 50,
+};
 
 /** Dyadic history windows [first lag, last lag] reaching `maxLag` − 1 bins back. */
 export function dyadicWindows(maxLag: number): [number, number][] {

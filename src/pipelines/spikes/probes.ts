@@ -45,7 +45,7 @@ export interface InterpretationSummary {
 }
 
 export interface ModelProbes {
-  curves: { transformer: Curves; rate: Curves; glm: Curves };
+  curves: { transformer: Curves; rate: Curves; glm: Curves; coupledGlm?: Curves };
   raster: { truth: SparseRaster; predicted: SparseRaster; threshold: number };
   interpretation: InterpretationSummary;
   ablations: AblationResult;
@@ -116,7 +116,7 @@ export interface ProbeInputs {
   splits: SpikeSplits;
   probabilities: Float32Array;
   labels: Uint8Array;
-  baselineProbabilities: { rate: Float32Array; glm: Float32Array };
+  baselineProbabilities: { rate: Float32Array; glm: Float32Array; coupledGlm: Float32Array };
   rateMatchedThreshold: number;
   seed: number;
   ablationBins?: number;
@@ -143,6 +143,7 @@ export function probeModel(p: ProbeInputs): ModelProbes {
       transformer: curvesOf(p.probabilities, labels),
       rate: curvesOf(p.baselineProbabilities.rate, labels),
       glm: curvesOf(p.baselineProbabilities.glm, labels),
+      coupledGlm: curvesOf(p.baselineProbabilities.coupledGlm, labels),
     },
     raster: {
       truth: sparseRaster(truth),

@@ -15,6 +15,7 @@ import type { LossName } from '../../models/losses.js';
 import type { SpikeTransformer } from '../../models/spike-transformer.js';
 import { alignmentPermutation, permuteUnits, type UnitAlignment } from './alignment.js';
 import { fitMultiScaleGlm } from './multiscale-glm.js';
+import { fitCoupledGlm } from './coupled-glm.js';
 import type { BinaryRaster } from './raster.js';
 import { loadDataset, type LoadedDataset } from './dataset.js';
 import {
@@ -65,6 +66,12 @@ export interface StudyCell {
   probes?: ModelProbes;
 }
 
+export interface BaselineSummary {
+  rocAuc: { mean: number; sd: number };
+  averagePrecision: { mean: number; sd: number };
+  bitsPerSpike: { mean: number; sd: number };
+}
+
 export interface GroupSummary {
   cells: number;
   rocAuc: { mean: number; sd: number };
@@ -72,11 +79,9 @@ export interface GroupSummary {
   averagePrecision: { mean: number; sd: number };
   bitsPerSpike: { mean: number; sd: number };
   /** The multi-scale history GLM (fitted on the source's train split) on the same cells. */
-  glm: {
-    rocAuc: { mean: number; sd: number };
-    averagePrecision: { mean: number; sd: number };
-    bitsPerSpike: { mean: number; sd: number };
-  };
+  glm: BaselineSummary;
+  /** The coupled GLM (Pillow et al. 2008) on the same cells. */
+  coupledGlm?: BaselineSummary;
   /** One-sample t-test of ROC-AUC against 0.5. */
   rocVsChance: TTestResult | null;
   /** Paired t-test of ROC-AUC against the rate baseline on the same cells. */
@@ -194,6 +199,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
         },
       );
       const glm = fitMultiScaleGlm(data[i].splits.train);
+      const coupledGlm = fitCoupledGlm(data[i].splits.train);
       const calibration = needsCalibration(loss) ? sourceCalibration(best, data[i].splits) : false;
       const trainingSeconds = (performance.now() - trainStart) / 1000;
       for (let j = 0; j < n; j++) {
@@ -212,7 +218,11 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
             ? data[j].splits
             : aligned(data[j].splits, data[i].splits.train, alignment, best, o.seed);
         const scoreStart = performance.now();
-        const scored = scoreOnTarget(best, data[i].splits, target, { glm, calibration });
+        const scored = scoreOnTarget(best, data[i].splits, target, {
+          glm,
+          coupledGlm,
+          calibration,
+        });
         const { scores } = scored;
         const cell: StudyCell = {
           key: cellKeys[j],
@@ -299,17 +309,19 @@ function summarise(
     const roc = chosen.map((c) => c.scores.transformer.pooled.rocAuc);
     const rate = chosen.map((c) => c.scores.baselines.rate.pooled.rocAuc);
     const glm = chosen.map((c) => c.scores.baselines.glm);
+    const baseline = (scores: TransferScores['transformer'][]): BaselineSummary => ({
+      rocAuc: meanSd(scores.map((g) => g.pooled.rocAuc)),
+      averagePrecision: meanSd(scores.map((g) => g.pooled.averagePrecision)),
+      bitsPerSpike: meanSd(scores.map((g) => g.bitsPerSpike)),
+    });
     groups[name] = {
       cells: chosen.length,
       rocAuc: meanSd(roc),
       prAuc: meanSd(chosen.map((c) => c.scores.transformer.pooled.prAuc)),
       averagePrecision: meanSd(chosen.map((c) => c.scores.transformer.pooled.averagePrecision)),
       bitsPerSpike: meanSd(chosen.map((c) => c.scores.transformer.bitsPerSpike)),
-      glm: {
-        rocAuc: meanSd(glm.map((g) => g.pooled.rocAuc)),
-        averagePrecision: meanSd(glm.map((g) => g.pooled.averagePrecision)),
-        bitsPerSpike: meanSd(glm.map((g) => g.bitsPerSpike)),
-      },
+      glm: baseline(glm),
+      coupledGlm: baseline(chosen.map((c) => c.scores.baselines.coupledGlm)),
       rocVsChance: roc.length > 1 ? oneSampleTTest(roc, 0.5) : null,
       rocVsRate: roc.length > 1 ? pairedTTest(roc, rate) : null,
       rocVsGlm:
