@@ -22,6 +22,8 @@ import {
   type TransferScores,
 } from '../pipelines/spikes/experiment.js';
 import { generateSpikes } from '../pipelines/spikes/generate.js';
+import { compareGenerated, type SampleStatistics } from '../pipelines/spikes/generation-stats.js';
+import { fitMultiScaleGlm } from '../pipelines/spikes/multiscale-glm.js';
 import { interpretWindow } from '../pipelines/spikes/interpret.js';
 import { runAblations } from '../pipelines/spikes/ablation.js';
 import { sliceBins } from '../pipelines/spikes/raster.js';
@@ -304,6 +306,11 @@ function registerEvalCommands(spikes: Command): void {
     .option('--seed-bins <n>', 'observed bins to start from', '256')
     .option('--bins <n>', 'bins to generate', '1000')
     .option('--seed <n>', 'sampling seed', '0')
+    .option(
+      '--compare',
+      "also sample the multi-scale GLM (fitted on the run's train split) and compare both with the observed bins that followed the seed window (rates, ISIs, pairwise correlations, population bursts): <out>.json",
+      false,
+    )
     .requiredOption(
       '--out <file>',
       'SVG raster of the seed window and the generated bins (a .npy of the bins is written beside it)',
@@ -324,6 +331,30 @@ function registerEvalCommands(spikes: Command): void {
       const npy = o.out.replace(/\.svg$/, '') + '.npy';
       await writeNpy(npy, generated.data, { shape: [generated.bins, generated.units] });
       console.log(`generated ${generated.bins} bins × ${generated.units} units: ${o.out}, ${npy}`);
+      if (o.compare) {
+        const observed = sliceBins(
+          data.splits.test,
+          seedBins,
+          Math.min(data.splits.test.bins, seedBins + generated.bins),
+        );
+        const source = await loadDataset(run.manifest, run.dataset);
+        const glm = fitMultiScaleGlm(source.splits.train);
+        const comparison = compareGenerated(observed, {
+          transformer: sliceBins(generated, 0, observed.bins),
+          'multi-scale GLM': glm.sample(seedWindow, observed.bins, Number(o.seed)),
+        });
+        const json = o.out.replace(/\.svg$/, '') + '.json';
+        writeFileAtomic(json, JSON.stringify(comparison, null, 2));
+        const f = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '–');
+        const line = (name: string, x: SampleStatistics) =>
+          `${name.padEnd(16)} rate ${f(x.meanRateHz)} Hz  pairwise r ${f(x.meanPairwiseCorrelation)}  bursts/s ${f(x.burstsPerSecond)}  spikes/burst ${f(x.meanBurstSpikes)}`;
+        console.log(line('observed', comparison.observed));
+        for (const [name, x] of Object.entries(comparison.samples))
+          console.log(
+            `${line(name, x)}  rate r ${f(x.rateCorrelation)}  ISI KS ${f(x.isiKs)}  pairwise match ${f(x.pairwiseCorrelationMatch)}`,
+          );
+        console.log(`comparison: ${json}`);
+      }
     });
 }
 

@@ -66,6 +66,7 @@ export function renderStudyReport(s: LoadedStudy): string {
     sections.push(curvesSection(s, loss));
     sections.push(interpretationSection(s, loss));
     sections.push(ablationSection(s, loss));
+    sections.push(generationSection(s, loss));
   }
   sections.push(metadataSection(s));
   return renderPage({
@@ -523,6 +524,48 @@ function interpretationSection(s: LoadedStudy, loss: string): Section {
     });
   }
   return { title: `Interpretability (${loss})`, blocks };
+}
+
+function generationSection(s: LoadedStudy, loss: string): Section {
+  const blocks: Block[] = [];
+  const f = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '–');
+  for (const cell of selfCells(s, loss)) {
+    const g = cell.probes?.generation;
+    if (!g) continue;
+    const row = (name: string, x: typeof g.observed) => [
+      name,
+      f(x.meanRateHz, 2),
+      f(x.meanPairwiseCorrelation),
+      f(x.burstsPerSecond, 2),
+      f(x.meanBurstSpikes, 1),
+    ];
+    blocks.push({
+      kind: 'table',
+      headers: [
+        cell.source,
+        'rate (Hz)',
+        'pairwise r',
+        'bursts/s',
+        'spikes/burst',
+        'rate r vs observed',
+        'ISI KS',
+        'pairwise r match',
+      ],
+      rows: [
+        [...row('observed', g.observed), '', '', ''],
+        ...Object.entries(g.samples).map(([name, x]) => [
+          ...row(name, x),
+          f(x.rateCorrelation),
+          f(x.isiKs),
+          f(x.pairwiseCorrelationMatch),
+        ]),
+      ],
+      caption: `${g.observed.bins} bins generated free-running after the first ${g.seedBins} test bins, against the ${g.observed.bins} observed bins that followed. Pairwise r: spike counts in 20 ms bins; bursts: 10 ms population counts above the observed mean + 3 sd. Rate r: across units; ISI KS: distance of pooled ISI distributions (0 = identical).`,
+    });
+  }
+  if (blocks.length === 0)
+    blocks.push({ kind: 'text', text: 'No generation comparison in this study (older cells).' });
+  return { title: `Generation (${loss})`, blocks };
 }
 
 function ablationSection(s: LoadedStudy, loss: string): Section {

@@ -100,7 +100,11 @@ export function minimizeLbfgs(
       s.push(sk);
       y.push(yk);
       rho.push(1 / sy);
-      if (s.length > m) (s.shift(), y.shift(), rho.shift());
+      if (s.length > m) {
+        s.shift();
+        y.shift();
+        rho.shift();
+      }
     }
     const decrease = value - valueNew;
     x = Float64Array.from(xNew);

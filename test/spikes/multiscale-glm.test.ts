@@ -32,7 +32,10 @@ test('the multi-scale GLM equals scikit-learn LogisticRegression on real IBL uni
   const raster = { bins, units, data: Uint8Array.from(toFloat64(r.data)) };
   const expected = toFloat64(readNpy(fixture('sklearn_probs.npy')).data);
   const glm = fitMultiScaleGlm(raster, { maxLag: 64, l2: 1 });
-  assert.ok(glm.fitInfo.every((f) => f.converged), 'Newton converged for every unit');
+  assert.ok(
+    glm.fitInfo.every((f) => f.converged),
+    'Newton converged for every unit',
+  );
   const p = glm.predict(raster);
   let worst = 0;
   for (let i = 0; i < p.length; i++) worst = Math.max(worst, Math.abs(p[i] - expected[i]));
@@ -47,8 +50,10 @@ test('Newton logistic regression matches the closed form of a single binary feat
   // intercept = logit(0.3), weight = logit(0.8) − logit(0.3).
   const xs: number[] = [];
   const ys: number[] = [];
-  for (let i = 0; i < 100; i++) (xs.push(0), ys.push(i < 30 ? 1 : 0));
-  for (let i = 0; i < 100; i++) (xs.push(1), ys.push(i < 80 ? 1 : 0));
+  for (let i = 0; i < 200; i++) {
+    xs.push(i < 100 ? 0 : 1);
+    ys.push(i < 30 || (i >= 100 && i < 180) ? 1 : 0);
+  }
   const logit = (p: number) => Math.log(p / (1 - p));
   const fit = fitLogisticNewton(
     {

@@ -7,6 +7,7 @@
  * so memory is O(bins) for the whole fit, never bins × units × features.
  */
 import { InputError, UsageError } from '../../core/errors.js';
+import { Rng } from '../../core/random.js';
 import { fitLogisticNewton, sigmoid } from '../../stats/logistic-newton.js';
 import { concatBins, sliceBins, unitRates, type BinaryRaster } from './raster.js';
 
@@ -140,6 +141,35 @@ export class MultiScaleGlm {
     const z = this.logits(target, firstBin, history);
     for (let i = 0; i < z.length; i++) z[i] = sigmoid(z[i]);
     return z;
+  }
+
+  /**
+   * Free-running sample of `bins` bins after an observed `seedWindow`: each bin's spikes are
+   * Bernoulli draws from the GLM given the bins before it (observed, then sampled).
+   */
+  sample(seedWindow: BinaryRaster, bins: number, seed: number): BinaryRaster {
+    const U = this.units;
+    const total = seedWindow.bins + bins;
+    const data = new Uint8Array(total * U);
+    data.set(seedWindow.data);
+    const counts = new CumulativeCounts({ bins: total, units: U, data });
+    const rng = new Rng(seed);
+    const x = new Float64Array(this.featureCount);
+    for (let t = seedWindow.bins; t < total; t++) {
+      let all = 0;
+      for (let u = 0; u < U; u++) {
+        counts.fill(u, t, this.windows, x);
+        let eta = this.intercepts[u];
+        for (let k = 0; k < x.length; k++) eta += this.weights[u][k] * x[k];
+        const spike = rng.uniform() < sigmoid(eta) ? 1 : 0;
+        data[t * U + u] = spike;
+        // Cumulative counts through bin t, read when bin t + 1 is drawn.
+        counts.own[u][t + 1] = counts.own[u][t] + spike;
+        all += spike;
+      }
+      counts.all[t + 1] = counts.all[t] + all;
+    }
+    return { bins, units: U, data: data.slice(seedWindow.bins * U) };
   }
 
   toJSON(): MultiScaleGlmJson {

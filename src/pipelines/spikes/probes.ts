@@ -10,7 +10,10 @@ import type { SpikeTransformer } from '../../models/spike-transformer.js';
 import type { LossName } from '../../models/losses.js';
 import { runAblations, type AblationResult } from './ablation.js';
 import { interpretWindow } from './interpret.js';
-import type { BinaryRaster } from './raster.js';
+import { sliceBins, type BinaryRaster } from './raster.js';
+import { generateSpikes } from './generate.js';
+import { compareGenerated, type GenerationComparison } from './generation-stats.js';
+import type { MultiScaleGlm } from './multiscale-glm.js';
 import type { SpikeSplits } from './experiment.js';
 
 export interface Curves {
@@ -49,6 +52,8 @@ export interface ModelProbes {
   raster: { truth: SparseRaster; predicted: SparseRaster; threshold: number };
   interpretation: InterpretationSummary;
   ablations: AblationResult;
+  /** Free-running samples of the transformer and the multi-scale GLM vs held-out bins. */
+  generation?: GenerationComparison & { seedBins: number };
 }
 
 export function curvesOf(
@@ -120,6 +125,10 @@ export interface ProbeInputs {
   rateMatchedThreshold: number;
   seed: number;
   ablationBins?: number;
+  /** The source's multi-scale GLM, whose samples stand beside the transformer's. */
+  glm?: MultiScaleGlm;
+  /** Bins sampled free-running for the generation comparison (0: none). */
+  generationBins?: number;
 }
 
 /** Probes a model on its own dataset's test split (interpretation on the split's first window). */
@@ -161,5 +170,30 @@ export function probeModel(p: ProbeInputs): ModelProbes {
       correlations: x.correlations,
     },
     ablations,
+    generation: p.glm ? compareGeneration(p.model, p.glm, splits.test, p) : undefined,
+  };
+}
+
+/**
+ * Seeds both generators with the test split's first context bins and compares `bins`
+ * free-running bins of each with the observed bins that followed.
+ */
+function compareGeneration(
+  model: SpikeTransformer,
+  glm: MultiScaleGlm,
+  test: BinaryRaster,
+  p: ProbeInputs,
+): (GenerationComparison & { seedBins: number }) | undefined {
+  if (model.config.leaky) return undefined; // predicts its own input bin: cannot generate
+  const seedBins = Math.min(model.config.context, Math.floor(test.bins / 2));
+  const bins = Math.min(p.generationBins ?? 3000, test.bins - seedBins);
+  if (bins < 200) return undefined;
+  const seedWindow = sliceBins(test, 0, seedBins);
+  return {
+    seedBins,
+    ...compareGenerated(sliceBins(test, seedBins, seedBins + bins), {
+      transformer: generateSpikes(model, seedWindow, bins, p.seed),
+      'multi-scale GLM': glm.sample(seedWindow, bins, p.seed),
+    }),
   };
 }

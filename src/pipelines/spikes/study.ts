@@ -242,6 +242,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
             ...scored,
             rateMatchedThreshold: scores.transformer.thresholds.rateMatched.threshold,
             seed: o.seed,
+            glm,
           });
           cell.seconds.training = trainingSeconds;
         }
