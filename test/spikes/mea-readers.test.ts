@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, describe, test } from 'node:test';
-import h5wasm from 'h5wasm/node';
+import { writeH5 } from '../helpers/h5.js';
 import {
   detectFormat,
   readSpikes,
@@ -40,16 +40,7 @@ function unitsAbove(c: ArrayLike<number>, lastS: number, hz: number): number {
   return Array.from(c).filter((k) => k / lastS >= hz).length;
 }
 
-async function h5(path: string, build: (f: InstanceType<typeof h5wasm.File>) => void) {
-  await h5wasm.ready;
-  const f = new h5wasm.File(path, 'w');
-  try {
-    build(f);
-  } finally {
-    f.close();
-  }
-  return path;
-}
+const h5 = writeH5;
 
 describe('MEA HDF5 spike list (mea-h5)', () => {
   test('real culture file: exact counts, first/last spike, per-unit spot checks', async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import h5wasm from 'h5wasm/node';
+import { writeH5 } from '../helpers/h5.js';
 import { writeNpy } from '../../src/io/npy.js';
 import {
   detectFormat,
@@ -25,15 +26,7 @@ const fresh = (name = 'd') => {
 const pairs = (st: SpikeTrains) =>
   Array.from(st.times, (t, i) => [st.unitIds[st.unitIndex[i]], t] as [number, number]);
 
-async function h5(path: string, build: (f: InstanceType<typeof h5wasm.File>) => void) {
-  await h5wasm.ready;
-  const f = new h5wasm.File(path, 'w');
-  try {
-    build(f);
-  } finally {
-    f.close();
-  }
-}
+const h5 = writeH5;
 
 describe('ALF', () => {
   test('reads times, clusters, labels and the spontaneous period', async () => {
