@@ -74,3 +74,41 @@ test('resuming with a different configuration is refused', () => {
     /different configuration/,
   );
 });
+
+test('a model with a GLM path starts at the fitted GLM and keeps an epoch only if it beats it on validation', async () => {
+  const { validationScorer } = await import('../../src/pipelines/spikes/experiment.js');
+  const { fitMultiScaleGlm } = await import('../../src/pipelines/spikes/multiscale-glm.js');
+  const { bitsPerSpike } = await import('../../src/stats/point-process.js');
+  const { sliceBins } = await import('../../src/pipelines/spikes/raster.js');
+  const all = cascadeRaster(5000, 6, 8, 12, 0.02);
+  const splits = {
+    train: sliceBins(all, 0, 3000),
+    val: sliceBins(all, 3000, 4000),
+    test: sliceBins(all, 4000, 5000),
+  };
+  const glmConfig: TrainConfig = {
+    ...config,
+    model: { ...config.model, context: 48, history: 16 },
+    loss: 'bce',
+    maxEpochs: 3,
+    maxValidationBins: 1000,
+    selectBy: 'bits-per-spike',
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'nb-train-glm-'));
+  const { state, best } = trainSpikeModel(splits.train, glmConfig, dir, {
+    validate: validationScorer(splits, glmConfig),
+  });
+  const start = state.history[0];
+  assert.equal(start.epoch, -1, 'the first record is the GLM start');
+  // That start is the Newton-fitted GLM: same validation bits/spike, computed independently.
+  const glm = fitMultiScaleGlm(splits.train, { maxLag: 16 });
+  const glmBits = bitsPerSpike(glm.predict(splits.val, 0, splits.train), splits.val.data, 6);
+  assert.ok(
+    Math.abs(start.valBitsPerSpike - glmBits) < 1e-3,
+    `${start.valBitsPerSpike} vs ${glmBits}`,
+  );
+  const kept = state.history.find((r) => r.epoch === state.bestEpoch)!;
+  assert.equal(kept.valBitsPerSpike, Math.max(...state.history.map((r) => r.valBitsPerSpike)));
+  assert.ok(state.bestValScore >= start.valBitsPerSpike);
+  best.dispose();
+});
