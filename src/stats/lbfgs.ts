@@ -9,9 +9,13 @@
 export interface LbfgsOptions {
   memory?: number;
   maxIterations?: number;
-  /** Stop when the objective's relative decrease over an iteration falls below this. */
+  /** Stop when the objective's decrease over an iteration falls below this fraction of |f|. */
   relativeTolerance?: number;
-  /** Stop when max |gradient| falls below this. */
+  /**
+   * Stop when max |gradient| falls below this fraction of its value at x0 (relative, so an
+   * objective that is small everywhere, e.g. the likelihood of very sparse spikes per bin,
+   * is not declared converged at its start).
+   */
   gradientTolerance?: number;
 }
 
@@ -36,8 +40,8 @@ export function minimizeLbfgs(
 ): LbfgsResult {
   const m = o.memory ?? 10;
   const maxIterations = o.maxIterations ?? 200;
-  const relTol = o.relativeTolerance ?? 1e-9;
-  const gradTol = o.gradientTolerance ?? 1e-7;
+  const relTol = o.relativeTolerance ?? 1e-10;
+  const gradTol = o.gradientTolerance ?? 1e-6;
   const n = x0.length;
   let x = Float64Array.from(x0);
   let g = new Float64Array(n);
@@ -47,10 +51,11 @@ export function minimizeLbfgs(
   const rho: number[] = [];
   let iterations = 0;
   let converged = false;
+  const maxAbs = (v: Float64Array) => v.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+  const gStart = maxAbs(g);
   while (iterations < maxIterations) {
-    let gMax = 0;
-    for (let i = 0; i < n; i++) gMax = Math.max(gMax, Math.abs(g[i]));
-    if (gMax < gradTol) {
+    const gMax = maxAbs(g);
+    if (gMax <= gradTol * gStart) {
       converged = true;
       break;
     }
@@ -110,7 +115,7 @@ export function minimizeLbfgs(
     x = Float64Array.from(xNew);
     g = Float64Array.from(gNew);
     value = valueNew;
-    if (decrease <= relTol * Math.max(1, Math.abs(value))) {
+    if (decrease <= relTol * Math.abs(value)) {
       converged = true;
       break;
     }

@@ -160,7 +160,9 @@ export function fitCoupledGlm(
         const W = Tensor.from(Float32Array.from(params.subarray(0, D * U)), [D, U]);
         const b = Tensor.from(Float32Array.from(params.subarray(D * U)), [U]);
         const z = X.matmul(W).add(b);
-        const nll = z.softplus().sub(z.mul(Y)).sum().item();
+        // Summed in float64: per-bin terms of sparse spikes are tiny, and a float32 sum over
+        // millions of them rounds away the decreases the line search compares.
+        const nll = z.softplus().sub(z.mul(Y)).to('float64').sum().item();
         const residual = z.sigmoid().sub(Y);
         const gW = Xt.matmul(residual).toArray() as Float32Array;
         const gb = residual.sum(0).toArray() as Float32Array;
