@@ -14,8 +14,8 @@ import { dissimilarityFromScores, projectTo2d, stressLayout } from '../../stats/
 import type { LossName } from '../../models/losses.js';
 import type { SpikeTransformer } from '../../models/spike-transformer.js';
 import { alignmentPermutation, permuteUnits, type UnitAlignment } from './alignment.js';
-import { fitMultiScaleGlm } from './multiscale-glm.js';
-import { fitCoupledGlm } from './coupled-glm.js';
+import { fitMultiScaleGlm, type MultiScaleGlm } from './multiscale-glm.js';
+import { fitCoupledGlm, type CoupledGlm } from './coupled-glm.js';
 import type { BinaryRaster } from './raster.js';
 import { loadDataset, type LoadedDataset } from './dataset.js';
 import {
@@ -167,6 +167,18 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
       seconds: 0,
     },
   };
+  // The baselines depend on the source's train split only: fitted once, shared by the models.
+  const baselines = new Map<number, { glm: MultiScaleGlm; coupledGlm: CoupledGlm }>();
+  const baselinesOf = (i: number) => {
+    if (!baselines.has(i)) {
+      o.onProgress?.(`fitting the GLM baselines on ${data[i].spec.id}`);
+      baselines.set(i, {
+        glm: fitMultiScaleGlm(data[i].splits.train),
+        coupledGlm: fitCoupledGlm(data[i].splits.train),
+      });
+    }
+    return baselines.get(i)!;
+  };
   for (const entry of o.losses) {
     const { loss } = modelVariant(entry, o.preset);
     const folder = entry.replace(/:/g, '-');
@@ -198,8 +210,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
           validate: validationScorer(data[i].splits, config),
         },
       );
-      const glm = fitMultiScaleGlm(data[i].splits.train);
-      const coupledGlm = fitCoupledGlm(data[i].splits.train);
+      const { glm, coupledGlm } = baselinesOf(i);
       const calibration = needsCalibration(loss) ? sourceCalibration(best, data[i].splits) : false;
       const trainingSeconds = (performance.now() - trainStart) / 1000;
       for (let j = 0; j < n; j++) {
