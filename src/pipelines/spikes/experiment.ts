@@ -161,6 +161,23 @@ export function variantConfig(
   };
 }
 
+/** Validation is cut into this many contiguous blocks for the paired improvement test. */
+const VALIDATION_BLOCKS = 10;
+
+/** Bernoulli log-likelihood of each of VALIDATION_BLOCKS contiguous stretches of bins. */
+function blockLogLikelihoods(p: Float32Array, labels: Uint8Array, units: number): number[] {
+  const bins = labels.length / units;
+  const sums = new Array<number>(VALIDATION_BLOCKS).fill(0);
+  for (let t = 0; t < bins; t++) {
+    const block = Math.min(VALIDATION_BLOCKS - 1, Math.floor((t * VALIDATION_BLOCKS) / bins));
+    for (let u = 0; u < units; u++) {
+      const q = Math.min(1 - 1e-9, Math.max(1e-9, p[t * units + u]));
+      sums[block] += labels[t * units + u] ? Math.log(q) : Math.log1p(-q);
+    }
+  }
+  return sums;
+}
+
 /** Validation: the training loss on fixed val windows plus one-step-ahead ROC/PR-AUC. */
 export function validationScorer(
   splits: SpikeSplits,
@@ -198,6 +215,7 @@ export function validationScorer(
       rocAuc: m.rocAuc,
       prAuc: m.prAuc,
       bitsPerSpike: bitsPerSpike(p.probabilities, labels, val.units),
+      blockLogLikelihood: blockLogLikelihoods(p.probabilities, labels, val.units),
     };
   };
 }
