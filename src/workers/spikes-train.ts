@@ -5,8 +5,8 @@ import { writeFileAtomic } from '../core/atomic.js';
 import { serveTask } from '../engine/worker.js';
 import { loadDataset } from '../pipelines/spikes/dataset.js';
 import {
-  PRESETS,
   runExperiment,
+  variantConfig,
   type ExperimentResult,
   type PresetName,
 } from '../pipelines/spikes/experiment.js';
@@ -41,14 +41,12 @@ await serveTask<SpikeTrainJob, SpikeTrainProgress, ExperimentResult>(async (job,
   const source = await loadDataset(job.manifest, job.dataset, job.cacheDir);
   const target =
     job.target === job.dataset ? source : await loadDataset(job.manifest, job.target, job.cacheDir);
-  const preset = PRESETS[job.preset];
-  const config = {
-    ...preset,
-    seed: job.seed,
-    loss: job.loss,
-    maxEpochs: job.maxEpochs ?? preset.maxEpochs,
-    model: { ...preset.model, units: source.meta.units, leaky: job.leaky },
-  };
+  const base = variantConfig(
+    { key: job.preset, preset: job.preset, loss: job.loss },
+    source.meta.units,
+    job,
+  );
+  const config = { ...base, model: { ...base.model, leaky: job.leaky } };
   mkdirSync(job.out, { recursive: true });
   writeFileAtomic(
     join(job.out, 'run.json'),
