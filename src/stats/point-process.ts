@@ -7,6 +7,12 @@
 
 const CLIP = 1e-9;
 
+/** Bernoulli log-likelihood of one bin, with the probability clipped away from 0 and 1. */
+function bernoulliLogLikelihood(p: number, spike: number): number {
+  const q = Math.min(1 - CLIP, Math.max(CLIP, p));
+  return spike ? Math.log(q) : Math.log1p(-q);
+}
+
 /**
  * Bits per spike (Pei et al. 2021, Neural Latents Benchmark, Bernoulli form): the
  * log-likelihood of the predictions minus that of each unit's constant mean-rate null (the
@@ -28,11 +34,31 @@ export function bitsPerSpike(
   for (let u = 0; u < units; u++) rate[u] /= bins;
   let gain = 0;
   for (let i = 0; i < labels.length; i++) {
-    const p = Math.min(1 - CLIP, Math.max(CLIP, probabilities[i]));
-    const q = Math.min(1 - CLIP, Math.max(CLIP, rate[i % units]));
-    gain += labels[i] ? Math.log(p) - Math.log(q) : Math.log1p(-p) - Math.log1p(-q);
+    gain +=
+      bernoulliLogLikelihood(probabilities[i], labels[i]) -
+      bernoulliLogLikelihood(rate[i % units], labels[i]);
   }
   return spikes > 0 ? gain / spikes / Math.LN2 : NaN;
+}
+
+/**
+ * Bernoulli log-likelihood of each of `blocks` contiguous stretches of bins (rows), e.g. for
+ * a paired comparison of two models over the same stretches.
+ */
+export function blockLogLikelihoods(
+  probabilities: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  units: number,
+  blocks: number,
+): number[] {
+  const bins = labels.length / units;
+  const sums = new Array<number>(blocks).fill(0);
+  for (let t = 0; t < bins; t++) {
+    const block = Math.min(blocks - 1, Math.floor((t * blocks) / bins));
+    for (let u = 0; u < units; u++)
+      sums[block] += bernoulliLogLikelihood(probabilities[t * units + u], labels[t * units + u]);
+  }
+  return sums;
 }
 
 /**

@@ -4,6 +4,7 @@ import { Rng } from '../../src/core/random.js';
 import {
   binaryAccuracy,
   bitsPerSpike,
+  blockLogLikelihoods,
   countsPerUnit,
   ksStatistic,
   pooledIsis,
@@ -41,6 +42,27 @@ test('bits per spike: 0 for the mean-rate null, matches a per-unit computation o
     }
   }
   assert.ok(Math.abs(bitsPerSpike(scores, labels, units) - bits / spikes) < 1e-9);
+});
+
+test('block log-likelihoods: contiguous row blocks, each the plain Bernoulli sum of its bins', () => {
+  const units = 3;
+  const { labels, scores } = sample(3 * 25, 2);
+  const blocks = blockLogLikelihoods(scores, labels, units, 4);
+  // 25 rows into 4 blocks: rows 0–6, 7–12, 13–18, 19–24 (block = floor(4t/25)).
+  const rowsOf = [
+    [0, 7],
+    [7, 13],
+    [13, 19],
+    [19, 25],
+  ];
+  rowsOf.forEach(([from, to], b) => {
+    let sum = 0;
+    for (let i = from * units; i < to * units; i++) {
+      const p = Math.min(1 - 1e-9, Math.max(1e-9, scores[i]));
+      sum += Math.log(labels[i] ? p : 1 - p);
+    }
+    assert.ok(Math.abs(blocks[b] - sum) < 1e-9, `block ${b}: ${blocks[b]} vs ${sum}`);
+  });
 });
 
 test('rate-matched threshold predicts as many spikes as there are', () => {

@@ -8,7 +8,7 @@ import { PAPER_MODEL, type SpikeTransformer } from '../../models/spike-transform
 import { LOSS_NAMES, lossByName, type LossName } from '../../models/losses.js';
 import { UsageError } from '../../core/errors.js';
 import { rankingMetrics } from '../../stats/index.js';
-import { bitsPerSpike } from '../../stats/point-process.js';
+import { bitsPerSpike, blockLogLikelihoods } from '../../stats/point-process.js';
 import { applyPlatt, fitPlatt, type PlattScaling } from '../../stats/calibration.js';
 import { rateBaseline } from './baselines.js';
 import { fitMultiScaleGlm, type MultiScaleGlm } from './multiscale-glm.js';
@@ -164,19 +164,6 @@ export function variantConfig(
 /** Validation is cut into this many contiguous blocks for the paired improvement test. */
 const VALIDATION_BLOCKS = 10;
 
-/** Bernoulli log-likelihood of each of VALIDATION_BLOCKS contiguous stretches of bins. */
-function blockLogLikelihoods(p: Float32Array, labels: Uint8Array, units: number): number[] {
-  const bins = labels.length / units;
-  const sums = new Array<number>(VALIDATION_BLOCKS).fill(0);
-  for (let t = 0; t < bins; t++) {
-    const block = Math.min(VALIDATION_BLOCKS - 1, Math.floor((t * VALIDATION_BLOCKS) / bins));
-    for (let u = 0; u < units; u++) {
-      const q = Math.min(1 - 1e-9, Math.max(1e-9, p[t * units + u]));
-      sums[block] += labels[t * units + u] ? Math.log(q) : Math.log1p(-q);
-    }
-  }
-  return sums;
-}
 
 /** Validation: the training loss on fixed val windows plus one-step-ahead ROC/PR-AUC. */
 export function validationScorer(
@@ -215,7 +202,7 @@ export function validationScorer(
       rocAuc: m.rocAuc,
       prAuc: m.prAuc,
       bitsPerSpike: bitsPerSpike(p.probabilities, labels, val.units),
-      blockLogLikelihood: blockLogLikelihoods(p.probabilities, labels, val.units),
+      blockLogLikelihood: blockLogLikelihoods(p.probabilities, labels, val.units, VALIDATION_BLOCKS),
     };
   };
 }
@@ -323,12 +310,16 @@ export function runExperiment(
   dir: string,
   hooks: Omit<TrainHooks, 'validate'> = {},
 ): { result: ExperimentResult; model: SpikeTransformer } {
+  let glm: MultiScaleGlm | undefined;
+  const sourceGlm = () => (glm ??= fitMultiScaleGlm(source.train));
   const { state, best } = trainSpikeModel(source.train, config, dir, {
     ...hooks,
     validate: validationScorer(source, config),
+    startGlm: sourceGlm,
   });
   const { scores } = scoreOnTarget(best, source, target, {
     calibration: needsCalibration(config.loss),
+    glm: sourceGlm(),
   });
   return { result: { training: state, ...scores }, model: best };
 }

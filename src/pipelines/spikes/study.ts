@@ -208,6 +208,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
         join(o.out, 'models', `${data[i].spec.id}-${folder}-${modelKey}`),
         {
           validate: validationScorer(data[i].splits, config),
+          startGlm: () => baselinesOf(i).glm,
         },
       );
       const { glm, coupledGlm } = baselinesOf(i);

@@ -21,7 +21,7 @@ import {
 } from '../../engine/index.js';
 import { SpikeTransformer, type SpikeTransformerConfig } from '../../models/spike-transformer.js';
 import { lossByName, type LossName, type LossOptions } from '../../models/losses.js';
-import { fitMultiScaleGlm } from './multiscale-glm.js';
+import { fitMultiScaleGlm, type MultiScaleGlm } from './multiscale-glm.js';
 import { windowsToFloat, type BinaryRaster } from './raster.js';
 
 export interface TrainConfig {
@@ -62,8 +62,15 @@ export interface EpochRecord {
 export interface TrainState {
   epoch: number;
   bestEpoch: number;
-  /** The best validation score by `config.selectBy`. */
+  /** The best validation score by `config.selectBy` (of the kept model). */
   bestValScore: number;
+  /**
+   * The last epoch whose validation score was the best so far, kept or not (patience counts
+   * from it: an epoch that improves on every other but not clearly on the GLM start is
+   * progress). Absent in states written before it existed.
+   */
+  lastImprovedEpoch?: number;
+  bestSeenScore?: number;
   /** Models with a GLM path: the GLM start's validation block log-likelihoods. */
   startBlocks?: number[];
   history: EpochRecord[];
@@ -88,6 +95,11 @@ export interface TrainHooks {
   onStep?: (epoch: number, step: number, loss: number) => void;
   onEpoch?: (record: EpochRecord) => void;
   onPhase?: (message: string) => void;
+  /**
+   * The multi-scale GLM fitted on the same train split, when the caller has one (it is also a
+   * baseline): models with a GLM path start from it instead of fitting it again.
+   */
+  startGlm?: () => MultiScaleGlm;
   /** Stop after this many epochs in this call (tests simulate a crash with it). */
   stopAfterEpochs?: number;
 }
@@ -176,7 +188,11 @@ export function trainSpikeModel(
     // on validation against the multi-scale GLM's 0.23, and training learned the coupling
     // from the multi-scale start within one epoch, to 0.28.)
     hooks.onPhase?.('fitting the GLM path');
-    model.history.loadGlm(fitMultiScaleGlm(train, { maxLag: model.history.maxLag }));
+    const given = hooks.startGlm?.();
+    const maxLag = model.history.maxLag;
+    model.history.loadGlm(
+      given && given.options.maxLag === maxLag ? given : fitMultiScaleGlm(train, { maxLag }),
+    );
     const started = Date.now();
     const scores = hooks.validate(model);
     const record: EpochRecord = {
@@ -191,6 +207,7 @@ export function trainSpikeModel(
     };
     state.history.push(record);
     state.bestValScore = selectionScore(scores);
+    state.bestSeenScore = state.bestValScore;
     state.startBlocks = scores.blockLogLikelihood;
     saveBest(-1);
     hooks.onEpoch?.(record);
@@ -239,6 +256,10 @@ export function trainSpikeModel(
       seconds: (Date.now() - started) / 1000,
     };
     state.history.push(record);
+    if (selectionScore(scores) > (state.bestSeenScore ?? -Infinity)) {
+      state.bestSeenScore = selectionScore(scores);
+      state.lastImprovedEpoch = epoch;
+    }
     if (
       selectionScore(scores) > state.bestValScore &&
       beatsStart(scores.blockLogLikelihood, state.startBlocks)
@@ -260,7 +281,8 @@ export function trainSpikeModel(
       lr: String(opt.lr),
     });
     state.epoch = epoch + 1;
-    state.stopped = epoch - state.bestEpoch >= config.patience;
+    state.stopped =
+      epoch - Math.max(state.bestEpoch, state.lastImprovedEpoch ?? -1) >= config.patience;
     state.checkpoint = prefix;
     writeFileAtomic(join(dir, STATE), JSON.stringify(state, null, 2));
     if (previous)
