@@ -164,7 +164,6 @@ export function variantConfig(
 /** Validation is cut into this many contiguous blocks for the paired improvement test. */
 const VALIDATION_BLOCKS = 10;
 
-
 /** Validation: the training loss on fixed val windows plus one-step-ahead ROC/PR-AUC. */
 export function validationScorer(
   splits: SpikeSplits,
@@ -202,7 +201,12 @@ export function validationScorer(
       rocAuc: m.rocAuc,
       prAuc: m.prAuc,
       bitsPerSpike: bitsPerSpike(p.probabilities, labels, val.units),
-      blockLogLikelihood: blockLogLikelihoods(p.probabilities, labels, val.units, VALIDATION_BLOCKS),
+      blockLogLikelihood: blockLogLikelihoods(
+        p.probabilities,
+        labels,
+        val.units,
+        VALIDATION_BLOCKS,
+      ),
     };
   };
 }
