@@ -176,7 +176,7 @@ export function registerEphysCommands(program: Command): void {
       const human = await loadCohort(readCohortSpec(humanFile));
       describe(mouse);
       describe(human);
-      const { runSpeciesTransfer } = await import('../pipelines/ephys/species-transfer.js');
+      const { runSpeciesTransfer } = await import('../pipelines/ephys/transfer-study.js');
       const result = runSpeciesTransfer(mouse.cohort, human.cohort, {
         folds: wholeNumber('folds', o.folds),
         repeats: wholeNumber('repeats', o.repeats),

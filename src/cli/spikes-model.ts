@@ -27,7 +27,7 @@ import { fitMultiScaleGlm } from '../pipelines/spikes/multiscale-glm.js';
 import { interpretWindow } from '../pipelines/spikes/interpret.js';
 import { runAblations } from '../pipelines/spikes/ablation.js';
 import { sliceBins } from '../pipelines/spikes/raster.js';
-import { loadTrainedRun } from '../pipelines/spikes/trained-run.js';
+import { loadTrainedRun, runFolder } from '../pipelines/spikes/trained-run.js';
 import { binaryRasterSvg } from '../report/raster-svg.js';
 import { writeStudyReport } from '../report/spikes-study.js';
 import { curvesOf, truthAndPrediction } from '../pipelines/spikes/probes.js';
@@ -102,9 +102,8 @@ export function registerSpikeModelCommands(spikes: Command): void {
       );
       (bar as Progress | null)?.stop();
       printSummary(result);
-      console.log(
-        `results: ${job.out}/result.json, log: ${job.out}/train.jsonl, best model: ${job.out}/model/best.safetensors`,
-      );
+      const files = runFolder(job.out);
+      console.log(`results: ${files.result}, log: ${files.log}, best model: ${files.best}`);
     });
 }
 
