@@ -181,12 +181,16 @@ test('pretraining resumes exactly: 2 epochs straight = 1 epoch, kill, resume 1 e
   const dir = mkdtempSync(join(tmpdir(), 'nb-pt-b-'));
   // "Killed" during the second epoch: the first is committed, the second redone on resume.
   const stop = new AbortController();
-  pretrainEncoder(small, config, dir, {
-    signal: stop.signal,
-    onStep: (p) => {
-      if (p.epoch === 1) stop.abort();
-    },
-  }).model.dispose();
+  assert.throws(
+    () =>
+      pretrainEncoder(small, config, dir, {
+        signal: stop.signal,
+        onStep: (p) => {
+          if (p.epoch === 1) stop.abort();
+        },
+      }),
+    /pretraining stopped after epoch 1 .*re-run the same command to resume/,
+  );
   const resumed = pretrainEncoder(small, config, dir);
   assert.deepEqual(
     resumed.history.map((h) => h.loss),

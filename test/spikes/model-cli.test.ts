@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,4 +120,45 @@ test('spikes eval names what is missing in a folder that is not a run', () => {
     (e: { stderr: string }) =>
       /run\.json: missing: expected a folder written by `neurobridge spikes train`/.test(e.stderr),
   );
+});
+
+test('Ctrl-C during spikes train stops at the next step with one line, and the same command resumes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nb-model-cli-int-'));
+  run(
+    ['simulate', 'spikes', '--kind', 'in_vitro', '--format', 'alf', '--out', 'a'].concat([
+      '--duration',
+      '40',
+      '--seed',
+      '3',
+    ]),
+    dir,
+  );
+  writeFileSync(
+    join(dir, 'm.yaml'),
+    'defaults:\n  window: { start_s: 0, length_s: 24 }\ndatasets:\n  - { id: a, domain: in_vitro, path: a }\n',
+  );
+  const args = [cli, 'spikes', 'train', 'm.yaml', '--dataset', 'a', '--preset', 'tiny'].concat([
+    '--max-epochs',
+    '1',
+    '--out',
+    'run',
+  ]);
+  const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    // The worker has started (it is preparing the dataset or training): ask it to stop.
+    if (/preparing a/.test(stderr) && !child.killed) child.kill('SIGINT');
+  });
+  const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  assert.equal(code, 130, stderr);
+  const lines = stderr.trim().split('\n');
+  assert.match(
+    lines[lines.length - 1],
+    /^neurobridge: training stopped after epoch 0 .*re-run the same command to resume$/,
+  );
+  assert.ok(!/\n\s+at /.test(stderr), `no stack trace:\n${stderr}`);
+  assert.ok(!existsSync(join(dir, 'run', 'result.json')));
+  run(args.slice(1), dir);
+  assert.ok(existsSync(join(dir, 'run', 'result.json')), 'the re-run finishes');
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from '../../src/core/errors.js';
+import { InputError, Interrupted } from '../../src/core/errors.js';
 import { Tensor, noGrad, tidy } from '../../src/engine/index.js';
 import { PAPER_MODEL } from '../../src/models/spike-transformer.js';
 import { trainSpikeModel, type TrainConfig } from '../../src/pipelines/spikes/train.js';
@@ -47,13 +47,17 @@ test('a killed training run resumes from its checkpoint and ends exactly like an
   const a = trainSpikeModel(train, config, straight, { validate });
   // "Killed" in the middle of the second epoch: the first is committed, the second is redone.
   const stop = new AbortController();
-  trainSpikeModel(train, config, crashed, {
-    validate,
-    signal: stop.signal,
-    onStep: (epoch, step) => {
-      if (epoch === 1 && step === 1) stop.abort();
-    },
-  });
+  assert.throws(
+    () =>
+      trainSpikeModel(train, config, crashed, {
+        validate,
+        signal: stop.signal,
+        onStep: (epoch, step) => {
+          if (epoch === 1 && step === 1) stop.abort();
+        },
+      }),
+    (e: Error) => e instanceof Interrupted && /stopped after epoch 1 /.test(e.message),
+  );
   assert.deepEqual(readdirSync(crashed).sort(), [
     'best.safetensors',
     'epoch-1.optimizer.safetensors',
