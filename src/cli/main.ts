@@ -5,7 +5,7 @@
  */
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { InputError, UsageError } from '../core/errors.js';
+import { InputError, Interrupted, UsageError } from '../core/errors.js';
 import { registerDemoCommand } from './demo.js';
 import { registerCellsCommands, registerSimulateCells } from './cells.js';
 import { registerEngineCommands } from './engine.js';
@@ -44,6 +44,10 @@ async function main(): Promise<void> {
     if (err instanceof InputError || err instanceof UsageError) {
       console.error(`neurobridge: ${err.message}`);
       process.exit(2);
+    }
+    if (err instanceof Interrupted) {
+      console.error(`neurobridge: ${err.message}`);
+      process.exit(130);
     }
     throw err;
   }

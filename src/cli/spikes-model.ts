@@ -99,6 +99,7 @@ export function registerSpikeModelCommands(spikes: Command): void {
             ...(lastVal ? { val: lastVal } : {}),
           });
         },
+        { stopOnInterrupt: true },
       );
       (bar as Progress | null)?.stop();
       printSummary(result);
@@ -173,6 +174,7 @@ export async function studyAndPrint(options: StudyJob): Promise<StudyOutcome> {
     new URL('../workers/spikes-study.js', import.meta.url),
     options,
     (line) => console.error(line),
+    { stopOnInterrupt: true },
   );
   const pm = (m: { mean: number; sd: number }) =>
     `${m.mean.toFixed(3)} ± ${Number.isNaN(m.sd) ? '–' : m.sd.toFixed(3)}`;

@@ -23,6 +23,14 @@ export class UsageError extends Error {
   }
 }
 
+/** The user asked to stop (Ctrl-C); what was finished is saved and a re-run resumes. */
+export class Interrupted extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Interrupted';
+  }
+}
+
 /** An error as it crosses a thread or process boundary (structured clone or IPC). */
 export interface SerializedError {
   message: string;
@@ -54,6 +62,7 @@ export function reviveError(m: SerializedError, context?: string): Error {
     err = new InputError(m.file ?? '', m.field, '');
     err.message = m.message; // already names the file and field
   } else if (m.name === 'UsageError') err = new UsageError(m.message);
+  else if (m.name === 'Interrupted') err = new Interrupted(m.message);
   else err = new Error(prefix + m.message);
   if (m.stack) err.stack = m.stack;
   return err;

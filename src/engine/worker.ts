@@ -4,6 +4,7 @@
  */
 import { Worker, parentPort, workerData } from 'node:worker_threads';
 import { reviveError, serializeError, type SerializedError } from '../core/errors.js';
+import type { StopSignal } from './checkpoint.js';
 
 export type WorkerMessage<P, R> =
   | { kind: 'progress'; payload: P }
@@ -15,25 +16,49 @@ export function runInWorker<I, P, R>(
   script: URL,
   input: I,
   onProgress?: (p: P) => void,
+  o: {
+    /**
+     * Ctrl-C asks the task to stop at its next step (it sees `signal.aborted`) instead of
+     * killing the process; a second Ctrl-C quits at once.
+     */
+    stopOnInterrupt?: boolean;
+  } = {},
 ): Promise<R> {
   return new Promise<R>((resolve, reject) => {
-    const worker = new Worker(script, { workerData: input });
+    // A shared flag, not a message: the worker is busy in a synchronous training loop and
+    // reads it between steps (its event loop would not deliver a message until the end).
+    const stopFlag = new Int32Array(new SharedArrayBuffer(4));
+    const worker = new Worker(script, { workerData: { input, stopFlag } });
     let settled = false;
+    let interrupts = 0;
+    const onInterrupt = () => {
+      if (++interrupts > 1) process.exit(130);
+      Atomics.store(stopFlag, 0, 1);
+      process.stderr.write(
+        '\nneurobridge: stopping after the current step (Ctrl-C again to quit now); re-run the same command to resume\n',
+      );
+    };
+    if (o.stopOnInterrupt) process.on('SIGINT', onInterrupt);
+    const settle = () => {
+      settled = true;
+      process.off('SIGINT', onInterrupt);
+    };
     worker.on('message', (m: WorkerMessage<P, R>) => {
       if (m.kind === 'progress') onProgress?.(m.payload);
       else if (m.kind === 'result') {
-        settled = true;
+        settle();
         resolve(m.payload);
       } else {
-        settled = true;
+        settle();
         reject(reviveError(m));
       }
     });
     worker.on('error', (e) => {
-      settled = true;
+      settle();
       reject(e);
     });
     worker.on('exit', (code) => {
+      process.off('SIGINT', onInterrupt);
       if (!settled)
         reject(new Error(`worker ${script.pathname} exited with code ${code} before answering`));
     });
@@ -42,14 +67,20 @@ export function runInWorker<I, P, R>(
 
 /** Inside a worker: runs task(input, report) and posts its result or error to the parent. */
 export async function serveTask<I, P, R>(
-  task: (input: I, report: (p: P) => void) => R | Promise<R>,
+  task: (input: I, report: (p: P) => void, signal: StopSignal) => R | Promise<R>,
 ): Promise<void> {
   if (!parentPort) throw new Error('serveTask must run inside a worker thread');
   const port = parentPort;
+  const { input, stopFlag } = workerData as { input: I; stopFlag: Int32Array };
+  const signal: StopSignal = {
+    get aborted() {
+      return Atomics.load(stopFlag, 0) === 1;
+    },
+  };
   const report = (payload: P) =>
     port.postMessage({ kind: 'progress', payload } satisfies WorkerMessage<P, R>);
   try {
-    const payload = await task(workerData as I, report);
+    const payload = await task(input, report, signal);
     port.postMessage({ kind: 'result', payload } satisfies WorkerMessage<P, R>);
   } catch (e) {
     port.postMessage({ kind: 'error', ...serializeError(e) } satisfies WorkerMessage<P, R>);

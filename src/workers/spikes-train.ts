@@ -36,40 +36,45 @@ export type SpikeTrainProgress =
   | { kind: 'epoch'; epoch: number; valRocAuc: number; valPrAuc: number; trainLoss: number }
   | { kind: 'phase'; message: string };
 
-await serveTask<SpikeTrainJob, SpikeTrainProgress, ExperimentResult>(async (job, report) => {
-  report({ kind: 'phase', message: `preparing ${job.dataset}` });
-  const source = await loadDataset(job.manifest, job.dataset, job.cacheDir);
-  const target =
-    job.target === job.dataset ? source : await loadDataset(job.manifest, job.target, job.cacheDir);
-  const base = variantConfig(
-    { key: job.preset, preset: job.preset, loss: job.loss },
-    source.meta.units,
-    job,
-  );
-  const config = { ...base, model: { ...base.model, leaky: job.leaky } };
-  const files = runFolder(job.out);
-  writeRunRecord(job.out, { job, config, sourceKey: source.key, targetKey: target.key });
-  const { result } = runExperiment(source.splits, target.splits, config, files.model, {
-    onStep: (epoch, step, loss) =>
-      report({
-        kind: 'step',
-        epoch,
-        step,
-        stepsPerEpoch: config.stepsPerEpoch,
-        maxEpochs: config.maxEpochs,
-        loss,
-      }),
-    onEpoch: (r) => {
-      appendFileSync(files.log, JSON.stringify(r) + '\n');
-      report({
-        kind: 'epoch',
-        epoch: r.epoch,
-        valRocAuc: r.valRocAuc,
-        valPrAuc: r.valPrAuc,
-        trainLoss: r.trainLoss,
-      });
-    },
-  });
-  writeFileAtomic(files.result, JSON.stringify(result, null, 2));
-  return result;
-});
+await serveTask<SpikeTrainJob, SpikeTrainProgress, ExperimentResult>(
+  async (job, report, signal) => {
+    report({ kind: 'phase', message: `preparing ${job.dataset}` });
+    const source = await loadDataset(job.manifest, job.dataset, job.cacheDir);
+    const target =
+      job.target === job.dataset
+        ? source
+        : await loadDataset(job.manifest, job.target, job.cacheDir);
+    const base = variantConfig(
+      { key: job.preset, preset: job.preset, loss: job.loss },
+      source.meta.units,
+      job,
+    );
+    const config = { ...base, model: { ...base.model, leaky: job.leaky } };
+    const files = runFolder(job.out);
+    writeRunRecord(job.out, { job, config, sourceKey: source.key, targetKey: target.key });
+    const { result } = runExperiment(source.splits, target.splits, config, files.model, {
+      signal,
+      onStep: (epoch, step, loss) =>
+        report({
+          kind: 'step',
+          epoch,
+          step,
+          stepsPerEpoch: config.stepsPerEpoch,
+          maxEpochs: config.maxEpochs,
+          loss,
+        }),
+      onEpoch: (r) => {
+        appendFileSync(files.log, JSON.stringify(r) + '\n');
+        report({
+          kind: 'epoch',
+          epoch: r.epoch,
+          valRocAuc: r.valRocAuc,
+          valPrAuc: r.valPrAuc,
+          trainLoss: r.trainLoss,
+        });
+      },
+    });
+    writeFileAtomic(files.result, JSON.stringify(result, null, 2));
+    return result;
+  },
+);

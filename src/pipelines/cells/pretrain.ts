@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { UsageError } from '../../core/errors.js';
+import { Interrupted, UsageError } from '../../core/errors.js';
 import {
   AdamW,
   checkpointStateSchema,
@@ -90,10 +90,10 @@ export function pretrainEncoder(
   dir: string,
   hooks: {
     onStep?: (p: PretrainProgress) => void;
-    /** Stops at the next step (Ctrl-C); the epoch in progress is redone on resume. */
+    /** Stops at the next step (then throws `Interrupted`); the epoch in progress is redone on resume. */
     signal?: StopSignal;
   } = {},
-): { model: CellEncoder; history: PretrainState['history']; finished: boolean } {
+): { model: CellEncoder; history: PretrainState['history'] } {
   const L = corpus.maxLength;
   if (L > config.model.maxLength)
     throw new UsageError(
@@ -176,13 +176,17 @@ export function pretrainEncoder(
     },
   );
   optimizer.dispose();
-  // Only a finished run writes the encoder that classify/perturb read.
-  if (state.epoch >= config.epochs)
-    saveSafetensors(join(dir, PRETRAINED_MODEL), model.stateDict(), {
-      config: JSON.stringify(config.model),
-    });
+  if (hooks.signal?.aborted) {
+    model.dispose();
+    throw new Interrupted(
+      `pretraining stopped after epoch ${state.epoch} (checkpoint in ${dir}); re-run the same command to resume`,
+    );
+  }
+  saveSafetensors(join(dir, PRETRAINED_MODEL), model.stateDict(), {
+    config: JSON.stringify(config.model),
+  });
   model.eval();
-  return { model, history: state.history, finished: state.epoch >= config.epochs };
+  return { model, history: state.history };
 }
 
 export function loadEncoder(path: string): CellEncoder {

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { UsageError } from '../../core/errors.js';
+import { Interrupted, UsageError } from '../../core/errors.js';
 import {
   checkpointStateSchema,
   runEpochs,
@@ -106,7 +106,7 @@ export interface TrainHooks {
   startGlm?: () => MultiScaleGlm;
   /**
    * Stops training at the next step (Ctrl-C; tests simulate a crash with it): the epoch in
-   * progress is dropped and redone on resume.
+   * progress is dropped and redone on resume, and an `Interrupted` error is thrown.
    */
   signal?: StopSignal;
 }
@@ -291,6 +291,13 @@ export function trainSpikeModel(
     },
   );
 
+  if (hooks.signal?.aborted) {
+    model.dispose();
+    optimizer.dispose();
+    throw new Interrupted(
+      `training stopped after epoch ${state.epoch} (checkpoint in ${dir}); re-run the same command to resume`,
+    );
+  }
   const best = new SpikeTransformer(config.model);
   best.loadStateDict(loadSafetensors(join(dir, BEST_MODEL)).tensors);
   best.eval();
