@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
 import { InputError } from '../core/errors.js';
+import { readJsonFile } from '../core/json.js';
 import { studyCellFile, type StudyCell, type StudyResult } from '../pipelines/spikes/study.js';
 import { denseRaster, type ReducedMap } from '../pipelines/spikes/probes.js';
 import type { AblationName } from '../pipelines/spikes/ablation.js';
@@ -32,14 +33,14 @@ export function loadStudy(dir: string): LoadedStudy {
   const file = join(dir, 'study.json');
   if (!existsSync(file))
     throw new InputError(file, undefined, 'no study.json: run `neurobridge spikes study` first');
-  const result = JSON.parse(readFileSync(file, 'utf8')) as StudyResult;
+  const result = readJsonFile<StudyResult>(file, 'the study.json of `neurobridge spikes study`');
   const cells: Record<string, StudyCell[][]> = {};
   for (const loss of Object.keys(result.losses)) {
     cells[loss] = result.datasets.map((s) =>
       result.datasets.map((t) => {
         const path = studyCellFile(dir, loss, s.id, t.id);
         if (!existsSync(path)) throw new InputError(path, undefined, 'study cell file is missing');
-        return JSON.parse(readFileSync(path, 'utf8')) as StudyCell;
+        return readJsonFile<StudyCell>(path, 'a study cell of `neurobridge spikes study`');
       }),
     );
   }

@@ -4,9 +4,11 @@
  * state file that names them, written last), and exact resume: every epoch reseeds both the
  * libtorch generator (dropout) and the JS generator (order, masking) from (seed, epoch).
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic.js';
+import { InputError } from '../../core/errors.js';
+import { readJsonIfComplete } from '../../core/json.js';
 import { Rng } from '../../core/random.js';
 import {
   AdamW,
@@ -107,11 +109,15 @@ export function pretrainEncoder(
     checkpoint: null,
     config: savedConfig,
   };
-  if (existsSync(join(dir, STATE))) {
-    state = JSON.parse(readFileSync(join(dir, STATE), 'utf8')) as PretrainState;
+  // A state file cut short (an interrupted run) counts as absent: training starts over.
+  const saved = readJsonIfComplete<PretrainState>(join(dir, STATE));
+  if (saved) {
+    state = saved;
     if (JSON.stringify(state.config) !== JSON.stringify(savedConfig))
-      throw new Error(
-        `${join(dir, STATE)}: made with a different configuration; use another folder`,
+      throw new InputError(
+        join(dir, STATE),
+        undefined,
+        'made with a different configuration; use another --out folder',
       );
     if (state.checkpoint) {
       model.loadStateDict(loadSafetensors(join(dir, `${state.checkpoint}.safetensors`)).tensors);
@@ -194,8 +200,26 @@ export function pretrainEncoder(
 
 export function loadEncoder(path: string): CellEncoder {
   const file = loadSafetensors(path);
-  const model = new CellEncoder(JSON.parse(file.metadata.config) as CellEncoderConfig);
+  let config: CellEncoderConfig;
+  try {
+    config = JSON.parse(file.metadata.config ?? '') as CellEncoderConfig;
+  } catch {
+    throw new InputError(path, 'metadata.config', 'expected the encoder configuration as JSON');
+  }
+  const model = new CellEncoder(config);
   model.loadStateDict(file.tensors);
   model.eval();
   return model;
+}
+
+/** The encoder of a folder written by `cells pretrain`; an InputError when it has none. */
+export function loadPretrainedRun(dir: string): CellEncoder {
+  const file = join(dir, PRETRAINED_MODEL);
+  if (!existsSync(file))
+    throw new InputError(
+      file,
+      undefined,
+      'missing: expected a folder written by `neurobridge cells pretrain`',
+    );
+  return loadEncoder(file);
 }

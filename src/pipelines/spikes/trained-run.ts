@@ -1,7 +1,8 @@
 /** A folder written by `spikes train`: run.json (job + config) and model/best.safetensors. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../core/errors.js';
+import { readJsonFile } from '../../core/json.js';
 import { loadSafetensors } from '../../engine/index.js';
 import { SpikeTransformer } from '../../models/spike-transformer.js';
 import type { TrainConfig } from './train.js';
@@ -26,10 +27,10 @@ export function loadTrainedRun(dir: string): TrainedRun {
     );
   if (!existsSync(weights))
     throw new InputError(weights, undefined, 'missing: training has not finished an epoch yet');
-  const run = JSON.parse(readFileSync(runFile, 'utf8')) as {
+  const run = readJsonFile<{
     job?: { manifest?: string; dataset?: string };
     config?: TrainConfig;
-  };
+  }>(runFile, 'the run.json of `neurobridge spikes train`');
   if (!run.job?.manifest || !run.job.dataset)
     throw new InputError(runFile, 'job', 'expected manifest and dataset');
   if (!run.config?.model)
