@@ -1,37 +1,24 @@
 /** `neurobridge spikes train`: the causal spike transformer on a manifest dataset. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { runInWorker } from '../engine/worker.js';
-import { UsageError } from '../core/errors.js';
-import { choice, integer, outFolder, seed } from './options.js';
-import type { SpikeTrainJob, SpikeTrainProgress } from '../workers/spikes-train.js';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { StudyJob, StudyOutcome } from '../workers/spikes-study.js';
+import { runInWorker } from '../engine/worker.js';
+import { LOSS_NAMES, type LossName } from '../models/losses.js';
 import { UNIT_ALIGNMENTS, type UnitAlignment } from '../pipelines/spikes/alignment.js';
-import { writeFileAtomic } from '../core/atomic.js';
-import { writeNpy } from '../io/npy.js';
-import { loadDataset } from '../pipelines/spikes/dataset.js';
 import {
   PRESET_NAMES,
   PRESETS,
   modelVariant,
-  needsCalibration,
-  scoreOnTarget,
   type ExperimentResult,
   type PresetName,
   type TransferScores,
 } from '../pipelines/spikes/experiment.js';
-import { generateSpikes } from '../pipelines/spikes/generate.js';
-import { compareGenerated, type SampleStatistics } from '../pipelines/spikes/generation-stats.js';
-import { fitMultiScaleGlm } from '../pipelines/spikes/multiscale-glm.js';
-import { interpretWindow } from '../pipelines/spikes/interpret.js';
-import { runAblations } from '../pipelines/spikes/ablation.js';
-import { sliceBins } from '../pipelines/spikes/raster.js';
-import { loadTrainedRun } from '../pipelines/spikes/trained-run.js';
-import { binaryRasterSvg } from '../report/raster-svg.js';
+import type { SampleStatistics } from '../pipelines/spikes/generation-stats.js';
+import { evaluateRun, generateFromRun, interpretRun } from '../pipelines/spikes/run-commands.js';
 import { writeStudyReport } from '../report/spikes-study.js';
-import { curvesOf, truthAndPrediction } from '../pipelines/spikes/probes.js';
-import { LOSS_NAMES, type LossName } from '../models/losses.js';
+import type { SpikeTrainJob, SpikeTrainProgress } from '../workers/spikes-train.js';
+import type { StudyJob, StudyOutcome } from '../workers/spikes-study.js';
+import { choice, integer, outFolder, seed } from './options.js';
 import { createProgress, type Progress } from './progress.js';
 
 export function registerSpikeModelCommands(spikes: Command): void {
@@ -122,10 +109,11 @@ export function registerSpikeModelCommands(spikes: Command): void {
     );
 }
 
-const MAX_EPOCHS = integer(1, 1_000_000);
+export const MAX_EPOCHS = integer(1, 1_000_000);
+export const WORKERS = integer(1, 256);
 
 /** `--models` / `--losses`: entries checked when parsed (any loss goes with any preset). */
-function modelList(value: string): string[] {
+export function modelList(value: string): string[] {
   const entries = value.split(',').map((s) => s.trim());
   for (const e of entries) {
     try {
@@ -178,7 +166,7 @@ function registerStudyCommand(spikes: Command): void {
     .option(
       '--workers <n>',
       'train and score in N processes (cores are split between them)',
-      integer(1, 256),
+      WORKERS,
       1,
     )
     .action(
@@ -274,33 +262,7 @@ function registerInterpretCommand(spikes: Command): void {
         runDir: string,
         o: { dataset?: string; start: number; ablationBins: number; out: string },
       ) => {
-        const run = loadTrainedRun(runDir);
-        const data = await loadDataset(run.manifest, o.dataset ?? run.dataset);
-        const T = Math.min(run.config.model.context, data.splits.test.bins - o.start - 1);
-        if (T < 1)
-          throw new UsageError(
-            `--start: expected a bin before ${data.splits.test.bins - 1} (the test split of ${data.spec.id} has ${data.splits.test.bins} bins), got ${o.start}`,
-          );
-        const x = interpretWindow(run.model, data.splits.test, o.start, T, run.config.loss);
-        const ablations = runAblations(run.model, data.splits.test, data.splits.val, {
-          bins: o.ablationBins,
-        });
-        writeFileAtomic(
-          o.out,
-          JSON.stringify({
-            run: runDir,
-            dataset: data.spec.id,
-            window: { start: o.start, bins: T },
-            attention: Array.from(x.attention),
-            attentionPerHead: x.attentionPerHead.map((a) => Array.from(a)),
-            gradientImportance: Array.from(x.gradientImportance),
-            awi: Array.from(x.awi),
-            attentionByOffset: Array.from(x.attentionByOffset),
-            inputActivity: Array.from(x.inputActivity),
-            correlations: x.correlations,
-            ablations,
-          }),
-        );
+        const { interpretation: x, ablations } = await interpretRun({ ...o, run: runDir });
         for (const [name, c] of Object.entries(x.correlations))
           console.log(`${name}: r = ${c.r.toFixed(3)}, p = ${c.p.toExponential(2)}`);
         for (const [name, d] of Object.entries(ablations.change)) {
@@ -328,41 +290,11 @@ function registerEvalCommands(spikes: Command): void {
       '',
     )
     .action(async (runDir: string, o: { target: string; out: string }) => {
-      const run = loadTrainedRun(runDir);
-      const out = o.out || runDir;
-      console.error(`preparing ${run.dataset} and ${o.target} ...`);
-      const source = await loadDataset(run.manifest, run.dataset);
-      const target = o.target === run.dataset ? source : await loadDataset(run.manifest, o.target);
-      console.error('scoring the transformer and the baselines ...');
-      const { scores, probabilities, labels } = scoreOnTarget(
-        run.model,
-        source.splits,
-        target.splits,
-        { calibration: needsCalibration(run.config.loss) },
-      );
-      const curves = curvesOf(probabilities, labels, 500);
-      const file = join(out, `eval-${o.target}.json`);
-      writeFileAtomic(
-        file,
-        JSON.stringify({ source: run.dataset, target: o.target, ...scores, curves }, null, 2),
-      );
-      const threshold = scores.transformer.thresholds.rateMatched.threshold;
-      const units = target.splits.test.units;
-      const { truth, predicted } = truthAndPrediction(probabilities, labels, units, threshold);
-      const bins = truth.bins;
-      const svg = join(out, `eval-${o.target}-raster.svg`);
-      writeFileAtomic(
-        svg,
-        binaryRasterSvg([
-          { label: `true spikes, ${o.target} test split (first ${bins} bins)`, raster: truth },
-          {
-            label: `predicted one step ahead (rate-matched threshold ${threshold.toExponential(2)})`,
-            raster: predicted,
-          },
-        ]),
+      const { scores, files } = await evaluateRun({ ...o, run: runDir }, (line) =>
+        console.error(line),
       );
       printSummary(scores);
-      console.log(`results: ${file}, raster: ${svg}`);
+      console.log(`results: ${files.results}, raster: ${files.raster}`);
     });
 
   spikes
@@ -404,46 +336,20 @@ function registerEvalCommands(spikes: Command): void {
           out: string;
         },
       ) => {
-        const run = loadTrainedRun(runDir);
-        const data = await loadDataset(run.manifest, o.dataset ?? run.dataset);
-        const seedBins = Math.min(o.seedBins, data.splits.test.bins);
-        const seedWindow = sliceBins(data.splits.test, 0, seedBins);
-        const generated = generateSpikes(run.model, seedWindow, o.bins, o.seed);
-        writeFileAtomic(
-          o.out,
-          binaryRasterSvg([
-            { label: `observed seed window (${seedBins} bins)`, raster: seedWindow },
-            { label: `generated (${generated.bins} bins, free-running)`, raster: generated },
-          ]),
-        );
-        const npy = o.out.replace(/\.svg$/, '') + '.npy';
-        await writeNpy(npy, generated.data, { shape: [generated.bins, generated.units] });
+        const r = await generateFromRun({ ...o, run: runDir });
         console.log(
-          `generated ${generated.bins} bins × ${generated.units} units: ${o.out}, ${npy}`,
+          `generated ${r.bins} bins × ${r.units} units: ${r.files.raster}, ${r.files.npy}`,
         );
-        if (o.compare) {
-          const observed = sliceBins(
-            data.splits.test,
-            seedBins,
-            Math.min(data.splits.test.bins, seedBins + generated.bins),
-          );
-          const source = await loadDataset(run.manifest, run.dataset);
-          const glm = fitMultiScaleGlm(source.splits.train);
-          const comparison = compareGenerated(observed, {
-            transformer: sliceBins(generated, 0, observed.bins),
-            'multi-scale GLM': glm.sample(seedWindow, observed.bins, o.seed),
-          });
-          const json = o.out.replace(/\.svg$/, '') + '.json';
-          writeFileAtomic(json, JSON.stringify(comparison, null, 2));
+        if (r.comparison) {
           const f = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '–');
           const line = (name: string, x: SampleStatistics) =>
             `${name.padEnd(16)} rate ${f(x.meanRateHz)} Hz  pairwise r ${f(x.meanPairwiseCorrelation)}  bursts/s ${f(x.burstsPerSecond)}  spikes/burst ${f(x.meanBurstSpikes)}`;
-          console.log(line('observed', comparison.observed));
-          for (const [name, x] of Object.entries(comparison.samples))
+          console.log(line('observed', r.comparison.observed));
+          for (const [name, x] of Object.entries(r.comparison.samples))
             console.log(
               `${line(name, x)}  rate r ${f(x.rateCorrelation)}  ISI KS ${f(x.isiKs)}  pairwise match ${f(x.pairwiseCorrelationMatch)}`,
             );
-          console.log(`comparison: ${json}`);
+          console.log(`comparison: ${r.files.comparison}`);
         }
       },
     );
