@@ -86,9 +86,8 @@ export function registerCellsCommands(program: Command): void {
     )
     .option(
       '--median-sample <fraction>',
-      'with --chunk-cells: fit the gene medians on this seeded fraction of the cells',
+      'with --chunk-cells: fit the gene medians on this seeded fraction of the cells (default: 1)',
       real(0, 1, { minExclusive: true }),
-      1,
     )
     .requiredOption(
       '--out <dir>',
@@ -104,7 +103,7 @@ export function registerCellsCommands(program: Command): void {
           maxLength: number;
           layer?: string;
           chunkCells?: number;
-          medianSample: number;
+          medianSample?: number;
           out: string;
         },
       ) => {

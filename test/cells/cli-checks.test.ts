@@ -88,6 +88,14 @@ test('cells: numeric and choice options are checked on parse, naming the option 
     ],
     /Allowed choices are delete, overexpress/,
   );
+  failsWith(
+    [...base, '--median-sample', '0.5'],
+    /^neurobridge: --median-sample samples the cells of streamed corpora: add --chunk-cells$/,
+  );
+  failsWith(
+    [...base, '--chunk-cells', '10', '--layer', 'counts'],
+    /^neurobridge: --layer: streamed corpora \(--chunk-cells\) are read from X only$/,
+  );
   writeFileSync(join(dir, 'a-file'), '');
   failsWith(
     [...base.slice(0, -1), 'a-file'],

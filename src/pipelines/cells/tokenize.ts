@@ -84,6 +84,12 @@ export async function tokenizeCorpora(
       throw new UsageError(`corpus name '${s.name}' is given twice; each corpus needs its own`);
     seen.add(s.name);
   }
+  if (o.chunkCells === undefined && o.medianSample !== undefined)
+    throw new UsageError(
+      '--median-sample samples the cells of streamed corpora: add --chunk-cells',
+    );
+  if (o.chunkCells !== undefined && o.layer !== undefined)
+    throw new UsageError('--layer: streamed corpora (--chunk-cells) are read from X only');
   if (o.chunkCells !== undefined)
     for (const s of o.sources)
       if (!s.path.endsWith('.h5ad'))
