@@ -54,10 +54,15 @@ function temporarySibling(path: string): string {
  * When it throws, the staging folder is removed, so nothing of the failed run is left, and
  * `dir` is removed too if this call created it. Staging folders of killed runs (their
  * process gone) are removed by the next call on the same folder.
+ *
+ * `o.replaces` names the entries of `dir` that belong to the set: those this run did not
+ * write are removed when it succeeds (e.g. corpora of an earlier tokenization, which would
+ * not match the new vocabulary).
  */
 export async function writeOutputSet<T>(
   dir: string,
   write: (staging: string) => Promise<T> | T,
+  o: { replaces?: (entry: string) => boolean } = {},
 ): Promise<T> {
   if (existsSync(dir) && !statSync(dir).isDirectory())
     throw new UsageError(`${dir}: exists and is not a folder`);
@@ -68,6 +73,12 @@ export async function writeOutputSet<T>(
   mkdirSync(staging);
   try {
     const result = await write(staging);
+    if (o.replaces) {
+      const written = new Set(readdirSync(staging));
+      for (const name of readdirSync(dir))
+        if (!written.has(name) && !name.startsWith(STAGING_PREFIX) && o.replaces(name))
+          rmSync(join(dir, name), { recursive: true, force: true });
+    }
     moveInto(staging, dir);
     rmSync(staging, { recursive: true, force: true });
     return result;

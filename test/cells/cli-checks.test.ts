@@ -187,6 +187,16 @@ test('cells tokenize: an interrupted run leaves no output; the next run clears i
     'mm.tokens.npy',
     'vocabulary.json',
   ]);
+  // A new tokenization replaces the old one: no corpus of the old vocabulary stays behind.
+  writeFileSync(join(out, 'notes.txt'), 'mine');
+  const onlyHuman = tokenize(out).filter((a) => !a.startsWith('mm:'));
+  assert.equal(run(...onlyHuman).status, 0);
+  assert.deepEqual(readdirSync(out).sort(), [
+    'hs.cells.json',
+    'hs.tokens.npy',
+    'notes.txt',
+    'vocabulary.json',
+  ]);
 });
 
 test('cells classify: labels with one class, unknown columns, a missing run and a truncated corpus name the file', () => {

@@ -125,3 +125,21 @@ step "never run" true`;
   assert.doesNotMatch(stdout + stderr, /never run/);
   assert.match(readFileSync(log, 'utf8'), /chatter 100/);
 });
+
+test('writeOutputSet: `replaces` removes the entries of the set this run did not write', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nb-output-set-'));
+  for (const f of ['vocabulary.json', 'a.tokens.npy', 'b.tokens.npy', 'notes.txt'])
+    writeFileSync(join(dir, f), 'old');
+  const replaces = (f: string) => f === 'vocabulary.json' || f.endsWith('.tokens.npy');
+  await assert.rejects(writeOutputSet(dir, () => Promise.reject(new Error('x')), { replaces }));
+  assert.equal(readdirSync(dir).length, 4, 'a failed run removes nothing');
+  await writeOutputSet(
+    dir,
+    (s) => {
+      writeFileAtomic(join(s, 'vocabulary.json'), 'new');
+      writeFileAtomic(join(s, 'a.tokens.npy'), 'new');
+    },
+    { replaces },
+  );
+  assert.deepEqual(readdirSync(dir).sort(), ['a.tokens.npy', 'notes.txt', 'vocabulary.json']);
+});

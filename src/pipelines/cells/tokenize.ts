@@ -2,7 +2,8 @@
  * `neurobridge cells tokenize` as a function: build the gene vocabulary and medians from the
  * corpora and rank-value encode every cell, in memory or streamed in chunks of cells. The
  * outputs (vocabulary.json and every corpus' tokens and cells) are written as one set: a
- * failure at any corpus leaves nothing of this run in the output folder.
+ * failure at any corpus leaves nothing of this run in the output folder, and a success
+ * replaces the whole tokenization that was there (corpora not in this run are removed).
  */
 import { join } from 'node:path';
 import { writeOutputSet } from '../../core/atomic.js';
@@ -72,6 +73,11 @@ export function parseCorpusSpec(spec: string): CorpusSource {
   return { name, species, path: rest.join(':') };
 }
 
+/** The files `cells tokenize` writes into its output folder. */
+export function isTokenizationFile(name: string): boolean {
+  return name === 'vocabulary.json' || name.endsWith('.tokens.npy') || name.endsWith('.cells.json');
+}
+
 export async function tokenizeCorpora(
   o: TokenizeOptions,
   log: (line: string) => void = () => {},
@@ -98,10 +104,14 @@ export async function tokenizeCorpora(
   log(
     `orthologs: ${orthologs.mouseToHuman.size} one-to-one pairs kept, ${orthologs.dropped.oneToMany} one-to-many and ${orthologs.dropped.manyToOne} many-to-one dropped`,
   );
-  const corpora = await writeOutputSet(o.out, (staging) =>
-    o.chunkCells !== undefined
-      ? streamed(o, o.chunkCells, orthologs, staging)
-      : inMemory(o, orthologs, staging),
+  // The folder holds one tokenization: corpora of an earlier one (another vocabulary) go.
+  const corpora = await writeOutputSet(
+    o.out,
+    (staging) =>
+      o.chunkCells !== undefined
+        ? streamed(o, o.chunkCells, orthologs, staging)
+        : inMemory(o, orthologs, staging),
+    { replaces: isTokenizationFile },
   );
   return {
     orthologs,
