@@ -1,5 +1,5 @@
 /** `neurobridge demo`: the spike transfer study on generated sessions, offline. */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { DEMO_SESSIONS, writeDemoData } from '../pipelines/spikes/demo.js';
 import { outFolder } from './options.js';
@@ -17,11 +17,13 @@ export function registerDemoCommand(program: Command): void {
       outFolder,
       'neurobridge-demo',
     )
-    .option(
-      '--models <list>',
-      "models compared (see `spikes study --models`): the default model at demo size and the paper's Dice model at tiny size",
-      modelList,
-      ['demo', 'tiny:dice'],
+    .addOption(
+      new Option(
+        '--models <list>',
+        "models compared (see `spikes study --models`): the default model at demo size and the paper's Dice model at tiny size",
+      )
+        .argParser(modelList)
+        .default(['demo', 'tiny:dice'], 'demo,tiny:dice'),
     )
     .option('--max-epochs <n>', 'training epochs per dataset', MAX_EPOCHS, 4)
     .option('--workers <n>', 'train and score in N processes', WORKERS, 1)

@@ -1,5 +1,5 @@
 /** `neurobridge ephys fit|evaluate|transfer` and `neurobridge simulate ephys`. */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
 import { readCohortSpec } from '../pipelines/ephys/cohort-spec.js';
@@ -41,11 +41,10 @@ export function registerEphysCommands(program: Command): void {
       'cross-validated macro-F1 of the sPCA + random forest pipeline and the attention BiLSTM on one cohort; JSON and HTML report',
     )
     .argument('<cohort>', 'cohort file (YAML/JSON: features, labels, columns; see README)')
-    .option(
-      '--models <list>',
-      `comma-separated: ${EPHYS_MODELS.join(', ')}`,
-      listOf(EPHYS_MODELS),
-      ['rf', 'bilstm'] as EphysModelName[],
+    .addOption(
+      new Option('--models <list>', `comma-separated: ${EPHYS_MODELS.join(', ')}`)
+        .argParser(listOf(EPHYS_MODELS))
+        .default(['rf', 'bilstm'], 'rf,bilstm'),
     )
     .option('--folds <k>', 'stratified folds', FOLDS, 5)
     .option('--repeats <n>', 'repeats of the k folds', REPEATS, 1)
