@@ -129,7 +129,7 @@ export function registerEphysCommands(program: Command): void {
       ) => {
         const mouse = await load(mouseFile);
         const human = await load(humanFile);
-        const { runSpeciesTransfer } = await import('../pipelines/ephys/species-transfer.js');
+        const { runSpeciesTransfer } = await import('../pipelines/ephys/transfer-study.js');
         const result = runSpeciesTransfer(mouse.cohort, human.cohort, {
           folds: o.folds,
           repeats: o.repeats,

@@ -15,6 +15,7 @@ import {
 } from '../pipelines/spikes/experiment.js';
 import type { SampleStatistics } from '../pipelines/spikes/generation-stats.js';
 import { evaluateRun, generateFromRun, interpretRun } from '../pipelines/spikes/run-commands.js';
+import { runFolder } from '../pipelines/spikes/trained-run.js';
 import { writeStudyReport } from '../report/spikes-study.js';
 import type { SpikeTrainJob, SpikeTrainProgress } from '../workers/spikes-train.js';
 import type { StudyJob, StudyOutcome } from '../workers/spikes-study.js';
@@ -102,9 +103,8 @@ export function registerSpikeModelCommands(spikes: Command): void {
         );
         (bar as Progress | null)?.stop();
         printSummary(result);
-        console.log(
-          `results: ${job.out}/result.json, log: ${job.out}/train.jsonl, best model: ${job.out}/model/best.safetensors`,
-        );
+        const files = runFolder(job.out);
+        console.log(`results: ${files.result}, log: ${files.log}, best model: ${files.best}`);
       },
     );
 }

@@ -22,3 +22,39 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/** An error as it crosses a thread or process boundary (structured clone or IPC). */
+export interface SerializedError {
+  message: string;
+  name?: string;
+  stack?: string;
+  file?: string;
+  field?: string;
+}
+
+export function serializeError(e: unknown): SerializedError {
+  const err = e instanceof Error ? e : new Error(String(e));
+  return {
+    message: err.message,
+    name: err.name,
+    stack: err.stack,
+    file: err instanceof InputError ? err.file : undefined,
+    field: err instanceof InputError ? err.field : undefined,
+  };
+}
+
+/**
+ * The error as the parent sees it: input and usage errors keep their class (so the CLI prints
+ * them as the one line they are, not a stack trace); others keep the child's stack.
+ */
+export function reviveError(m: SerializedError, context?: string): Error {
+  const prefix = context ? `${context}: ` : '';
+  let err: Error;
+  if (m.name === 'InputError') {
+    err = new InputError(m.file ?? '', m.field, '');
+    err.message = m.message; // already names the file and field
+  } else if (m.name === 'UsageError') err = new UsageError(m.message);
+  else err = new Error(prefix + m.message);
+  if (m.stack) err.stack = m.stack;
+  return err;
+}

@@ -12,3 +12,4 @@ export { saveSafetensors, loadSafetensors, type SafetensorsFile } from './safete
 export * from './runtime.js';
 export { nativeAvailable, blasIsReference, loadedBlasLibraries } from './native.js';
 export { runInWorker, serveTask } from './worker.js';
+export * from './checkpoint.js';

@@ -8,12 +8,9 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
-/** A handle to a libtorch tensor in the addon's table (slot + generation, as a number). */
-export type NativeHandle = number & { readonly __native: unique symbol };
+import type { NativeAddon } from './native-api.js';
 
-/** The addon's functions; each forwards to one libtorch call (see native/*.cc). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type NativeAddon = Record<string, (...args: any[]) => any>;
+export type { NativeAddon, NativeHandle } from './native-api.js';
 
 /** Blocks below this size are served from (and returned to) glibc's heap, not mmap. */
 export const ALLOCATOR_THRESHOLD_BYTES = 1024 * 1024 * 1024;

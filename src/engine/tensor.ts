@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../core/errors.js';
 import { native, type NativeHandle } from './native.js';
+import type { NativeArg, TensorListOp, TensorOp } from './native-api.js';
 import { track, type Disposable } from './scope.js';
 
 export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'uint8' | 'bool';
@@ -416,7 +417,11 @@ export class Tensor implements Disposable {
 }
 
 /** Tensor–tensor and tensor–number variants are separate addon functions. */
-function binary(name: string, a: Tensor, b: Operand): Tensor {
+function binary(
+  name: 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge',
+  a: Tensor,
+  b: Operand,
+): Tensor {
   return typeof b === 'number' ? op(`${name}Scalar`, a, b) : op(name, a, b);
 }
 
@@ -425,19 +430,19 @@ function dimList(dims: readonly number[] | number | undefined): number[] | null 
   return typeof dims === 'number' ? [dims] : [...dims];
 }
 
-function unwrapArg(a: unknown): unknown {
+function unwrapArg(a: unknown): NativeArg {
   if (a instanceof Tensor) return a.h;
   if (Array.isArray(a) && a.length > 0 && a[0] instanceof Tensor) return a.map((t: Tensor) => t.h);
-  return a;
+  return a as NativeArg;
 }
 
 /** @internal Calls an addon function returning one tensor. */
-export function op(name: string, ...args: unknown[]): Tensor {
+export function op(name: TensorOp, ...args: unknown[]): Tensor {
   return Tensor.wrap(native()[name](...args.map(unwrapArg)));
 }
 
 /** @internal Calls an addon function returning a list of tensors (null entries kept). */
-export function ops(name: string, ...args: unknown[]): Tensor[] {
-  const out = native()[name](...args.map(unwrapArg)) as (NativeHandle | null)[];
+export function ops(name: TensorListOp, ...args: unknown[]): Tensor[] {
+  const out = native()[name](...args.map(unwrapArg));
   return out.map((h) => (h ? Tensor.wrap(h) : (null as unknown as Tensor)));
 }

@@ -3,40 +3,12 @@
  * free to draw progress. The addon is context-aware, so each worker loads its own instance.
  */
 import { Worker, parentPort, workerData } from 'node:worker_threads';
-import { InputError, UsageError } from '../core/errors.js';
+import { reviveError, serializeError, type SerializedError } from '../core/errors.js';
 
 export type WorkerMessage<P, R> =
   | { kind: 'progress'; payload: P }
   | { kind: 'result'; payload: R }
-  | {
-      kind: 'error';
-      message: string;
-      stack?: string;
-      name?: string;
-      file?: string;
-      field?: string;
-    };
-
-/**
- * The worker's error as the parent sees it: input and usage errors keep their class, so the
- * CLI prints them as the one line they are instead of a stack trace.
- */
-function rebuildError(m: {
-  message: string;
-  stack?: string;
-  name?: string;
-  file?: string;
-  field?: string;
-}): Error {
-  let err: Error;
-  if (m.name === 'InputError') {
-    err = new InputError(m.file ?? '', m.field, '');
-    err.message = m.message; // already names the file and field
-  } else if (m.name === 'UsageError') err = new UsageError(m.message);
-  else err = new Error(m.message);
-  if (m.stack) err.stack = m.stack;
-  return err;
-}
+  | ({ kind: 'error' } & SerializedError);
 
 /** Starts `script` (a module using `serveTask`) and resolves with its result. */
 export function runInWorker<I, P, R>(
@@ -54,7 +26,7 @@ export function runInWorker<I, P, R>(
         resolve(m.payload);
       } else {
         settled = true;
-        reject(rebuildError(m));
+        reject(reviveError(m));
       }
     });
     worker.on('error', (e) => {
@@ -80,14 +52,6 @@ export async function serveTask<I, P, R>(
     const payload = await task(workerData as I, report);
     port.postMessage({ kind: 'result', payload } satisfies WorkerMessage<P, R>);
   } catch (e) {
-    const err = e as Error;
-    port.postMessage({
-      kind: 'error',
-      message: err.message,
-      stack: err.stack,
-      name: err.name,
-      file: err instanceof InputError ? err.file : undefined,
-      field: err instanceof InputError ? err.field : undefined,
-    } satisfies WorkerMessage<P, R>);
+    port.postMessage({ kind: 'error', ...serializeError(e) } satisfies WorkerMessage<P, R>);
   }
 }

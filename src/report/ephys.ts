@@ -5,7 +5,7 @@
  */
 import type { CvResult } from '../pipelines/ephys/evaluation.js';
 import type { QcReport } from '../pipelines/ephys/qc.js';
-import type { SpeciesTransferResult } from '../pipelines/ephys/species-transfer.js';
+import type { SpeciesTransferResult } from '../pipelines/ephys/transfer-study.js';
 import {
   confusionFigure,
   groupScatterFigure,

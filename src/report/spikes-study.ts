@@ -7,9 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
-import { InputError } from '../core/errors.js';
-import { readJsonFile } from '../core/json.js';
-import { studyCellFile, type StudyCell, type StudyResult } from '../pipelines/spikes/study.js';
+import type { StudyCell, StudyResult } from '../pipelines/spikes/study.js';
+import { StudyCells } from '../pipelines/spikes/study-cells.js';
 import { denseRaster, type ReducedMap } from '../pipelines/spikes/probes.js';
 import type { AblationName } from '../pipelines/spikes/ablation.js';
 import { meanSd } from '../stats/index.js';
@@ -30,20 +29,13 @@ export interface LoadedStudy {
 }
 
 export function loadStudy(dir: string): LoadedStudy {
-  const file = join(dir, 'study.json');
-  if (!existsSync(file))
-    throw new InputError(file, undefined, 'no study.json: run `neurobridge spikes study` first');
-  const result = readJsonFile<StudyResult>(file, 'the study.json of `neurobridge spikes study`');
+  const store = new StudyCells(dir);
+  const result = store.readSummary();
   const cells: Record<string, StudyCell[][]> = {};
-  for (const loss of Object.keys(result.losses)) {
+  for (const loss of Object.keys(result.losses))
     cells[loss] = result.datasets.map((s) =>
-      result.datasets.map((t) => {
-        const path = studyCellFile(dir, loss, s.id, t.id);
-        if (!existsSync(path)) throw new InputError(path, undefined, 'study cell file is missing');
-        return readJsonFile<StudyCell>(path, 'a study cell of `neurobridge spikes study`');
-      }),
+      result.datasets.map((t) => store.read(loss, s.id, t.id)),
     );
-  }
   const manifestText = existsSync(result.run.manifest)
     ? readFileSync(result.run.manifest, 'utf8')
     : `(manifest ${result.run.manifest} not found)`;

@@ -1,7 +1,7 @@
 /** Public statistics API: ranking metrics, classification scores, classical tests. */
 export * from './ranking.js';
 export * from './classification.js';
-export * from './tests.js';
+export * from './hypothesis-tests.js';
 export * from './point-process.js';
 export * from './layout.js';
 export * from './splits.js';

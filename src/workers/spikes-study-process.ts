@@ -1,4 +1,5 @@
 // Child-process entry for `spikes study --workers N`: computes one share of the cells.
+import { serializeError } from '../core/errors.js';
 import type { ChildMessage } from '../pipelines/spikes/study-processes.js';
 import { runStudy, type StudyOptions } from '../pipelines/spikes/study.js';
 
@@ -7,6 +8,6 @@ const send = (m: ChildMessage) => process.send!(m);
 process.once('message', (options: Omit<StudyOptions, 'onProgress'>) => {
   runStudy({ ...options, onProgress: (message) => send({ kind: 'progress', message }) })
     .then((r) => send({ kind: 'done', computed: r.computedCells }))
-    .catch((e: Error) => send({ kind: 'error', message: e.stack ?? e.message }))
+    .catch((e: unknown) => send({ kind: 'error', error: serializeError(e) }))
     .finally(() => process.disconnect());
 });

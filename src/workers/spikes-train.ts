@@ -1,9 +1,9 @@
 // Worker entry: trains on one manifest dataset and scores on a target's test split.
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { appendFileSync } from 'node:fs';
 import { writeFileAtomic } from '../core/atomic.js';
 import { serveTask } from '../engine/worker.js';
 import { loadDataset } from '../pipelines/spikes/dataset.js';
+import { runFolder, writeRunRecord } from '../pipelines/spikes/trained-run.js';
 import {
   runExperiment,
   variantConfig,
@@ -47,23 +47,9 @@ await serveTask<SpikeTrainJob, SpikeTrainProgress, ExperimentResult>(async (job,
     job,
   );
   const config = { ...base, model: { ...base.model, leaky: job.leaky } };
-  mkdirSync(job.out, { recursive: true });
-  writeFileAtomic(
-    join(job.out, 'run.json'),
-    // The manifest is stored absolute so that `spikes eval` works from any directory.
-    JSON.stringify(
-      {
-        job: { ...job, manifest: resolve(job.manifest) },
-        config,
-        sourceKey: source.key,
-        targetKey: target.key,
-      },
-      null,
-      2,
-    ),
-  );
-  const log = join(job.out, 'train.jsonl');
-  const { result } = runExperiment(source.splits, target.splits, config, join(job.out, 'model'), {
+  const files = runFolder(job.out);
+  writeRunRecord(job.out, { job, config, sourceKey: source.key, targetKey: target.key });
+  const { result } = runExperiment(source.splits, target.splits, config, files.model, {
     onStep: (epoch, step, loss) =>
       report({
         kind: 'step',
@@ -74,7 +60,7 @@ await serveTask<SpikeTrainJob, SpikeTrainProgress, ExperimentResult>(async (job,
         loss,
       }),
     onEpoch: (r) => {
-      appendFileSync(log, JSON.stringify(r) + '\n');
+      appendFileSync(files.log, JSON.stringify(r) + '\n');
       report({
         kind: 'epoch',
         epoch: r.epoch,
@@ -84,6 +70,6 @@ await serveTask<SpikeTrainJob, SpikeTrainProgress, ExperimentResult>(async (job,
       });
     },
   });
-  writeFileAtomic(join(job.out, 'result.json'), JSON.stringify(result, null, 2));
+  writeFileAtomic(files.result, JSON.stringify(result, null, 2));
   return result;
 });

@@ -179,7 +179,14 @@ test('pretraining resumes exactly: 2 epochs straight = 1 epoch, kill, resume 1 e
   };
   const straight = pretrainEncoder(small, config, mkdtempSync(join(tmpdir(), 'nb-pt-a-')));
   const dir = mkdtempSync(join(tmpdir(), 'nb-pt-b-'));
-  pretrainEncoder(small, config, dir, { stopAfterEpochs: 1 }).model.dispose();
+  // "Killed" during the second epoch: the first is committed, the second redone on resume.
+  const stop = new AbortController();
+  pretrainEncoder(small, config, dir, {
+    signal: stop.signal,
+    onStep: (p) => {
+      if (p.epoch === 1) stop.abort();
+    },
+  }).model.dispose();
   const resumed = pretrainEncoder(small, config, dir);
   assert.deepEqual(
     resumed.history.map((h) => h.loss),

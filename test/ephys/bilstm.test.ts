@@ -7,7 +7,7 @@ import {
   predictFamilies,
   trainFamilyBiLstm,
   type FamilySequences,
-} from '../../src/pipelines/ephys/bilstm.js';
+} from '../../src/pipelines/ephys/bilstm-training.js';
 import { macroF1 } from '../../src/stats/index.js';
 
 /** 4 classes; only family 2 carries the class (its mean shifts by class), the rest is noise. */

@@ -1,8 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/random.js';
-import { predictFamilies, type FamilySequences } from '../../src/pipelines/ephys/bilstm.js';
-import { trainWithStrategy, type TransferData } from '../../src/pipelines/ephys/transfer.js';
+import {
+  predictFamilies,
+  type FamilySequences,
+} from '../../src/pipelines/ephys/bilstm-training.js';
+import {
+  trainWithStrategy,
+  type TransferData,
+} from '../../src/pipelines/ephys/transfer-strategies.js';
 import { macroF1 } from '../../src/stats/index.js';
 
 /** Shared class structure (family 2 carries the class) with a species scale/offset shift. */

@@ -34,7 +34,9 @@ test('a killed study resumes and recomputes only the missing cells', async () =>
     maxEpochs: 1,
     codeVersion: 'test',
   };
-  const killed = await runStudy({ ...options, stopAfterCells: 1 });
+  // "Killed" after the first cell is stored.
+  const stop = new AbortController();
+  const killed = await runStudy({ ...options, signal: stop.signal, onCell: () => stop.abort() });
   assert.equal(killed.complete, false);
   assert.equal(killed.computedCells, 1);
   assert.deepEqual(readdirSync(join(dir, 'out', 'cells', 'dice')), ['a__a.json']);

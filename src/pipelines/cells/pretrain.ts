@@ -1,23 +1,24 @@
 /**
  * Pretraining of the cell encoder on rank-value-encoded cells: AdamW, linear warm-up then
- * cosine decay, shuffled batches, a checkpoint after every epoch (model + optimizer, then the
- * state file that names them, written last), and exact resume: every epoch reseeds both the
- * libtorch generator (dropout) and the JS generator (order, masking) from (seed, epoch).
+ * cosine decay, shuffled batches, and the shared resumable epoch loop (engine/checkpoint.ts:
+ * a checkpoint after every epoch, exact resume).
  */
-import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../core/atomic.js';
-import { InputError } from '../../core/errors.js';
-import { readJsonIfComplete } from '../../core/json.js';
-import { Rng } from '../../core/random.js';
+import { z } from 'zod';
+import { existsSync } from 'node:fs';
+import { InputError, UsageError } from '../../core/errors.js';
 import {
   AdamW,
+  checkpointStateSchema,
   clipGradNorm,
   loadSafetensors,
   manualSeed,
+  runEpochs,
   saveSafetensors,
   tidy,
   warmupCosine,
+  type CheckpointState,
+  type StopSignal,
 } from '../../engine/index.js';
 import { CellEncoder, type CellEncoderConfig } from '../../models/cell-encoder.js';
 import { DEFAULT_PRETRAIN_LOSS, pretrainLoss, type PretrainLossOptions } from './pretrain-loss.js';
@@ -50,12 +51,21 @@ export interface PretrainProgress {
   tokensPerSecond: number;
 }
 
-interface PretrainState {
-  epoch: number;
+interface PretrainState extends CheckpointState {
   history: { epoch: number; loss: number; mlm: number; simcse: number; seconds: number }[];
-  checkpoint: string | null;
-  config: unknown;
 }
+
+const pretrainStateSchema = checkpointStateSchema.extend({
+  history: z.array(
+    z.object({
+      epoch: z.number().int(),
+      loss: z.number(),
+      mlm: z.number(),
+      simcse: z.number(),
+      seconds: z.number(),
+    }),
+  ),
+}) as unknown as z.ZodType<PretrainState, z.ZodTypeDef, unknown>;
 
 const STATE = 'pretrain-state.json';
 export const PRETRAINED_MODEL = 'encoder.safetensors';
@@ -79,11 +89,17 @@ export function pretrainEncoder(
   corpus: TokenCorpus,
   config: PretrainConfig,
   dir: string,
-  hooks: { onStep?: (p: PretrainProgress) => void; stopAfterEpochs?: number } = {},
-): { model: CellEncoder; history: PretrainState['history'] } {
+  hooks: {
+    onStep?: (p: PretrainProgress) => void;
+    /** Stops at the next step (Ctrl-C); the epoch in progress is redone on resume. */
+    signal?: StopSignal;
+  } = {},
+): { model: CellEncoder; history: PretrainState['history']; finished: boolean } {
   const L = corpus.maxLength;
   if (L > config.model.maxLength)
-    throw new Error(`cells of ${L} tokens exceed the model's maxLength ${config.model.maxLength}`);
+    throw new UsageError(
+      `cells of ${L} tokens exceed the model's maxLength ${config.model.maxLength}`,
+    );
   const cells = corpus.tokens.length / L;
   manualSeed(config.seed);
   const model = new CellEncoder(config.model);
@@ -103,99 +119,71 @@ export function pretrainEncoder(
       crossSpecies: crossSpecies ? { weight: crossSpecies.weight, tau: crossSpecies.tau } : null,
     },
   };
-  let state: PretrainState = {
-    epoch: 0,
-    history: [],
-    checkpoint: null,
-    config: savedConfig,
-  };
-  // A state file cut short (an interrupted run) counts as absent: training starts over.
-  const saved = readJsonIfComplete<PretrainState>(join(dir, STATE));
-  if (saved) {
-    state = saved;
-    if (JSON.stringify(state.config) !== JSON.stringify(savedConfig))
-      throw new InputError(
-        join(dir, STATE),
-        undefined,
-        'made with a different configuration; use another --out folder',
-      );
-    if (state.checkpoint) {
-      model.loadStateDict(loadSafetensors(join(dir, `${state.checkpoint}.safetensors`)).tensors);
-      const opt = loadSafetensors(join(dir, `${state.checkpoint}.optimizer.safetensors`));
-      optimizer.loadStateDict({
-        step: Number(opt.metadata.step),
-        lr: Number(opt.metadata.lr),
-        tensors: opt.tensors,
-      });
-    }
-  }
-  let epochsThisCall = 0;
-  while (state.epoch < config.epochs) {
-    const epoch = state.epoch;
-    const started = Date.now();
-    manualSeed(config.seed * 100_003 + epoch);
-    const rng = new Rng(config.seed * 7_919 + epoch);
-    const order = rng.permutation(cells);
-    model.train();
-    const sums = { loss: 0, mlm: 0, simcse: 0 };
-    for (let s = 0; s < steps; s++) {
-      const idx = order.slice(s * config.batchSize, (s + 1) * config.batchSize);
-      const batch = new Int32Array(idx.length * L);
-      idx.forEach((c, k) => batch.set(corpus.tokens.subarray(c * L, (c + 1) * L), k * L));
-      optimizer.lr = lrAt(epoch * steps + s);
-      const t0 = performance.now();
-      const parts = tidy(() => {
-        optimizer.zeroGrad();
-        const p = pretrainLoss(model, batch, L, rng, { ...lossConfig, crossSpecies });
-        p.total.backward();
-        clipGradNorm(model.parameters(), config.clipNorm);
-        optimizer.step();
-        return { loss: p.total.item(), mlm: p.mlm.item(), simcse: p.simcse.item() };
-      });
-      sums.loss += parts.loss;
-      sums.mlm += parts.mlm;
-      sums.simcse += parts.simcse;
-      let nonPad = 0;
-      for (const t of batch) if (t !== 0) nonPad++;
-      hooks.onStep?.({
+  const state = runEpochs(
+    {
+      dir,
+      stateFile: STATE,
+      filePrefix: 'pretrain-epoch-',
+      stateSchema: pretrainStateSchema,
+      model,
+      optimizer,
+      initial: { epoch: 0, history: [], checkpoint: null, config: savedConfig },
+      maxEpochs: config.epochs,
+      seed: config.seed,
+      modelMetadata: { config: JSON.stringify(config.model) },
+      signal: hooks.signal,
+    },
+    (state, { epoch, rng, stopRequested }) => {
+      const started = Date.now();
+      const order = rng.permutation(cells);
+      model.train();
+      const sums = { loss: 0, mlm: 0, simcse: 0 };
+      for (let s = 0; s < steps; s++) {
+        if (stopRequested()) return false;
+        const idx = order.slice(s * config.batchSize, (s + 1) * config.batchSize);
+        const batch = new Int32Array(idx.length * L);
+        idx.forEach((c, k) => batch.set(corpus.tokens.subarray(c * L, (c + 1) * L), k * L));
+        optimizer.lr = lrAt(epoch * steps + s);
+        const t0 = performance.now();
+        const parts = tidy(() => {
+          optimizer.zeroGrad();
+          const p = pretrainLoss(model, batch, L, rng, { ...lossConfig, crossSpecies });
+          p.total.backward();
+          clipGradNorm(model.parameters(), config.clipNorm);
+          optimizer.step();
+          return { loss: p.total.item(), mlm: p.mlm.item(), simcse: p.simcse.item() };
+        });
+        sums.loss += parts.loss;
+        sums.mlm += parts.mlm;
+        sums.simcse += parts.simcse;
+        let nonPad = 0;
+        for (const t of batch) if (t !== 0) nonPad++;
+        hooks.onStep?.({
+          epoch,
+          step: s,
+          steps,
+          ...parts,
+          tokensPerSecond: nonPad / ((performance.now() - t0) / 1000),
+        });
+      }
+      state.history.push({
         epoch,
-        step: s,
-        steps,
-        ...parts,
-        tokensPerSecond: nonPad / ((performance.now() - t0) / 1000),
+        loss: sums.loss / steps,
+        mlm: sums.mlm / steps,
+        simcse: sums.simcse / steps,
+        seconds: (Date.now() - started) / 1000,
       });
-    }
-    state.history.push({
-      epoch,
-      loss: sums.loss / steps,
-      mlm: sums.mlm / steps,
-      simcse: sums.simcse / steps,
-      seconds: (Date.now() - started) / 1000,
-    });
-    const previous = state.checkpoint;
-    const prefix = `pretrain-epoch-${epoch + 1}`;
-    saveSafetensors(join(dir, `${prefix}.safetensors`), model.stateDict(), {
+      return true;
+    },
+  );
+  optimizer.dispose();
+  // Only a finished run writes the encoder that classify/perturb read.
+  if (state.epoch >= config.epochs)
+    saveSafetensors(join(dir, PRETRAINED_MODEL), model.stateDict(), {
       config: JSON.stringify(config.model),
     });
-    const opt = optimizer.stateDict();
-    saveSafetensors(join(dir, `${prefix}.optimizer.safetensors`), opt.tensors, {
-      step: String(opt.step),
-      lr: String(opt.lr),
-    });
-    state.epoch = epoch + 1;
-    state.checkpoint = prefix;
-    writeFileAtomic(join(dir, STATE), JSON.stringify(state, null, 2));
-    if (previous)
-      for (const f of [`${previous}.safetensors`, `${previous}.optimizer.safetensors`])
-        rmSync(join(dir, f), { force: true });
-    if (hooks.stopAfterEpochs !== undefined && ++epochsThisCall >= hooks.stopAfterEpochs) break;
-  }
-  optimizer.dispose();
-  saveSafetensors(join(dir, PRETRAINED_MODEL), model.stateDict(), {
-    config: JSON.stringify(config.model),
-  });
   model.eval();
-  return { model, history: state.history };
+  return { model, history: state.history, finished: state.epoch >= config.epochs };
 }
 
 export function loadEncoder(path: string): CellEncoder {

@@ -11,7 +11,7 @@ import {
   predictFamilies,
   trainFamilyBiLstm,
   type BiLstmTrainOptions,
-} from './bilstm.js';
+} from './bilstm-training.js';
 import { subsetCohort, type EphysCohort } from './cohort.js';
 import { fitStandardizer, standardize } from './qc.js';
 import { toFamilySequences } from './sequences.js';

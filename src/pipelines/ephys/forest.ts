@@ -6,6 +6,7 @@
  */
 import { componentsAbove, projectSparsePca, sparsePca, type SparsePca } from '../../stats/spca.js';
 import { RandomForest, trainRandomForest, type ForestJson } from '../../stats/random-forest.js';
+import { fitStandardScaler } from '../../stats/scaler.js';
 import type { EphysCohort } from './cohort.js';
 import { fitStandardizer, standardize, type Standardizer } from './qc.js';
 
@@ -47,18 +48,9 @@ export function fitForestPipeline(
     return { name: f.name, spca, keep: componentsAbove(spca, o.minAdjustedVariance ?? 0.01) };
   });
   const raw = scores(z, families);
-  const p = raw[0]?.length ?? 0;
-  const scoreMean = Array.from(
-    { length: p },
-    (_, j) => raw.reduce((s, r) => s + r[j], 0) / raw.length,
-  );
-  const scoreSd = Array.from({ length: p }, (_, j) => {
-    const v = Math.sqrt(
-      raw.reduce((s, r) => s + (r[j] - scoreMean[j]) ** 2, 0) / Math.max(1, raw.length - 1),
-    );
-    return v < 1e-6 ? 1 : v;
-  });
-  const x = raw.map((r) => r.map((v, j) => (v - scoreMean[j]) / scoreSd[j]));
+  const scaler = fitStandardScaler(raw, raw[0]?.length ?? 0);
+  const { mean: scoreMean, scale: scoreSd } = scaler;
+  const x = scaler.transform(raw).map((r) => Array.from(r));
   const forest = trainRandomForest(x, train.labels, {
     trees: o.trees ?? 500,
     balance: 'balanced-bootstrap',

@@ -4,8 +4,9 @@
  *    otherwise remove most cells in rule 2);
  * 2. a cell still missing any value is dropped (no imputation);
  * 3. a family left with no features is dropped.
- * Z-scoring uses training-split statistics only; a feature with sd < 1e-6 gets sd 1.
+ * Z-scoring uses training-split statistics only (stats/scaler.ts: a near-constant feature is only centred).
  */
+import { fitStandardScaler } from '../../stats/scaler.js';
 import type { EphysCohort, Family } from './cohort.js';
 
 export interface QcReport {
@@ -63,22 +64,10 @@ export interface Standardizer {
   sd: number[][];
 }
 
+/** Per-family z-scores fitted on the training cells (see stats/scaler.ts for the rule). */
 export function fitStandardizer(train: EphysCohort): Standardizer {
-  const mean: number[][] = [];
-  const sd: number[][] = [];
-  for (const f of train.families) {
-    const n = f.values.length;
-    const m = f.features.map((_, k) => f.values.reduce((s, v) => s + v[k], 0) / n);
-    const s = f.features.map((_, k) => {
-      const v = Math.sqrt(
-        f.values.reduce((acc, row) => acc + (row[k] - m[k]) ** 2, 0) / Math.max(1, n - 1),
-      );
-      return v < 1e-6 ? 1 : v;
-    });
-    mean.push(m);
-    sd.push(s);
-  }
-  return { mean, sd };
+  const scalers = train.families.map((f) => fitStandardScaler(f.values, f.features.length));
+  return { mean: scalers.map((s) => s.mean), sd: scalers.map((s) => s.scale) };
 }
 
 export function standardize(c: EphysCohort, s: Standardizer): EphysCohort {

@@ -3,7 +3,7 @@
  * features zero-padded to the widest family; labels as class indices of a fixed class list.
  */
 import { UsageError } from '../../core/errors.js';
-import type { FamilySequences } from './bilstm.js';
+import type { FamilySequences } from './bilstm-training.js';
 import type { EphysCohort } from './cohort.js';
 
 export function toFamilySequences(

@@ -4,7 +4,7 @@
  * with the observed bins that follow the same seed window. Used for the transformer's and
  * the multi-scale GLM's samples side by side (a generator should at least match the GLM).
  */
-import { pearson } from '../../stats/tests.js';
+import { pearson } from '../../stats/hypothesis-tests.js';
 import { ksStatistic, pooledIsis } from '../../stats/point-process.js';
 import type { BinaryRaster } from './raster.js';
 

@@ -7,13 +7,14 @@
  */
 import { fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import { reviveError, type SerializedError } from '../../core/errors.js';
 import { loadManifest } from './manifest.js';
 import { runStudy, type StudyOptions, type StudyResult } from './study.js';
 
 export type ChildMessage =
   | { kind: 'progress'; message: string }
   | { kind: 'done'; computed: number }
-  | { kind: 'error'; message: string };
+  | { kind: 'error'; error: SerializedError };
 
 const CHILD = new URL('../../workers/spikes-study-process.js', import.meta.url);
 
@@ -23,13 +24,15 @@ export async function runStudyInProcesses(o: StudyOptions, workers: number): Pro
   if (count === 1) return runStudy(o);
   const shares = Array.from({ length: count }, (_, k) => ids.filter((_, i) => i % count === k));
   const threads = Math.max(1, Math.floor(availableParallelism() / count));
-  const { onProgress, ...plain } = o;
+  // Functions and signals do not cross the process boundary (Ctrl-C reaches the children's
+  // process group directly).
+  const { onProgress, onCell: _onCell, signal: _signal, ...plain } = o;
   const computed = await Promise.all(
     shares.map((sources, k) =>
       runChild({ ...plain, sources }, threads, (m) => onProgress?.(`[worker ${k + 1}] ${m}`)),
     ),
   );
-  const result = await runStudy({ ...o, stopAfterCells: undefined });
+  const result = await runStudy(o);
   const total = computed.reduce((a, b) => a + b, 0);
   result.computedCells = total;
   result.cachedCells -= total;
@@ -37,7 +40,7 @@ export async function runStudyInProcesses(o: StudyOptions, workers: number): Pro
 }
 
 function runChild(
-  options: Omit<StudyOptions, 'onProgress'>,
+  options: Omit<StudyOptions, 'onProgress' | 'onCell' | 'signal'>,
   threads: number,
   onProgress: (message: string) => void,
 ): Promise<number> {
@@ -54,7 +57,7 @@ function runChild(
         resolve(m.computed);
       } else {
         done = true;
-        reject(new Error(`study worker (${options.sources?.join(', ')}): ${m.message}`));
+        reject(reviveError(m.error, `study worker (${options.sources?.join(', ')})`));
       }
     });
     child.on('exit', (code) => {

@@ -6,9 +6,8 @@
  * directions) with t-tests, and a 3-D stress map of the datasets.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { writeFileAtomic } from '../../core/atomic.js';
+import type { StopSignal } from '../../engine/checkpoint.js';
+import type { PlattScaling } from '../../stats/calibration.js';
 import { meanSd, oneSampleTTest, pairedTTest, type TTestResult } from '../../stats/index.js';
 import { dissimilarityFromScores, projectTo2d, stressLayout } from '../../stats/layout.js';
 import type { LossName } from '../../models/losses.js';
@@ -32,6 +31,7 @@ import {
 import { loadManifest } from './manifest.js';
 import { trainSpikeModel, type TrainConfig } from './train.js';
 import { probeModel, type ModelProbes } from './probes.js';
+import { StudyCells } from './study-cells.js';
 
 export interface StudyOptions {
   manifest: string;
@@ -47,9 +47,11 @@ export interface StudyOptions {
   alignment?: UnitAlignment;
   /** Only train models on these datasets (a worker process's share); no summary is written. */
   sources?: string[];
-  /** Stop after computing this many new cells (tests simulate a kill with it). */
-  stopAfterCells?: number;
+  /** Stops before the next model or cell (Ctrl-C; tests simulate a kill with it). */
+  signal?: StopSignal;
   onProgress?: (message: string) => void;
+  /** Called after each newly computed cell is stored. */
+  onCell?: (cell: StudyCell) => void;
 }
 
 export interface StudyCell {
@@ -123,11 +125,6 @@ export interface StudyResult {
   };
 }
 
-/** Where a study keeps the cell of `model` trained on `source`, scored on `target`. */
-export function studyCellFile(out: string, model: string, source: string, target: string): string {
-  return join(out, 'cells', model.replace(/:/g, '-'), `${source}__${target}.json`);
-}
-
 const digest = (value: unknown) =>
   createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 20);
 
@@ -167,102 +164,44 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
       seconds: 0,
     },
   };
-  // The baselines depend on the source's train split only: fitted once, shared by the models.
-  const baselines = new Map<number, { glm: MultiScaleGlm; coupledGlm: CoupledGlm }>();
-  const baselinesOf = (i: number) => {
-    if (!baselines.has(i)) {
-      o.onProgress?.(`fitting the GLM baselines on ${data[i].spec.id}`);
-      baselines.set(i, {
-        glm: fitMultiScaleGlm(data[i].splits.train),
-        coupledGlm: fitCoupledGlm(data[i].splits.train),
-      });
-    }
-    return baselines.get(i)!;
-  };
+  const store = new StudyCells(o.out);
+  const context: StudyContext = { o, data, store, baselines: new Map() };
   for (const entry of o.losses) {
-    const { loss } = modelVariant(entry, o.preset);
-    const folder = entry.replace(/:/g, '-');
     const n = data.length;
     const cells: (StudyCell | null)[][] = data.map(() => data.map(() => null));
     for (let i = 0; i < n && !stopped; i++) {
       if (o.sources && !o.sources.includes(data[i].spec.id)) continue;
-      const config = trainingConfig(o, entry, data[i].meta.units);
-      const modelKey = digest({ data: data[i].key, config, code: o.codeVersion });
-      const alignment = o.alignment ?? 'none';
-      const cellKeys = data.map((t, j) =>
-        digest({ model: modelKey, target: t.key, alignment: i === j ? 'none' : alignment }),
+      const plan = planSource(context, entry, i);
+      const stored = data.map((t, j) =>
+        store.cached(entry, plan.source.spec.id, t.spec.id, plan.cellKeys[j]),
       );
-      const cellFiles = data.map((t) => studyCellFile(o.out, entry, data[i].spec.id, t.spec.id));
-      if (cellFiles.every((f, j) => isCached(f, cellKeys[j]))) {
-        cellFiles.forEach(
-          (f, j) => (cells[i][j] = JSON.parse(readFileSync(f, 'utf8')) as StudyCell),
-        );
+      if (stored.every((c) => c !== null)) {
+        cells[i] = stored;
         cached += n;
         continue;
       }
-      o.onProgress?.(`training on ${data[i].spec.id} (${entry})`);
-      const trainStart = performance.now();
-      const { best } = trainSpikeModel(
-        data[i].splits.train,
-        config,
-        join(o.out, 'models', `${data[i].spec.id}-${folder}-${modelKey}`),
-        {
-          validate: validationScorer(data[i].splits, config),
-          startGlm: () => baselinesOf(i).glm,
-        },
-      );
-      const { glm, coupledGlm } = baselinesOf(i);
-      const calibration = needsCalibration(loss) ? sourceCalibration(best, data[i].splits) : false;
-      const trainingSeconds = (performance.now() - trainStart) / 1000;
+      if (o.signal?.aborted) {
+        stopped = true;
+        break;
+      }
+      const trained = trainSource(context, plan);
       for (let j = 0; j < n; j++) {
-        if (isCached(cellFiles[j], cellKeys[j])) {
-          cells[i][j] = JSON.parse(readFileSync(cellFiles[j], 'utf8')) as StudyCell;
+        if (stored[j]) {
+          cells[i][j] = stored[j];
           cached++;
           continue;
         }
-        if (o.stopAfterCells !== undefined && computed >= o.stopAfterCells) {
+        if (o.signal?.aborted) {
           stopped = true;
           break;
         }
-        o.onProgress?.(`scoring ${data[i].spec.id} → ${data[j].spec.id} (${entry})`);
-        const target =
-          i === j
-            ? data[j].splits
-            : aligned(data[j].splits, data[i].splits.train, alignment, best, o.seed);
-        const scoreStart = performance.now();
-        const scored = scoreOnTarget(best, data[i].splits, target, {
-          glm,
-          coupledGlm,
-          calibration,
-        });
-        const { scores } = scored;
-        const cell: StudyCell = {
-          key: cellKeys[j],
-          model: entry,
-          loss,
-          source: data[i].spec.id,
-          target: data[j].spec.id,
-          scores,
-          seconds: { scoring: (performance.now() - scoreStart) / 1000 },
-        };
-        if (i === j) {
-          o.onProgress?.(`probing ${data[i].spec.id} (${entry}): interpretation and ablations`);
-          cell.probes = probeModel({
-            model: best,
-            loss,
-            splits: data[i].splits,
-            ...scored,
-            rateMatchedThreshold: scores.transformer.thresholds.rateMatched.threshold,
-            seed: o.seed,
-            glm,
-          });
-          cell.seconds.training = trainingSeconds;
-        }
-        writeFileAtomic(cellFiles[j], JSON.stringify(cell));
+        const cell = scoreCell(context, plan, trained, j);
+        store.write(cell);
+        o.onCell?.(cell);
         cells[i][j] = cell;
         computed++;
       }
-      best.dispose();
+      trained.best.dispose();
     }
     if (stopped || o.sources) continue;
     result.losses[entry] = summarise(cells as StudyCell[][], data, o.seed);
@@ -272,8 +211,139 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
   result.complete = !stopped && !o.sources;
   result.run.finishedAt = new Date().toISOString();
   result.run.seconds = (Date.now() - startedAt.getTime()) / 1000;
-  if (result.complete) writeFileAtomic(join(o.out, 'study.json'), JSON.stringify(result, null, 2));
+  if (result.complete) store.writeSummary(result);
   return result;
+}
+
+/** What every step of a study shares. */
+interface StudyContext {
+  o: StudyOptions;
+  data: LoadedDataset[];
+  store: StudyCells;
+  /** The GLM baselines depend on the source's train split only: fitted once per source. */
+  baselines: Map<number, { glm: MultiScaleGlm; coupledGlm: CoupledGlm }>;
+}
+
+/** One model of the study: an entry (preset/loss) trained on one source dataset. */
+interface SourcePlan {
+  entry: string;
+  loss: LossName;
+  index: number;
+  source: LoadedDataset;
+  config: TrainConfig;
+  /** Keys of the model and of its cells: data hashes, configuration and code version. */
+  modelKey: string;
+  cellKeys: string[];
+}
+
+interface TrainedSource {
+  best: SpikeTransformer;
+  calibration: PlattScaling | false;
+  glm: MultiScaleGlm;
+  coupledGlm: CoupledGlm;
+  trainingSeconds: number;
+}
+
+function planSource(c: StudyContext, entry: string, i: number): SourcePlan {
+  const source = c.data[i];
+  const config = trainingConfig(c.o, entry, source.meta.units);
+  const modelKey = digest({ data: source.key, config, code: c.o.codeVersion });
+  const alignment = c.o.alignment ?? 'none';
+  const cellKeys = c.data.map((t, j) =>
+    digest({ model: modelKey, target: t.key, alignment: i === j ? 'none' : alignment }),
+  );
+  return {
+    entry,
+    loss: modelVariant(entry, c.o.preset).loss,
+    index: i,
+    source,
+    config,
+    modelKey,
+    cellKeys,
+  };
+}
+
+function baselinesOf(c: StudyContext, i: number) {
+  if (!c.baselines.has(i)) {
+    c.o.onProgress?.(`fitting the GLM baselines on ${c.data[i].spec.id}`);
+    c.baselines.set(i, {
+      glm: fitMultiScaleGlm(c.data[i].splits.train),
+      coupledGlm: fitCoupledGlm(c.data[i].splits.train),
+    });
+  }
+  return c.baselines.get(i)!;
+}
+
+/** Trains (or resumes, or reloads) the plan's model; calibrates Dice/focal scores. */
+function trainSource(c: StudyContext, plan: SourcePlan): TrainedSource {
+  const { source, config, entry } = plan;
+  c.o.onProgress?.(`training on ${source.spec.id} (${entry})`);
+  const started = performance.now();
+  const { best } = trainSpikeModel(
+    source.splits.train,
+    config,
+    c.store.modelDir(entry, source.spec.id, plan.modelKey),
+    {
+      validate: validationScorer(source.splits, config),
+      startGlm: () => baselinesOf(c, plan.index).glm,
+      signal: c.o.signal,
+    },
+  );
+  const { glm, coupledGlm } = baselinesOf(c, plan.index);
+  const calibration = needsCalibration(plan.loss) ? sourceCalibration(best, source.splits) : false;
+  return {
+    best,
+    calibration,
+    glm,
+    coupledGlm,
+    trainingSeconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** Scores the trained model on target j's test split; the self cell also carries the probes. */
+function scoreCell(
+  c: StudyContext,
+  plan: SourcePlan,
+  trained: TrainedSource,
+  j: number,
+): StudyCell {
+  const { o, data } = c;
+  const { source, entry, loss } = plan;
+  const target = data[j];
+  o.onProgress?.(`scoring ${source.spec.id} → ${target.spec.id} (${entry})`);
+  const self = plan.index === j;
+  const splits = self
+    ? target.splits
+    : aligned(target.splits, source.splits.train, o.alignment ?? 'none', trained.best, o.seed);
+  const started = performance.now();
+  const scored = scoreOnTarget(trained.best, source.splits, splits, {
+    glm: trained.glm,
+    coupledGlm: trained.coupledGlm,
+    calibration: trained.calibration,
+  });
+  const cell: StudyCell = {
+    key: plan.cellKeys[j],
+    model: entry,
+    loss,
+    source: source.spec.id,
+    target: target.spec.id,
+    scores: scored.scores,
+    seconds: { scoring: (performance.now() - started) / 1000 },
+  };
+  if (self) {
+    o.onProgress?.(`probing ${source.spec.id} (${entry}): interpretation and ablations`);
+    cell.probes = probeModel({
+      model: trained.best,
+      loss,
+      splits: source.splits,
+      ...scored,
+      rateMatchedThreshold: scored.scores.transformer.thresholds.rateMatched.threshold,
+      seed: o.seed,
+      glm: trained.glm,
+    });
+    cell.seconds.training = trained.trainingSeconds;
+  }
+  return cell;
 }
 
 /** The target's val and test splits with units reordered into the model's slots. */
@@ -291,15 +361,6 @@ function aligned(
     val: permuteUnits(target.val, perm),
     test: permuteUnits(target.test, perm),
   };
-}
-
-function isCached(file: string, key: string): boolean {
-  if (!existsSync(file)) return false;
-  try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as StudyCell).key === key;
-  } catch {
-    return false; // a damaged cell is recomputed
-  }
 }
 
 function summarise(

@@ -5,10 +5,15 @@
  * the same result as an uninterrupted one (every epoch reseeds both generators from
  * (seed, epoch), and the optimizer's moments are part of the checkpoint).
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng } from '../../core/random.js';
-import { writeFileAtomic } from '../../core/atomic.js';
+import { z } from 'zod';
+import { UsageError } from '../../core/errors.js';
+import {
+  checkpointStateSchema,
+  runEpochs,
+  type CheckpointState,
+  type StopSignal,
+} from '../../engine/checkpoint.js';
 import {
   Adam,
   Tensor,
@@ -59,7 +64,7 @@ export interface EpochRecord {
   seconds: number;
 }
 
-export interface TrainState {
+export interface TrainState extends CheckpointState {
   epoch: number;
   bestEpoch: number;
   /** The best validation score by `config.selectBy` (of the kept model). */
@@ -75,7 +80,6 @@ export interface TrainState {
   startBlocks?: number[];
   history: EpochRecord[];
   stopped: boolean;
-  /** Prefix of the files holding the model and optimizer after `epoch` epochs. */
   checkpoint: string | null;
   config: TrainConfig;
 }
@@ -100,14 +104,15 @@ export interface TrainHooks {
    * baseline): models with a GLM path start from it instead of fitting it again.
    */
   startGlm?: () => MultiScaleGlm;
-  /** Stop after this many epochs in this call (tests simulate a crash with it). */
-  stopAfterEpochs?: number;
+  /**
+   * Stops training at the next step (Ctrl-C; tests simulate a crash with it): the epoch in
+   * progress is dropped and redone on resume.
+   */
+  signal?: StopSignal;
 }
 
 const STATE = 'state.json';
 export const BEST_MODEL = 'best.safetensors';
-const modelFile = (prefix: string) => `${prefix}.safetensors`;
-const optimizerFile = (prefix: string) => `${prefix}.optimizer.safetensors`;
 
 /**
  * Whether an epoch beats the GLM it started from on validation beyond block-to-block noise:
@@ -124,6 +129,32 @@ function beatsStart(blocks: number[] | undefined, start: number[] | undefined): 
   return sd === 0 ? mean > 0 : mean / (sd / Math.sqrt(d.length)) > 2;
 }
 
+/** Training state, the commit point of the checkpoint (see engine/checkpoint.ts). */
+const nan = z
+  .number()
+  .nullable()
+  .transform((v) => v ?? NaN); // JSON writes NaN (e.g. the GLM start's train loss) as null
+const trainStateSchema = checkpointStateSchema.extend({
+  bestEpoch: z.number().int(),
+  bestValScore: nan,
+  lastImprovedEpoch: z.number().int().optional(),
+  bestSeenScore: nan.optional(),
+  startBlocks: z.array(z.number()).optional(),
+  history: z.array(
+    z.object({
+      epoch: z.number().int(),
+      trainLoss: nan,
+      valLoss: nan,
+      valRocAuc: nan,
+      valPrAuc: nan,
+      valBitsPerSpike: nan,
+      lr: z.number(),
+      seconds: z.number(),
+    }),
+  ),
+  stopped: z.boolean(),
+}) as unknown as z.ZodType<TrainState, z.ZodTypeDef, unknown>;
+
 /** Trains (or resumes training) in `dir`; returns the final state and the best model. */
 export function trainSpikeModel(
   train: BinaryRaster,
@@ -133,7 +164,7 @@ export function trainSpikeModel(
 ): { state: TrainState; best: SpikeTransformer } {
   const C = config.model.context;
   if (train.bins < C + 2) {
-    throw new Error(`the train split has ${train.bins} bins, fewer than context ${C} + 2`);
+    throw new UsageError(`the train split has ${train.bins} bins, fewer than context ${C} + 2`);
   }
   manualSeed(config.seed);
   const model = new SpikeTransformer(config.model);
@@ -145,8 +176,28 @@ export function trainSpikeModel(
     config.lrDecay.floor,
   );
   const lossFn = lossByName(config.loss, config.lossOptions);
+  const selectionScore = (v: ValidationScores) =>
+    config.selectBy === 'bits-per-spike' ? v.bitsPerSpike : v.prAuc;
+  const saveBest = (epoch: number) =>
+    saveSafetensors(join(dir, BEST_MODEL), model.stateDict(), {
+      config: JSON.stringify(config.model),
+      epoch: String(epoch),
+    });
+  const record = (epoch: number, trainLoss: number, scores: ValidationScores, started: number) => {
+    const r: EpochRecord = {
+      epoch,
+      trainLoss,
+      valLoss: scores.loss,
+      valRocAuc: scores.rocAuc,
+      valPrAuc: scores.prAuc,
+      valBitsPerSpike: scores.bitsPerSpike,
+      lr: epoch < 0 ? 0 : optimizer.lr,
+      seconds: (Date.now() - started) / 1000,
+    };
+    return r;
+  };
 
-  let state: TrainState = {
+  const initial: TrainState = {
     epoch: 0,
     bestEpoch: -1,
     bestValScore: -Infinity,
@@ -155,143 +206,90 @@ export function trainSpikeModel(
     checkpoint: null,
     config,
   };
-  if (existsSync(join(dir, STATE))) {
-    state = JSON.parse(readFileSync(join(dir, STATE), 'utf8')) as TrainState;
-    if (JSON.stringify(state.config) !== JSON.stringify(config)) {
-      throw new Error(
-        `${join(dir, STATE)}: checkpoint was made with a different configuration; use another output folder`,
-      );
-    }
-    if (state.checkpoint) {
-      model.loadStateDict(loadSafetensors(join(dir, modelFile(state.checkpoint))).tensors);
-      const opt = loadSafetensors(join(dir, optimizerFile(state.checkpoint)));
-      optimizer.loadStateDict({
-        step: Number(opt.metadata.step),
-        lr: Number(opt.metadata.lr),
-        tensors: opt.tensors,
-      });
-    }
-  }
-
-  const selectionScore = (v: ValidationScores) =>
-    config.selectBy === 'bits-per-spike' ? v.bitsPerSpike : v.prAuc;
-  const saveBest = (epoch: number) =>
-    saveSafetensors(join(dir, BEST_MODEL), model.stateDict(), {
-      config: JSON.stringify(config.model),
-      epoch: String(epoch),
-    });
-  if (model.history && state.epoch === 0 && state.history.length === 0) {
-    // Start at the multi-scale GLM fitted to convergence on the same bins (its coupling
-    // matrices at zero), and keep it as the model to beat: an epoch is kept only if it
-    // scores better on validation. (Starting from a coupled GLM on the same dyadic windows,
-    // fitted by L-BFGS, was tried: on the IBL session its best penalty reached 0.17 bits/spike
-    // on validation against the multi-scale GLM's 0.23, and training learned the coupling
-    // from the multi-scale start within one epoch, to 0.28.)
-    hooks.onPhase?.('fitting the GLM path');
-    const given = hooks.startGlm?.();
-    const maxLag = model.history.maxLag;
-    model.history.loadGlm(
-      given && given.options.maxLag === maxLag ? given : fitMultiScaleGlm(train, { maxLag }),
-    );
-    const started = Date.now();
-    const scores = hooks.validate(model);
-    const record: EpochRecord = {
-      epoch: -1,
-      trainLoss: NaN,
-      valLoss: scores.loss,
-      valRocAuc: scores.rocAuc,
-      valPrAuc: scores.prAuc,
-      valBitsPerSpike: scores.bitsPerSpike,
-      lr: 0,
-      seconds: (Date.now() - started) / 1000,
-    };
-    state.history.push(record);
-    state.bestValScore = selectionScore(scores);
-    state.bestSeenScore = state.bestValScore;
-    state.startBlocks = scores.blockLogLikelihood;
-    saveBest(-1);
-    hooks.onEpoch?.(record);
-  }
-
-  let epochsThisCall = 0;
-  while (!state.stopped && state.epoch < config.maxEpochs) {
-    const epoch = state.epoch;
-    const started = Date.now();
-    // Reseed per epoch: a resumed run draws exactly the windows and dropout masks it would have.
-    manualSeed(config.seed * 100_003 + epoch);
-    const rng = new Rng(config.seed * 7_919 + epoch);
-    optimizer.lr = lrAt(epoch);
-    model.train();
-    let lossSum = 0;
-    for (let step = 0; step < config.stepsPerEpoch; step++) {
-      const starts = Array.from({ length: config.batchSize }, () => rng.int(train.bins - C - 1));
-      const loss = tidy(() => {
-        // Inputs: bins [s, s+C); targets: bins [s+1, s+C+1) (or [s, s+C) for the leaky setup).
-        const both = Tensor.from(windowsToFloat(train, starts, C + 1), [
-          config.batchSize,
-          C + 1,
-          train.units,
-        ]);
-        const x = both.narrow(1, 0, C);
-        const y = config.model.leaky ? x : both.narrow(1, 1, C);
-        optimizer.zeroGrad();
-        const l = lossFn(model.forward(x).logits, y);
-        l.backward();
-        clipGradNorm(model.parameters(), config.clipNorm);
-        optimizer.step();
-        return l.item();
-      });
-      lossSum += loss;
-      hooks.onStep?.(epoch, step, loss);
-    }
-    const scores = hooks.validate(model);
-    const record: EpochRecord = {
-      epoch,
-      trainLoss: lossSum / config.stepsPerEpoch,
-      valLoss: scores.loss,
-      valRocAuc: scores.rocAuc,
-      valPrAuc: scores.prAuc,
-      valBitsPerSpike: scores.bitsPerSpike,
-      lr: optimizer.lr,
-      seconds: (Date.now() - started) / 1000,
-    };
-    state.history.push(record);
-    if (selectionScore(scores) > (state.bestSeenScore ?? -Infinity)) {
-      state.bestSeenScore = selectionScore(scores);
-      state.lastImprovedEpoch = epoch;
-    }
-    if (
-      selectionScore(scores) > state.bestValScore &&
-      beatsStart(scores.blockLogLikelihood, state.startBlocks)
-    ) {
-      state.bestValScore = selectionScore(scores);
-      state.bestEpoch = epoch;
-      saveBest(epoch);
-    }
-    // New checkpoint files first, then the state that names them (the atomic commit point),
-    // then the previous checkpoint is removed: a kill at any moment leaves a consistent pair.
-    const previous = state.checkpoint;
-    const prefix = `epoch-${epoch + 1}`;
-    saveSafetensors(join(dir, modelFile(prefix)), model.stateDict(), {
-      config: JSON.stringify(config.model),
-    });
-    const opt = optimizer.stateDict();
-    saveSafetensors(join(dir, optimizerFile(prefix)), opt.tensors, {
-      step: String(opt.step),
-      lr: String(opt.lr),
-    });
-    state.epoch = epoch + 1;
-    state.stopped =
-      epoch - Math.max(state.bestEpoch, state.lastImprovedEpoch ?? -1) >= config.patience;
-    state.checkpoint = prefix;
-    writeFileAtomic(join(dir, STATE), JSON.stringify(state, null, 2));
-    if (previous)
-      for (const f of [modelFile(previous), optimizerFile(previous)])
-        rmSync(join(dir, f), { force: true });
-    hooks.onEpoch?.(record);
-    epochsThisCall++;
-    if (hooks.stopAfterEpochs !== undefined && epochsThisCall >= hooks.stopAfterEpochs) break;
-  }
+  const state = runEpochs(
+    {
+      dir,
+      stateFile: STATE,
+      filePrefix: 'epoch-',
+      stateSchema: trainStateSchema,
+      model,
+      optimizer,
+      initial,
+      maxEpochs: config.maxEpochs,
+      seed: config.seed,
+      modelMetadata: { config: JSON.stringify(config.model) },
+      signal: hooks.signal,
+    },
+    (state, { epoch, rng, stopRequested }) => {
+      if (epoch === 0 && state.history.length === 0 && model.history) {
+        // Start at the multi-scale GLM fitted to convergence on the same bins (its coupling
+        // matrices at zero), and keep it as the model to beat: an epoch is kept only if it
+        // scores better on validation. (Starting from a coupled GLM on the same dyadic
+        // windows, fitted by L-BFGS, was tried: on the IBL session its best penalty reached
+        // 0.17 bits/spike on validation against the multi-scale GLM's 0.23, and training
+        // learned the coupling from the multi-scale start within one epoch, to 0.28.)
+        hooks.onPhase?.('fitting the GLM path');
+        const given = hooks.startGlm?.();
+        const maxLag = model.history.maxLag;
+        model.history.loadGlm(
+          given && given.options.maxLag === maxLag ? given : fitMultiScaleGlm(train, { maxLag }),
+        );
+        const started = Date.now();
+        const scores = hooks.validate(model);
+        const start = record(-1, NaN, scores, started);
+        state.history.push(start);
+        state.bestValScore = state.bestSeenScore = selectionScore(scores);
+        state.startBlocks = scores.blockLogLikelihood;
+        saveBest(-1);
+        hooks.onEpoch?.(start);
+      }
+      const started = Date.now();
+      optimizer.lr = lrAt(epoch);
+      model.train();
+      let lossSum = 0;
+      for (let step = 0; step < config.stepsPerEpoch; step++) {
+        if (stopRequested()) return false;
+        const starts = Array.from({ length: config.batchSize }, () => rng.int(train.bins - C - 1));
+        const loss = tidy(() => {
+          // Inputs: bins [s, s+C); targets: bins [s+1, s+C+1) (or [s, s+C) for the leaky setup).
+          const both = Tensor.from(windowsToFloat(train, starts, C + 1), [
+            config.batchSize,
+            C + 1,
+            train.units,
+          ]);
+          const x = both.narrow(1, 0, C);
+          const y = config.model.leaky ? x : both.narrow(1, 1, C);
+          optimizer.zeroGrad();
+          const l = lossFn(model.forward(x).logits, y);
+          l.backward();
+          clipGradNorm(model.parameters(), config.clipNorm);
+          optimizer.step();
+          return l.item();
+        });
+        lossSum += loss;
+        hooks.onStep?.(epoch, step, loss);
+      }
+      const scores = hooks.validate(model);
+      const r = record(epoch, lossSum / config.stepsPerEpoch, scores, started);
+      state.history.push(r);
+      if (selectionScore(scores) > (state.bestSeenScore ?? -Infinity)) {
+        state.bestSeenScore = selectionScore(scores);
+        state.lastImprovedEpoch = epoch;
+      }
+      if (
+        selectionScore(scores) > state.bestValScore &&
+        beatsStart(scores.blockLogLikelihood, state.startBlocks)
+      ) {
+        state.bestValScore = selectionScore(scores);
+        state.bestEpoch = epoch;
+        saveBest(epoch);
+      }
+      state.stopped =
+        epoch - Math.max(state.bestEpoch, state.lastImprovedEpoch ?? -1) >= config.patience;
+      hooks.onEpoch?.(r);
+      return true;
+    },
+  );
 
   const best = new SpikeTransformer(config.model);
   best.loadStateDict(loadSafetensors(join(dir, BEST_MODEL)).tensors);

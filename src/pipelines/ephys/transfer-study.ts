@@ -16,11 +16,15 @@ import {
   type TTestResult,
 } from '../../stats/index.js';
 import { stratifiedKFold, stratifiedSplit } from '../../stats/splits.js';
-import { PAPER_BILSTM_TRAINING, predictFamilies, type BiLstmTrainOptions } from './bilstm.js';
+import {
+  PAPER_BILSTM_TRAINING,
+  predictFamilies,
+  type BiLstmTrainOptions,
+} from './bilstm-training.js';
 import { subsetCohort, type EphysCohort } from './cohort.js';
 import { fitStandardizer, standardize } from './qc.js';
 import { toFamilySequences } from './sequences.js';
-import { trainWithStrategy, type TransferStrategy } from './transfer.js';
+import { trainWithStrategy, type TransferStrategy } from './transfer-strategies.js';
 
 export const STRATEGIES: TransferStrategy[] = ['human-only', 'pretrain-finetune', 'joint'];
 

@@ -9,7 +9,11 @@
 import { Rng } from '../../core/random.js';
 import { AdamW, F, Tensor, clipGradNorm, manualSeed, tidy } from '../../engine/index.js';
 import { DEFAULT_FAMILY_BILSTM, FamilyBiLstm } from '../../models/family-bilstm.js';
-import { trainFamilyBiLstm, type BiLstmTrainOptions, type FamilySequences } from './bilstm.js';
+import {
+  trainFamilyBiLstm,
+  type BiLstmTrainOptions,
+  type FamilySequences,
+} from './bilstm-training.js';
 
 export type TransferStrategy = 'human-only' | 'pretrain-finetune' | 'joint';
 

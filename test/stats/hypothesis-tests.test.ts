@@ -14,7 +14,7 @@ import {
   studentTCdf,
   studentTTwoSided,
   welchTTest,
-} from '../../src/stats/tests.js';
+} from '../../src/stats/hypothesis-tests.js';
 import { assertClose, loadFixture } from './reference.js';
 
 interface TCase {
