@@ -5,9 +5,15 @@
 #                                      # checks, chromium for the HTML report test)
 #   bash scripts/bootstrap.sh bench    # + PyTorch for the side-by-side benchmark
 # As root it installs system packages itself; otherwise it prints the sudo line and stops.
+# Each step prints one line; what the tools print goes to bootstrap.log (its last lines are
+# shown when a step fails).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-run}"
+NB_LOG="$PWD/bootstrap.log"
+: >"$NB_LOG"
+# shellcheck source=steps.sh
+source scripts/steps.sh
 
 need=(libtorch-dev libopenblas0-pthread g++ make python3)
 case "$mode" in
@@ -37,9 +43,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
     echo "then run this script again." >&2
     exit 1
   fi
-  echo "installing ${missing[*]} ..."
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  step "apt-get update" apt-get update -qq
+  step "installing ${missing[*]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
 # libtorch from Debian links the generic libblas.so.3: make sure it resolves to OpenBLAS
@@ -58,14 +64,15 @@ fi
 
 # npm dependencies: install when absent or older than the lock file.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  step "npm dependencies (npm ci)" npm ci --no-audit --no-fund
 fi
 
-# Native addon: incremental when already configured, full otherwise.
+# Native addon: incremental when already configured (make rebuilds only what changed), full
+# otherwise. `npm ci` itself does not build it: package.json sets "gypfile": false.
 if [ -f build/Makefile ] && [ -f build/Release/neurobridge_native.node ]; then
-  npx --no-install node-gyp build -j 2 >/dev/null
+  step "libtorch addon (incremental)" npx --no-install node-gyp build -j 2
 else
-  npm run --silent build:native >/dev/null
+  step "libtorch addon (full build, a few minutes)" npm run --silent build:native
 fi
-npm run --silent build:ts
-echo "neurobridge is built ($(node -p "require('./package.json').version"))."
+step "TypeScript" npm run --silent build:ts
+echo "neurobridge is built ($(node -p "require('./package.json').version")); log: $NB_LOG"

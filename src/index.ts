@@ -41,3 +41,8 @@ export { simulateCellCorpus, simulatedOrthologTable } from './sim/cells.js';
 export { Vocabulary } from './pipelines/cells/vocabulary.js';
 export { encodeCells, fitGeneMedians } from './pipelines/cells/rank-encoding.js';
 export { readOrthologs } from './pipelines/cells/orthologs.js';
+export { tokenizeCorpora, type TokenizeOptions } from './pipelines/cells/tokenize.js';
+export { VOCABULARY_MODES, type VocabularyMode } from './pipelines/cells/vocabulary.js';
+export { prepareManifest, type PreparedEntry } from './pipelines/spikes/prepare.js';
+export { writeOutputSet } from './core/atomic.js';
+export { readJsonFile } from './core/json.js';

@@ -1,8 +1,9 @@
 /** `neurobridge demo`: the spike transfer study on generated sessions, offline. */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { DEMO_SESSIONS, writeDemoData } from '../pipelines/spikes/demo.js';
-import { packageVersion, studyAndPrint } from './spikes-model.js';
+import { outFolder } from './options.js';
+import { MAX_EPOCHS, WORKERS, modelList, packageVersion, studyAndPrint } from './spikes-model.js';
 
 export function registerDemoCommand(program: Command): void {
   program
@@ -10,15 +11,23 @@ export function registerDemoCommand(program: Command): void {
     .description(
       `generate ${DEMO_SESSIONS.length} sessions (in vitro and in vivo, in ALF, Phy and NWB) and run the N × N transfer study on them`,
     )
-    .option('--dir <dir>', 'where the sessions, models and results go', 'neurobridge-demo')
     .option(
-      '--models <list>',
-      "models compared (see `spikes study --models`): the default model at demo size and the paper's Dice model at tiny size",
-      'demo,tiny:dice',
+      '--dir <dir>',
+      'where the sessions, models and results go',
+      outFolder,
+      'neurobridge-demo',
     )
-    .option('--max-epochs <n>', 'training epochs per dataset', '4')
-    .option('--workers <n>', 'train and score in N processes', '1')
-    .action(async (o: { dir: string; models: string; maxEpochs: string; workers: string }) => {
+    .addOption(
+      new Option(
+        '--models <list>',
+        "models compared (see `spikes study --models`): the default model at demo size and the paper's Dice model at tiny size",
+      )
+        .argParser(modelList)
+        .default(['demo', 'tiny:dice'], 'demo,tiny:dice'),
+    )
+    .option('--max-epochs <n>', 'training epochs per dataset', MAX_EPOCHS, 4)
+    .option('--workers <n>', 'train and score in N processes', WORKERS, 1)
+    .action(async (o: { dir: string; models: string[]; maxEpochs: number; workers: number }) => {
       const dir = resolve(o.dir);
       console.error(`writing demo sessions to ${dir} ...`);
       const manifest = await writeDemoData(dir);
@@ -27,11 +36,11 @@ export function registerDemoCommand(program: Command): void {
         manifest,
         out,
         preset: 'demo',
-        losses: o.models.split(','),
+        losses: o.models,
         seed: 0,
-        maxEpochs: Number(o.maxEpochs),
+        maxEpochs: o.maxEpochs,
         codeVersion: packageVersion(),
-        workers: Number(o.workers),
+        workers: o.workers,
       });
       console.log(
         `${result.computedCells} cells computed, ${result.cachedCells} reused; results: ${join(out, 'study.json')}`,

@@ -1,5 +1,6 @@
 /** `neurobridge engine info` and the engine `demo`. */
 import type { Command } from 'commander';
+import { seed } from './options.js';
 import { engineInfo, runInWorker } from '../engine/index.js';
 import type { EngineDemoProgress, EngineDemoResult } from '../pipelines/engine-demo.js';
 import { createProgress } from './progress.js';
@@ -27,12 +28,12 @@ export function registerEngineCommands(program: Command): void {
     .description(
       'an MLP learns XOR and an LSTM a memory task, trained in a worker (no input files needed)',
     )
-    .option('--seed <n>', 'random seed', '0')
-    .action(async (o: { seed: string }) => {
+    .option('--seed <n>', 'random seed', seed, 0)
+    .action(async (o: { seed: number }) => {
       const bars = new Map<string, ReturnType<typeof createProgress>>();
       const result = await runInWorker<{ seed: number }, EngineDemoProgress, EngineDemoResult>(
         new URL('../workers/engine-demo.js', import.meta.url),
-        { seed: Number(o.seed) },
+        { seed: o.seed },
         (p) => {
           let bar = bars.get(p.task);
           if (!bar) bars.set(p.task, (bar = createProgress(p.task, p.total)));

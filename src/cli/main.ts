@@ -20,8 +20,9 @@ const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta
 export function buildProgram(): Command {
   const program = new Command('neurobridge')
     .description('Cross-domain transfer learning on neural data')
-    .version(pkg.version)
-    .showHelpAfterError();
+    .version(pkg.version);
+  // Errors in options are one line (commander names the option and what it expects);
+  // `--help` shows the usage.
   registerDemoCommand(program);
   registerEngineCommands(program);
   registerSpikesCommands(program);

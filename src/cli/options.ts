@@ -1,9 +1,77 @@
-/** Parsing of numeric command-line options, with the option named in the error. */
-import { UsageError } from '../core/errors.js';
+/**
+ * Command-line options parsed and checked in one place, when commander reads them: numbers
+ * with their allowed range, choices from the library's own lists, output folders. A bad
+ * value stops the command before any work with one line naming the option, the value and
+ * what is allowed, e.g.
+ *   error: option '--median-sample <fraction>' argument '1.5' is invalid. expected a number in (0, 1]
+ */
+import { existsSync, statSync } from 'node:fs';
+import { InvalidArgumentError, Option } from 'commander';
 
-export function wholeNumber(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UsageError(`--${name}: expected a whole number ≥ 1, got '${value}'`);
-  return n;
+const fmt = (n: number) =>
+  Number.isInteger(n) && Math.abs(n) >= 10000 ? n.toLocaleString('en-US') : String(n);
+
+/** A whole number in [min, max]; `why` explains the upper bound in the message. */
+export function integer(min: number, max: number, why?: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(
+        `expected a whole number from ${fmt(min)} to ${fmt(max)}${why ? ` (${why})` : ''}`,
+      );
+    return n;
+  };
+}
+
+/** A finite number in the interval; bounds are inclusive unless marked exclusive. */
+export function real(
+  min: number,
+  max: number,
+  o: { minExclusive?: boolean; maxExclusive?: boolean; why?: string } = {},
+): (value: string) => number {
+  const range = `${o.minExclusive ? '(' : '['}${fmt(min)}, ${Number.isFinite(max) ? fmt(max) : '∞'}${o.maxExclusive || !Number.isFinite(max) ? ')' : ']'}`;
+  return (value) => {
+    const n = Number(value);
+    if (
+      value.trim() === '' ||
+      !Number.isFinite(n) ||
+      (o.minExclusive ? n <= min : n < min) ||
+      (o.maxExclusive ? n >= max : n > max)
+    )
+      throw new InvalidArgumentError(`expected a number in ${range}${o.why ? ` (${o.why})` : ''}`);
+    return n;
+  };
+}
+
+/** Random seeds: the generators take 32-bit unsigned seeds. */
+export const seed = integer(0, 2 ** 32 - 1);
+
+/** A folder to write into: refused when a file (not a folder) has that name. */
+export function outFolder(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('expected a folder name');
+  if (existsSync(value) && !statSync(value).isDirectory())
+    throw new InvalidArgumentError('a file of that name exists; expected a folder');
+  return value;
+}
+
+/** An option whose value is one of `values` (listed in --help and in the error). */
+export function choice<T extends string>(
+  flags: string,
+  description: string,
+  values: readonly T[],
+  defaultValue?: T,
+): Option {
+  const o = new Option(flags, description).choices(values);
+  return defaultValue === undefined ? o : o.default(defaultValue);
+}
+
+/** A comma-separated list of entries, each one of `values`. */
+export function listOf<T extends string>(values: readonly T[]): (value: string) => T[] {
+  return (value) => {
+    const items = value.split(',').map((s) => s.trim());
+    for (const s of items)
+      if (!(values as readonly string[]).includes(s))
+        throw new InvalidArgumentError(`'${s}' is not one of ${values.join(', ')}`);
+    return items as T[];
+  };
 }

@@ -1,37 +1,25 @@
 /** `neurobridge spikes train`: the causal spike transformer on a manifest dataset. */
-import type { Command } from 'commander';
-import { runInWorker } from '../engine/worker.js';
-import { UsageError } from '../core/errors.js';
-import { wholeNumber } from './options.js';
-import type { SpikeTrainJob, SpikeTrainProgress } from '../workers/spikes-train.js';
+import { InvalidArgumentError, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { StudyJob, StudyOutcome } from '../workers/spikes-study.js';
+import { runInWorker } from '../engine/worker.js';
+import { LOSS_NAMES, type LossName } from '../models/losses.js';
 import { UNIT_ALIGNMENTS, type UnitAlignment } from '../pipelines/spikes/alignment.js';
-import { writeFileAtomic } from '../core/atomic.js';
-import { writeNpy } from '../io/npy.js';
-import { loadDataset } from '../pipelines/spikes/dataset.js';
 import {
   PRESET_NAMES,
   PRESETS,
   modelVariant,
-  needsCalibration,
-  scoreOnTarget,
   type ExperimentResult,
   type PresetName,
   type TransferScores,
 } from '../pipelines/spikes/experiment.js';
-import { generateSpikes } from '../pipelines/spikes/generate.js';
-import { compareGenerated, type SampleStatistics } from '../pipelines/spikes/generation-stats.js';
-import { fitMultiScaleGlm } from '../pipelines/spikes/multiscale-glm.js';
-import { interpretWindow } from '../pipelines/spikes/interpret.js';
-import { runAblations } from '../pipelines/spikes/ablation.js';
-import { sliceBins } from '../pipelines/spikes/raster.js';
-import { loadTrainedRun, runFolder } from '../pipelines/spikes/trained-run.js';
-import { binaryRasterSvg } from '../report/raster-svg.js';
+import type { SampleStatistics } from '../pipelines/spikes/generation-stats.js';
+import { evaluateRun, generateFromRun, interpretRun } from '../pipelines/spikes/run-commands.js';
+import { runFolder } from '../pipelines/spikes/trained-run.js';
 import { writeStudyReport } from '../report/spikes-study.js';
-import { curvesOf, truthAndPrediction } from '../pipelines/spikes/probes.js';
-import { LOSS_NAMES, type LossName } from '../models/losses.js';
+import type { SpikeTrainJob, SpikeTrainProgress } from '../workers/spikes-train.js';
+import type { StudyJob, StudyOutcome } from '../workers/spikes-study.js';
+import { choice, integer, outFolder, seed } from './options.js';
 import { createProgress, type Progress } from './progress.js';
 
 export function registerSpikeModelCommands(spikes: Command): void {
@@ -46,66 +34,96 @@ export function registerSpikeModelCommands(spikes: Command): void {
     .argument('<manifest>', 'study manifest (YAML or JSON)')
     .requiredOption('--dataset <id>', 'dataset to train on')
     .option('--target <id>', 'dataset whose test split is scored (default: the training dataset)')
-    .option(
-      '--preset <name>',
-      `${PRESET_NAMES.join(' | ')} (default: the GLM-path transformer on the Bernoulli likelihood; paper: Dice, the published sizes)`,
-      'default',
+    .addOption(
+      choice(
+        '--preset <name>',
+        `${PRESET_NAMES.join(' | ')} (default: the GLM-path transformer on the Bernoulli likelihood; paper: Dice, the published sizes)`,
+        PRESET_NAMES,
+        'default',
+      ),
     )
-    .option('--loss <name>', `${LOSS_NAMES.join(' | ')} (default: the preset's)`)
+    .addOption(
+      choice('--loss <name>', `${LOSS_NAMES.join(' | ')} (default: the preset's)`, LOSS_NAMES),
+    )
     .option(
       '--leaky',
       "reproduce the released code's setup (no causal mask, output aligned with its own input): inflated scores",
       false,
     )
-    .option('--seed <n>', 'random seed', '0')
-    .option('--max-epochs <n>', 'override the preset')
+    .option('--seed <n>', 'random seed', seed, 0)
+    .option('--max-epochs <n>', 'override the preset', MAX_EPOCHS)
     .requiredOption(
       '--out <dir>',
       'output folder (checkpoints, train.jsonl, result.json); re-running resumes',
+      outFolder,
     )
-    .action(async (manifest: string, o: Record<string, string | boolean | undefined>) => {
-      const preset = o.preset as PresetName;
-      if (!PRESET_NAMES.includes(preset))
-        throw new UsageError(`--preset: expected ${PRESET_NAMES.join(', ')}, got '${preset}'`);
-      const loss = (o.loss ?? PRESETS[preset].loss) as LossName;
-      if (!LOSS_NAMES.includes(loss))
-        throw new UsageError(`--loss: expected ${LOSS_NAMES.join(', ')}, got '${loss}'`);
-      const job: SpikeTrainJob = {
-        manifest,
-        dataset: String(o.dataset),
-        target: String(o.target ?? o.dataset),
-        preset,
-        loss,
-        leaky: Boolean(o.leaky),
-        seed: Number(o.seed),
-        out: String(o.out),
-        maxEpochs: o.maxEpochs ? Number(o.maxEpochs) : undefined,
-      };
-      let bar: Progress | null = null;
-      let lastVal = '';
-      const result = await runInWorker<SpikeTrainJob, SpikeTrainProgress, ExperimentResult>(
-        new URL('../workers/spikes-train.js', import.meta.url),
-        job,
-        (p) => {
-          if (p.kind === 'phase') return console.error(p.message);
-          if (p.kind === 'epoch') {
-            lastVal = `ROC ${p.valRocAuc.toFixed(3)} PR ${p.valPrAuc.toFixed(3)}`;
-            return;
-          }
-          bar ??= createProgress('train', p.maxEpochs * p.stepsPerEpoch);
-          bar.update(p.epoch * p.stepsPerEpoch + p.step + 1, {
-            epoch: p.epoch,
-            loss: p.loss,
-            ...(lastVal ? { val: lastVal } : {}),
-          });
+    .action(
+      async (
+        manifest: string,
+        o: {
+          dataset: string;
+          target?: string;
+          preset: PresetName;
+          loss?: LossName;
+          leaky: boolean;
+          seed: number;
+          maxEpochs?: number;
+          out: string;
         },
-        { stopOnInterrupt: true },
-      );
-      (bar as Progress | null)?.stop();
-      printSummary(result);
-      const files = runFolder(job.out);
-      console.log(`results: ${files.result}, log: ${files.log}, best model: ${files.best}`);
-    });
+      ) => {
+        const job: SpikeTrainJob = {
+          manifest,
+          dataset: o.dataset,
+          target: o.target ?? o.dataset,
+          preset: o.preset,
+          loss: o.loss ?? PRESETS[o.preset].loss,
+          leaky: o.leaky,
+          seed: o.seed,
+          out: o.out,
+          maxEpochs: o.maxEpochs,
+        };
+        let bar: Progress | null = null;
+        let lastVal = '';
+        const result = await runInWorker<SpikeTrainJob, SpikeTrainProgress, ExperimentResult>(
+          new URL('../workers/spikes-train.js', import.meta.url),
+          job,
+          (p) => {
+            if (p.kind === 'phase') return console.error(p.message);
+            if (p.kind === 'epoch') {
+              lastVal = `ROC ${p.valRocAuc.toFixed(3)} PR ${p.valPrAuc.toFixed(3)}`;
+              return;
+            }
+            bar ??= createProgress('train', p.maxEpochs * p.stepsPerEpoch);
+            bar.update(p.epoch * p.stepsPerEpoch + p.step + 1, {
+              epoch: p.epoch,
+              loss: p.loss,
+              ...(lastVal ? { val: lastVal } : {}),
+            });
+          },
+          { stopOnInterrupt: true },
+        );
+        (bar as Progress | null)?.stop();
+        printSummary(result);
+        const files = runFolder(job.out);
+        console.log(`results: ${files.result}, log: ${files.log}, best model: ${files.best}`);
+      },
+    );
+}
+
+export const MAX_EPOCHS = integer(1, 1_000_000);
+export const WORKERS = integer(1, 256);
+
+/** `--models` / `--losses`: entries checked when parsed (any loss goes with any preset). */
+export function modelList(value: string): string[] {
+  const entries = value.split(',').map((s) => s.trim());
+  for (const e of entries) {
+    try {
+      modelVariant(e, 'default');
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  }
+  return entries;
 }
 
 function registerStudyCommand(spikes: Command): void {
@@ -123,49 +141,68 @@ function registerStudyCommand(spikes: Command): void {
     .requiredOption(
       '--out <dir>',
       'output folder (cells/, models/, study.json); re-running resumes',
+      outFolder,
     )
     .option(
       '--models <list>',
-      'comma-separated models: presets (default, paper, quick, tiny, demo), losses (dice, focal, bce: with --preset) or PRESET:LOSS, e.g. default,paper:dice',
+      `comma-separated models: presets (${PRESET_NAMES.join(', ')}), losses (${LOSS_NAMES.join(', ')}: with --preset) or PRESET:LOSS, e.g. default,paper:dice`,
+      modelList,
     )
-    .option('--preset <name>', `${PRESET_NAMES.join(' | ')}`, 'default')
-    .option('--losses <list>', 'comma-separated losses trained with --preset (same as --models)')
-    .option('--seed <n>', 'random seed', '0')
-    .option('--max-epochs <n>', 'override the preset')
+    .addOption(choice('--preset <name>', PRESET_NAMES.join(' | '), PRESET_NAMES, 'default'))
     .option(
-      '--alignment <rule>',
-      "cross-dataset unit alignment: none (index order), rate-rank or anneal (simulated annealing on the model's Dice loss); both fitted on the target's val split only",
-      'none',
+      '--losses <list>',
+      'comma-separated losses trained with --preset (same as --models)',
+      modelList,
     )
-    .option('--workers <n>', 'train and score in N processes (cores are split between them)', '1')
-    .action(async (manifest: string, o: Record<string, string | undefined>) => {
-      if (!UNIT_ALIGNMENTS.includes(o.alignment as UnitAlignment))
-        throw new UsageError(
-          `--alignment: expected ${UNIT_ALIGNMENTS.join(', ')}, got '${o.alignment}'`,
+    .option('--seed <n>', 'random seed', seed, 0)
+    .option('--max-epochs <n>', 'override the preset', MAX_EPOCHS)
+    .addOption(
+      choice(
+        '--alignment <rule>',
+        "cross-dataset unit alignment: none (index order), rate-rank or anneal (simulated annealing on the model's Dice loss); both fitted on the target's val split only",
+        UNIT_ALIGNMENTS,
+        'none',
+      ),
+    )
+    .option(
+      '--workers <n>',
+      'train and score in N processes (cores are split between them)',
+      WORKERS,
+      1,
+    )
+    .action(
+      async (
+        manifest: string,
+        o: {
+          out: string;
+          models?: string[];
+          preset: PresetName;
+          losses?: string[];
+          seed: number;
+          maxEpochs?: number;
+          alignment: UnitAlignment;
+          workers: number;
+        },
+      ) => {
+        const losses = o.models ?? o.losses ?? [o.preset];
+        const options: StudyJob = {
+          workers: o.workers,
+          manifest: resolve(manifest),
+          out: o.out,
+          preset: o.preset,
+          losses,
+          seed: o.seed,
+          maxEpochs: o.maxEpochs,
+          codeVersion: packageVersion(),
+          alignment: o.alignment,
+        };
+        const result = await studyAndPrint(options);
+        console.log(
+          `${result.computedCells} cells computed, ${result.cachedCells} from the cache; ${join(o.out, 'study.json')}`,
         );
-      const preset = o.preset as PresetName;
-      if (!PRESET_NAMES.includes(preset))
-        throw new UsageError(`--preset: expected ${PRESET_NAMES.join(', ')}, got '${preset}'`);
-      const losses = String(o.models ?? o.losses ?? preset).split(',');
-      for (const l of losses) modelVariant(l, preset); // fails on an unknown entry
-      const workers = wholeNumber('workers', String(o.workers));
-      const options: StudyJob = {
-        workers,
-        manifest: resolve(manifest),
-        out: String(o.out),
-        preset,
-        losses,
-        seed: Number(o.seed),
-        maxEpochs: o.maxEpochs ? Number(o.maxEpochs) : undefined,
-        codeVersion: packageVersion(),
-        alignment: o.alignment as UnitAlignment,
-      };
-      const result = await studyAndPrint(options);
-      console.log(
-        `${result.computedCells} cells computed, ${result.cachedCells} from the cache; ${join(String(o.out), 'study.json')}`,
-      );
-      if (result.report) console.log(`report: ${result.report}`);
-    });
+        if (result.report) console.log(`report: ${result.report}`);
+      },
+    );
 }
 
 /** Runs a study in a worker, streaming its progress lines, and prints the grouped table. */
@@ -209,42 +246,35 @@ function registerInterpretCommand(spikes: Command): void {
     )
     .argument('<run>', 'folder written by `spikes train`')
     .option('--dataset <id>', 'dataset whose test split is probed (default: the training dataset)')
-    .option('--start <bin>', 'first bin of the probed window in the test split', '0')
-    .option('--ablation-bins <n>', 'test bins sampled for the ablations', '2000')
+    .option(
+      '--start <bin>',
+      'first bin of the probed window in the test split',
+      integer(0, Number.MAX_SAFE_INTEGER),
+      0,
+    )
+    .option(
+      '--ablation-bins <n>',
+      'test bins sampled for the ablations',
+      integer(1, 10_000_000),
+      2000,
+    )
     .requiredOption('--out <file>', 'JSON output')
-    .action(async (runDir: string, o: Record<string, string>) => {
-      const run = loadTrainedRun(runDir);
-      const data = await loadDataset(run.manifest, o.dataset ?? run.dataset);
-      const T = Math.min(run.config.model.context, data.splits.test.bins - Number(o.start) - 1);
-      const x = interpretWindow(run.model, data.splits.test, Number(o.start), T, run.config.loss);
-      const ablations = runAblations(run.model, data.splits.test, data.splits.val, {
-        bins: Number(o.ablationBins),
-      });
-      writeFileAtomic(
-        o.out,
-        JSON.stringify({
-          run: runDir,
-          dataset: data.spec.id,
-          window: { start: Number(o.start), bins: T },
-          attention: Array.from(x.attention),
-          attentionPerHead: x.attentionPerHead.map((a) => Array.from(a)),
-          gradientImportance: Array.from(x.gradientImportance),
-          awi: Array.from(x.awi),
-          attentionByOffset: Array.from(x.attentionByOffset),
-          inputActivity: Array.from(x.inputActivity),
-          correlations: x.correlations,
-          ablations,
-        }),
-      );
-      for (const [name, c] of Object.entries(x.correlations))
-        console.log(`${name}: r = ${c.r.toFixed(3)}, p = ${c.p.toExponential(2)}`);
-      for (const [name, d] of Object.entries(ablations.change)) {
-        console.log(
-          `${name.padEnd(20)} ROC-AUC ${ablations.scores[name as keyof typeof ablations.scores].rocAuc.toFixed(4)} (change ${d.rocAuc.toFixed(4)})`,
-        );
-      }
-      console.log(`written: ${o.out}`);
-    });
+    .action(
+      async (
+        runDir: string,
+        o: { dataset?: string; start: number; ablationBins: number; out: string },
+      ) => {
+        const { interpretation: x, ablations } = await interpretRun({ ...o, run: runDir });
+        for (const [name, c] of Object.entries(x.correlations))
+          console.log(`${name}: r = ${c.r.toFixed(3)}, p = ${c.p.toExponential(2)}`);
+        for (const [name, d] of Object.entries(ablations.change)) {
+          console.log(
+            `${name.padEnd(20)} ROC-AUC ${ablations.scores[name as keyof typeof ablations.scores].rocAuc.toFixed(4)} (change ${d.rocAuc.toFixed(4)})`,
+          );
+        }
+        console.log(`written: ${o.out}`);
+      },
+    );
 }
 
 function registerEvalCommands(spikes: Command): void {
@@ -255,43 +285,18 @@ function registerEvalCommands(spikes: Command): void {
     )
     .argument('<run>', 'folder written by `spikes train`')
     .requiredOption('--target <id>', 'dataset of the same manifest whose test split is scored')
-    .option('--out <dir>', 'where to write eval-<target>.json and eval-<target>-raster.svg', '')
+    .option(
+      '--out <dir>',
+      'where to write eval-<target>.json and eval-<target>-raster.svg',
+      outFolder,
+      '',
+    )
     .action(async (runDir: string, o: { target: string; out: string }) => {
-      const run = loadTrainedRun(runDir);
-      const out = o.out || runDir;
-      console.error(`preparing ${run.dataset} and ${o.target} ...`);
-      const source = await loadDataset(run.manifest, run.dataset);
-      const target = o.target === run.dataset ? source : await loadDataset(run.manifest, o.target);
-      console.error('scoring the transformer and the baselines ...');
-      const { scores, probabilities, labels } = scoreOnTarget(
-        run.model,
-        source.splits,
-        target.splits,
-        { calibration: needsCalibration(run.config.loss) },
-      );
-      const curves = curvesOf(probabilities, labels, 500);
-      const file = join(out, `eval-${o.target}.json`);
-      writeFileAtomic(
-        file,
-        JSON.stringify({ source: run.dataset, target: o.target, ...scores, curves }, null, 2),
-      );
-      const threshold = scores.transformer.thresholds.rateMatched.threshold;
-      const units = target.splits.test.units;
-      const { truth, predicted } = truthAndPrediction(probabilities, labels, units, threshold);
-      const bins = truth.bins;
-      const svg = join(out, `eval-${o.target}-raster.svg`);
-      writeFileAtomic(
-        svg,
-        binaryRasterSvg([
-          { label: `true spikes, ${o.target} test split (first ${bins} bins)`, raster: truth },
-          {
-            label: `predicted one step ahead (rate-matched threshold ${threshold.toExponential(2)})`,
-            raster: predicted,
-          },
-        ]),
+      const { scores, files } = await evaluateRun({ ...o, run: runDir }, (line) =>
+        console.error(line),
       );
       printSummary(scores);
-      console.log(`results: ${file}, raster: ${svg}`);
+      console.log(`results: ${files.results}, raster: ${files.raster}`);
     });
 
   spikes
@@ -304,9 +309,14 @@ function registerEvalCommands(spikes: Command): void {
       '--dataset <id>',
       'dataset whose test split supplies the seed window (default: the training dataset)',
     )
-    .option('--seed-bins <n>', 'observed bins to start from', '256')
-    .option('--bins <n>', 'bins to generate', '1000')
-    .option('--seed <n>', 'sampling seed', '0')
+    .option('--seed-bins <n>', 'observed bins to start from', integer(1, 10_000_000), 256)
+    .option(
+      '--bins <n>',
+      'bins to generate',
+      integer(1, 10_000_000, 'the generated raster takes bins × units bytes'),
+      1000,
+    )
+    .option('--seed <n>', 'sampling seed', seed, 0)
     .option(
       '--compare',
       "also sample the multi-scale GLM (fitted on the run's train split) and compare both with the observed bins that followed the seed window (rates, ISIs, pairwise correlations, population bursts): <out>.json",
@@ -316,47 +326,35 @@ function registerEvalCommands(spikes: Command): void {
       '--out <file>',
       'SVG raster of the seed window and the generated bins (a .npy of the bins is written beside it)',
     )
-    .action(async (runDir: string, o: Record<string, string>) => {
-      const run = loadTrainedRun(runDir);
-      const data = await loadDataset(run.manifest, o.dataset ?? run.dataset);
-      const seedBins = Math.min(Number(o.seedBins), data.splits.test.bins);
-      const seedWindow = sliceBins(data.splits.test, 0, seedBins);
-      const generated = generateSpikes(run.model, seedWindow, Number(o.bins), Number(o.seed));
-      writeFileAtomic(
-        o.out,
-        binaryRasterSvg([
-          { label: `observed seed window (${seedBins} bins)`, raster: seedWindow },
-          { label: `generated (${generated.bins} bins, free-running)`, raster: generated },
-        ]),
-      );
-      const npy = o.out.replace(/\.svg$/, '') + '.npy';
-      await writeNpy(npy, generated.data, { shape: [generated.bins, generated.units] });
-      console.log(`generated ${generated.bins} bins × ${generated.units} units: ${o.out}, ${npy}`);
-      if (o.compare) {
-        const observed = sliceBins(
-          data.splits.test,
-          seedBins,
-          Math.min(data.splits.test.bins, seedBins + generated.bins),
+    .action(
+      async (
+        runDir: string,
+        o: {
+          dataset?: string;
+          seedBins: number;
+          bins: number;
+          seed: number;
+          compare: boolean;
+          out: string;
+        },
+      ) => {
+        const r = await generateFromRun({ ...o, run: runDir });
+        console.log(
+          `generated ${r.bins} bins × ${r.units} units: ${r.files.raster}, ${r.files.npy}`,
         );
-        const source = await loadDataset(run.manifest, run.dataset);
-        const glm = fitMultiScaleGlm(source.splits.train);
-        const comparison = compareGenerated(observed, {
-          transformer: sliceBins(generated, 0, observed.bins),
-          'multi-scale GLM': glm.sample(seedWindow, observed.bins, Number(o.seed)),
-        });
-        const json = o.out.replace(/\.svg$/, '') + '.json';
-        writeFileAtomic(json, JSON.stringify(comparison, null, 2));
-        const f = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '–');
-        const line = (name: string, x: SampleStatistics) =>
-          `${name.padEnd(16)} rate ${f(x.meanRateHz)} Hz  pairwise r ${f(x.meanPairwiseCorrelation)}  bursts/s ${f(x.burstsPerSecond)}  spikes/burst ${f(x.meanBurstSpikes)}`;
-        console.log(line('observed', comparison.observed));
-        for (const [name, x] of Object.entries(comparison.samples))
-          console.log(
-            `${line(name, x)}  rate r ${f(x.rateCorrelation)}  ISI KS ${f(x.isiKs)}  pairwise match ${f(x.pairwiseCorrelationMatch)}`,
-          );
-        console.log(`comparison: ${json}`);
-      }
-    });
+        if (r.comparison) {
+          const f = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '–');
+          const line = (name: string, x: SampleStatistics) =>
+            `${name.padEnd(16)} rate ${f(x.meanRateHz)} Hz  pairwise r ${f(x.meanPairwiseCorrelation)}  bursts/s ${f(x.burstsPerSecond)}  spikes/burst ${f(x.meanBurstSpikes)}`;
+          console.log(line('observed', r.comparison.observed));
+          for (const [name, x] of Object.entries(r.comparison.samples))
+            console.log(
+              `${line(name, x)}  rate r ${f(x.rateCorrelation)}  ISI KS ${f(x.isiKs)}  pairwise match ${f(x.pairwiseCorrelationMatch)}`,
+            );
+          console.log(`comparison: ${r.files.comparison}`);
+        }
+      },
+    );
 }
 
 function printSummary(r: TransferScores & { training?: ExperimentResult['training'] }): void {

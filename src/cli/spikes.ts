@@ -2,15 +2,15 @@
  * `neurobridge spikes inspect|prepare` and `neurobridge simulate spikes`.
  */
 import type { Command } from 'commander';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
 import { UsageError } from '../core/errors.js';
 import { readSpikes, SPIKE_FORMATS, type SpikeTrains } from '../io/spikes/index.js';
-import { prepareDataset } from '../pipelines/spikes/cache.js';
-import { loadManifest } from '../pipelines/spikes/manifest.js';
-import { simulateSpikes, type SimKind } from '../sim/spikes.js';
+import { prepareManifest } from '../pipelines/spikes/prepare.js';
+import { SIM_KINDS, simulateSpikes } from '../sim/spikes.js';
 import { simulateNetwork } from '../sim/network.js';
-import { writeSpikes, type WriteFormat } from '../sim/spikes-writers.js';
+import { WRITE_FORMATS, writeSpikes, type WriteFormat } from '../sim/spikes-writers.js';
+import { choice, integer, outFolder, real, seed } from './options.js';
 
 export interface SpikeSummary {
   path: string;
@@ -108,12 +108,7 @@ function escapeXml(s: string): string {
   return s.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function positive(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!(n > 0)) throw new UsageError(`${name}: expected a positive number, got '${v}'`);
-  return n;
-}
+const TIME_UNITS = ['s', 'ms', 'samples'] as const;
 
 export function registerSpikesCommands(program: Command): void {
   const spikes = program.command('spikes').description('spike-sorted sessions');
@@ -124,9 +119,13 @@ export function registerSpikesCommands(program: Command): void {
       '<path>',
       'ALF/Phy folder, .nwb, SpyKING CIRCUS .result.hdf5, MaxWell .h5, MEA spike-list .h5, Axion spike_list.csv[.gz], .csv/.tsv',
     )
-    .option('--format <format>', `force the format: ${SPIKE_FORMATS.join(', ')}`)
-    .option('--sample-rate <hz>', 'sampling rate, for formats that do not store it')
-    .option('--time-unit <unit>', 'CSV time column unit: s, ms or samples')
+    .addOption(choice('--format <format>', 'force the format', SPIKE_FORMATS))
+    .option(
+      '--sample-rate <hz>',
+      'sampling rate, for formats that do not store it',
+      real(0, 1e9, { minExclusive: true }),
+    )
+    .addOption(choice('--time-unit <unit>', 'CSV time column unit', TIME_UNITS))
     .option('--well <well>', 'multi-well plates: the well to read (Axion A1, MaxWell well000)')
     .option('--raster <file>', 'where to write the SVG raster (default <name>-raster.svg here)')
     .option('--json', 'print JSON')
@@ -135,20 +134,17 @@ export function registerSpikesCommands(program: Command): void {
         path: string,
         o: {
           format?: string;
-          sampleRate?: string;
-          timeUnit?: string;
+          sampleRate?: number;
+          timeUnit?: (typeof TIME_UNITS)[number];
           well?: string;
           raster?: string;
           json?: boolean;
         },
       ) => {
-        if (o.timeUnit !== undefined && !['s', 'ms', 'samples'].includes(o.timeUnit)) {
-          throw new UsageError(`--time-unit: expected s, ms or samples, got '${o.timeUnit}'`);
-        }
         const st = await readSpikes(path, {
           format: o.format,
-          sampleRateHz: positive('--sample-rate', o.sampleRate),
-          timeUnit: o.timeUnit as 's' | 'ms' | 'samples' | undefined,
+          sampleRateHz: o.sampleRate,
+          timeUnit: o.timeUnit,
           well: o.well,
         });
         const summary = summarizeSpikes(st);
@@ -175,45 +171,25 @@ export function registerSpikesCommands(program: Command): void {
     );
   spikes
     .command('prepare')
-    .description('bin every dataset of a manifest into cached binary rasters')
+    .description(
+      'bin every dataset of a manifest into cached binary rasters (written all or nothing)',
+    )
     .argument('<manifest>', 'YAML or JSON manifest')
-    .option('--out <dir>', 'output folder (cache and index.json)', 'prepared')
+    .option('--out <dir>', 'output folder (cache and index.json)', outFolder, 'prepared')
     .option('--json', 'print JSON')
     .action(async (file: string, o: { out: string; json?: boolean }) => {
-      const manifest = loadManifest(file);
-      const cacheDir = join(o.out, 'cache');
-      const entries = [];
-      for (const [i, spec] of manifest.datasets.entries()) {
-        const r = await prepareDataset(spec, cacheDir, file, i);
-        const m = r.binned.meta;
-        entries.push({
-          id: spec.id,
-          domain: spec.domain,
-          region: spec.region ?? null,
-          path: spec.path,
-          key: r.key,
-          raster: join('cache', `${r.key}.raster`),
-          meta: join('cache', `${r.key}.json`),
-          cached: r.cached,
-          bins: m.bins,
-          units: m.units,
-          spikesInWindow: m.spikesInWindow,
-          spikesLost: m.spikesLost,
-          splits: m.splits,
-        });
-        if (!o.json) {
+      const { datasets } = await prepareManifest(file, o.out, (e) => {
+        if (!o.json)
           console.log(
-            `${spec.id}: ${m.bins} bins × ${m.units} units, ${m.spikesInWindow} spikes (${m.spikesLost} lost to one-per-bin)${r.cached ? ' [cached]' : ''}`,
+            `${e.id}: ${e.bins} bins × ${e.units} units, ${e.spikesInWindow} spikes (${e.spikesLost} lost to one-per-bin)${e.cached ? ' [cached]' : ''}`,
           );
-        }
-      }
-      writeFileAtomic(
-        join(o.out, 'index.json'),
-        JSON.stringify({ manifest: resolve(file), datasets: entries }, null, 2),
-      );
-      if (o.json) console.log(JSON.stringify(entries, null, 2));
+      });
+      if (o.json) console.log(JSON.stringify(datasets, null, 2));
     });
 }
+
+/** What `simulate spikes --kind` offers: the phenomenological kinds, then the LIF network. */
+const SIMULATED_KINDS = [...SIM_KINDS, 'network-in-vitro', 'network-in-vivo'] as const;
 
 export function registerSimulateSpikes(simulate: Command): void {
   simulate
@@ -221,60 +197,53 @@ export function registerSimulateSpikes(simulate: Command): void {
     .description(
       'simulate an in-vitro-like or in-vivo-like spike-sorted session (phenomenological, or recorded from a spiking E/I network)',
     )
-    .option(
-      '--kind <kind>',
-      'in_vitro, in_vivo (phenomenological), network-in-vitro or network-in-vivo (LIF network)',
-      'in_vitro',
+    .addOption(
+      choice(
+        '--kind <kind>',
+        'in_vitro, in_vivo (phenomenological), network-in-vitro or network-in-vivo (LIF network)',
+        SIMULATED_KINDS,
+        'in_vitro',
+      ),
     )
-    .option('--format <format>', 'alf, phy or nwb', 'alf')
+    .addOption(choice('--format <format>', 'output format', WRITE_FORMATS, 'alf'))
     .requiredOption('--out <dir>', 'output folder')
-    .option('--seed <n>', 'random seed', '0')
+    .option('--seed <n>', 'random seed', seed, 0)
     .option(
       '--duration <s>',
       "length in seconds (the default covers the paper's in-vitro window, 1800-2400 s)",
-      '2430',
+      real(0, 1e6, { minExclusive: true, why: 'at most about 11.5 days' }),
+      2430,
     )
-    .option('--units <n>', 'number of units (network kinds: neurons recorded)', '320')
-    .option('--neurons <n>', 'network kinds: network size', '1000')
+    .option(
+      '--units <n>',
+      'number of units (network kinds: neurons recorded)',
+      integer(1, 100_000),
+      320,
+    )
+    .option('--neurons <n>', 'network kinds: network size', integer(1, 100_000), 1000)
     .action(
       async (o: {
-        kind: string;
-        format: string;
+        kind: (typeof SIMULATED_KINDS)[number];
+        format: WriteFormat;
         out: string;
-        seed: string;
-        duration: string;
-        units: string;
-        neurons: string;
+        seed: number;
+        duration: number;
+        units: number;
+        neurons: number;
       }) => {
-        const kinds = ['in_vitro', 'in_vivo', 'network-in-vitro', 'network-in-vivo'];
-        if (!kinds.includes(o.kind)) {
-          throw new UsageError(`--kind: expected ${kinds.join(', ')}, got '${o.kind}'`);
-        }
-        if (!['alf', 'phy', 'nwb'].includes(o.format)) {
-          throw new UsageError(`--format: expected alf, phy or nwb, got '${o.format}'`);
-        }
-        const seed = Number(o.seed);
-        if (!Number.isInteger(seed))
-          throw new UsageError(`--seed: expected an integer, got '${o.seed}'`);
-        const units = Number(o.units);
-        if (!Number.isInteger(units) || units < 1) {
-          throw new UsageError(`--units: expected a positive integer, got '${o.units}'`);
-        }
-        const durationS = positive('--duration', o.duration)!;
+        const { seed, units, duration: durationS } = o;
         let st;
-        if (o.kind.startsWith('network-')) {
-          const neurons = Number(o.neurons);
-          if (!Number.isInteger(neurons) || neurons < units) {
+        if (o.kind === 'network-in-vitro' || o.kind === 'network-in-vivo') {
+          if (o.neurons < units)
             throw new UsageError(
-              `--neurons: expected an integer ≥ --units (${units}), got '${o.neurons}'`,
+              `--neurons: expected at least --units (${units}), got ${o.neurons}`,
             );
-          }
           const regime = o.kind === 'network-in-vitro' ? 'in_vitro' : 'in_vivo';
-          st = simulateNetwork({ regime, durationS, seed, neurons, recorded: units });
+          st = simulateNetwork({ regime, durationS, seed, neurons: o.neurons, recorded: units });
         } else {
-          st = simulateSpikes({ kind: o.kind as SimKind, durationS, seed, units });
+          st = simulateSpikes({ kind: o.kind, durationS, seed, units });
         }
-        const written = await writeSpikes(o.format as WriteFormat, o.out, st);
+        const written = await writeSpikes(o.format, o.out, st);
         console.log(
           `${o.kind}: ${st.unitIds.length} units, ${st.times.length} spikes → ${written}`,
         );

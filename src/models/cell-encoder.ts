@@ -29,8 +29,11 @@ export interface CellEncoderConfig {
 }
 
 /** Mix-Geneformer's sizes (6 layers, hidden 256, 4 heads, FF 512, 2,048 tokens). */
+export const CELL_ENCODER_PRESET_NAMES = ['paper', 'small', 'tiny'] as const;
+export type CellEncoderPresetName = (typeof CELL_ENCODER_PRESET_NAMES)[number];
+
 export const CELL_ENCODER_PRESETS: Record<
-  'paper' | 'small' | 'tiny',
+  CellEncoderPresetName,
   Omit<CellEncoderConfig, 'vocabSize'>
 > = {
   paper: { maxLength: 2048, hidden: 256, layers: 6, heads: 4, intermediate: 512, dropout: 0.1 },

@@ -9,7 +9,8 @@ import type { SpikeTrains } from '../io/spikes/types.js';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 
-export type WriteFormat = 'alf' | 'phy' | 'nwb';
+export const WRITE_FORMATS = ['alf', 'phy', 'nwb'] as const;
+export type WriteFormat = (typeof WRITE_FORMATS)[number];
 
 function clusterIds(st: SpikeTrains): Int32Array {
   const c = new Int32Array(st.times.length);

@@ -10,7 +10,8 @@
 import { Rng } from '../core/random.js';
 import { buildSpikeTrains, type SpikeTrains } from '../io/spikes/types.js';
 
-export type SimKind = 'in_vitro' | 'in_vivo';
+export const SIM_KINDS = ['in_vitro', 'in_vivo'] as const;
+export type SimKind = (typeof SIM_KINDS)[number];
 
 export interface SimOptions {
   kind: SimKind;

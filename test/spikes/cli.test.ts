@@ -1,11 +1,23 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Command } from 'commander';
 import h5wasm from 'h5wasm/node';
 import { registerSimulateSpikes, registerSpikesCommands } from '../../src/cli/spikes.js';
+import { LOSS_NAMES } from '../../src/models/losses.js';
+import { UNIT_ALIGNMENTS } from '../../src/pipelines/spikes/alignment.js';
+import { PRESET_NAMES } from '../../src/pipelines/spikes/experiment.js';
 
 const root = mkdtempSync(join(tmpdir(), 'nb-cli-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -148,5 +160,148 @@ describe('spikes CLI', () => {
     const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'));
     assert.equal(index.datasets[0].id, 'v1');
     assert.ok(existsSync(join(out, index.datasets[0].raster)));
+  });
+});
+
+const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
+
+/** Runs the compiled CLI; asserts it failed with exactly one stderr line matching `pattern`. */
+function failsWith(args: string[], pattern: RegExp): string {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8' });
+  assert.notEqual(r.status, 0, `${args.join(' ')} should fail`);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `one line, got:\n${r.stderr}`);
+  assert.match(lines[0], pattern);
+  return lines[0];
+}
+
+describe('spikes CLI: checks and all-or-nothing outputs', () => {
+  const manifest = (name: string, datasets: string) => {
+    const file = join(root, name);
+    writeFileSync(file, `datasets:\n${datasets}`);
+    return file;
+  };
+  const good = `  - id: v1\n    domain: in_vitro\n    path: vitro2\n    window: {start_s: 1, length_s: 5}\n    units: {rule: top-rate, n: 50}\n`;
+  // Binning fails (more units asked than recorded) after v1 was binned and cached.
+  const failing = `  - id: v2\n    domain: in_vitro\n    path: vitro2\n    window: {start_s: 1, length_s: 4}\n    units: {rule: top-rate, n: 100000}\n`;
+
+  test('prepare: a failing later dataset leaves no cache entry and no index; earlier outputs stay as they were', async () => {
+    await run(
+      'simulate',
+      'spikes',
+      '--kind',
+      'in_vitro',
+      '--format',
+      'alf',
+      '--out',
+      join(root, 'vitro2'),
+      '--seed',
+      '2',
+      '--duration',
+      '8',
+      '--units',
+      '80',
+    );
+    const bad = manifest('bad.yaml', good + failing);
+    const out = join(root, 'prep-bad');
+    await assert.rejects(run('spikes', 'prepare', bad, '--out', out), /datasets\[1\]/);
+    assert.equal(existsSync(out), false, 'nothing of the failed run is left');
+    // Over a finished run: its index and cache stay untouched.
+    await run('spikes', 'prepare', manifest('good.yaml', good), '--out', out);
+    const index = readFileSync(join(out, 'index.json'), 'utf8');
+    const cache = readdirSync(join(out, 'cache')).sort();
+    assert.equal(cache.length, 2);
+    await assert.rejects(
+      run(
+        'spikes',
+        'prepare',
+        manifest('bad2.yaml', good.replace('length_s: 5', 'length_s: 6') + failing),
+        '--out',
+        out,
+      ),
+      /datasets\[1\]/,
+    );
+    assert.equal(readFileSync(join(out, 'index.json'), 'utf8'), index);
+    assert.deepEqual(readdirSync(join(out, 'cache')).sort(), cache);
+    assert.deepEqual(readdirSync(out).sort(), ['cache', 'index.json']);
+  });
+
+  test('prepare: a truncated cache entry (interrupted run) is recomputed', async () => {
+    const out = join(root, 'prep-bad');
+    const meta = readdirSync(join(out, 'cache')).find((f) => f.endsWith('.json'))!;
+    const text = readFileSync(join(out, 'cache', meta), 'utf8');
+    writeFileSync(join(out, 'cache', meta), text.slice(0, 20));
+    const again = await run('spikes', 'prepare', join(root, 'good.yaml'), '--out', out);
+    assert.doesNotMatch(again, /\[cached\]/);
+    assert.equal(readFileSync(join(out, 'cache', meta), 'utf8'), text);
+    assert.match(
+      await run('spikes', 'prepare', join(root, 'good.yaml'), '--out', out),
+      /\[cached\]$/,
+    );
+  });
+
+  test('prepare --out naming a file, and bad option values, fail with one line', () => {
+    writeFileSync(join(root, 'not-a-folder'), '');
+    failsWith(
+      ['spikes', 'prepare', 'good.yaml', '--out', 'not-a-folder'],
+      /^error: option '--out <dir>' argument 'not-a-folder' is invalid\. a file of that name exists; expected a folder$/,
+    );
+    const sim = ['simulate', 'spikes', '--out', 'x'];
+    failsWith(
+      [...sim, '--units', '0'],
+      /--units <n>' argument '0' is invalid\. expected a whole number from 1 to 100,000/,
+    );
+    failsWith(
+      [...sim, '--duration', 'nan'],
+      /--duration <s>' argument 'nan' is invalid\. expected a number in \(0, 1,000,000\]/,
+    );
+    failsWith(
+      [...sim, '--kind', 'in_silico'],
+      /Allowed choices are in_vitro, in_vivo, network-in-vitro, network-in-vivo/,
+    );
+    failsWith([...sim, '--format', 'mat'], /Allowed choices are alf, phy, nwb/);
+    failsWith(
+      [...sim, '--kind', 'network-in-vivo', '--units', '50', '--neurons', '10'],
+      /^neurobridge: --neurons: expected at least --units \(50\), got 10$/,
+    );
+    failsWith(
+      ['spikes', 'inspect', 'x', '--sample-rate', '-5'],
+      /--sample-rate <hz>' argument '-5' is invalid/,
+    );
+    failsWith(
+      ['spikes', 'inspect', 'x', '--time-unit', 'us'],
+      /Allowed choices are s, ms, samples/,
+    );
+  });
+
+  test('presets, losses and alignments offered by the CLI are the library lists', () => {
+    const train = ['spikes', 'train', 'm.yaml', '--dataset', 'd', '--out', 'o'];
+    const preset = failsWith(
+      [...train, '--preset', 'huge'],
+      /--preset <name>' argument 'huge' is invalid/,
+    );
+    for (const p of PRESET_NAMES) assert.ok(preset.includes(p), p);
+    const loss = failsWith([...train, '--loss', 'mse'], /--loss <name>' argument 'mse' is invalid/);
+    for (const l of LOSS_NAMES) assert.ok(loss.includes(l), l);
+    const study = ['spikes', 'study', 'm.yaml', '--out', 'o'];
+    const alignment = failsWith(
+      [...study, '--alignment', 'hungarian'],
+      /--alignment <rule>' argument 'hungarian' is invalid/,
+    );
+    for (const a of UNIT_ALIGNMENTS) assert.ok(alignment.includes(a), a);
+    failsWith(
+      [...study, '--models', 'default,paper:mse'],
+      /unknown model 'paper:mse': expected a preset \(default, paper/,
+    );
+    failsWith([...study, '--workers', '0'], /--workers <n>' argument '0' is invalid/);
+    failsWith([...train, '--max-epochs', '1.5'], /--max-epochs <n>' argument '1\.5' is invalid/);
+    failsWith(
+      ['spikes', 'interpret', 'run', '--start', '-1', '--out', 'i.json'],
+      /--start <bin>' argument '-1'/,
+    );
+    failsWith(
+      ['spikes', 'generate', 'run', '--bins', '1e12', '--out', 'g.svg'],
+      /--bins <n>' argument '1e12' is invalid\. expected a whole number from 1 to 10,000,000 \(the generated raster/,
+    );
   });
 });

@@ -3,10 +3,11 @@
  * `<name>.cells.json` (species, cell ids, obs columns), beside `vocabulary.json` (the
  * vocabulary and the gene medians: everything needed to tokenize new cells the same way).
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic.js';
 import { InputError } from '../../core/errors.js';
+import { readJsonFile } from '../../core/json.js';
 import { readNpy, writeNpy } from '../../io/npy.js';
 import type { EncodedCells, GeneMedians } from './rank-encoding.js';
 import { Vocabulary, type Species, type VocabularyJson } from './vocabulary.js';
@@ -36,6 +37,7 @@ export function readTokenizedCorpus(
 ): { corpus: TokenCorpus; cells: CorpusCells } {
   const npy = join(dir, `${name}.tokens.npy`);
   if (!existsSync(npy)) {
+    tokenizedFolder(dir);
     const have = readdirSync(dir)
       .filter((f) => f.endsWith('.tokens.npy'))
       .map((f) => f.replace('.tokens.npy', ''));
@@ -49,11 +51,25 @@ export function readTokenizedCorpus(
   if (arr.shape.length !== 2) throw new InputError(npy, 'shape', 'expected cells × maxLength');
   return {
     corpus: { tokens: Int32Array.from(arr.data as ArrayLike<number>), maxLength: arr.shape[1] },
-    cells: JSON.parse(readFileSync(join(dir, `${name}.cells.json`), 'utf8')) as CorpusCells,
+    cells: readJsonFile<CorpusCells>(
+      join(dir, `${name}.cells.json`),
+      'the cells of a tokenized corpus',
+    ),
   };
 }
 
+/** Fails with an InputError unless `dir` is a folder (written by `cells tokenize`). */
+function tokenizedFolder(dir: string): void {
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new InputError(
+      dir,
+      undefined,
+      'missing: expected a folder written by `neurobridge cells tokenize`',
+    );
+}
+
 export function corpusNames(dir: string): string[] {
+  tokenizedFolder(dir);
   return readdirSync(dir)
     .filter((f) => f.endsWith('.tokens.npy'))
     .map((f) => f.replace('.tokens.npy', ''))
@@ -71,9 +87,9 @@ export function readVocabulary(dir: string): { vocab: Vocabulary; medians: GeneM
   const file = join(dir, 'vocabulary.json');
   if (!existsSync(file))
     throw new InputError(file, undefined, 'missing; run `neurobridge cells tokenize` first');
-  const j = JSON.parse(readFileSync(file, 'utf8')) as {
-    vocabulary: VocabularyJson;
-    medians: [number, number][];
-  };
+  const j = readJsonFile<{ vocabulary: VocabularyJson; medians: [number, number][] }>(
+    file,
+    'a vocabulary written by `neurobridge cells tokenize`',
+  );
   return { vocab: Vocabulary.fromJSON(j.vocabulary), medians: new Map(j.medians) };
 }

@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { Interrupted, UsageError } from '../../core/errors.js';
+import { existsSync } from 'node:fs';
+import { InputError, Interrupted, UsageError } from '../../core/errors.js';
 import {
   AdamW,
   checkpointStateSchema,
@@ -191,8 +192,26 @@ export function pretrainEncoder(
 
 export function loadEncoder(path: string): CellEncoder {
   const file = loadSafetensors(path);
-  const model = new CellEncoder(JSON.parse(file.metadata.config) as CellEncoderConfig);
+  let config: CellEncoderConfig;
+  try {
+    config = JSON.parse(file.metadata.config ?? '') as CellEncoderConfig;
+  } catch {
+    throw new InputError(path, 'metadata.config', 'expected the encoder configuration as JSON');
+  }
+  const model = new CellEncoder(config);
   model.loadStateDict(file.tensors);
   model.eval();
   return model;
+}
+
+/** The encoder of a folder written by `cells pretrain`; an InputError when it has none. */
+export function loadPretrainedRun(dir: string): CellEncoder {
+  const file = join(dir, PRETRAINED_MODEL);
+  if (!existsSync(file))
+    throw new InputError(
+      file,
+      undefined,
+      'missing: expected a folder written by `neurobridge cells pretrain`',
+    );
+  return loadEncoder(file);
 }

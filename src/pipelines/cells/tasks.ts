@@ -30,11 +30,19 @@ function rows(c: TokenCorpus, idx: number[]): Tensor {
   return Tensor.from(out, [idx.length, L], 'int64');
 }
 
+/** How a cell's token states become one embedding: their mean, or the `<cls>` state. */
+export const POOLINGS = ['mean', 'cls'] as const;
+export type Pooling = (typeof POOLINGS)[number];
+
+/** In silico perturbations: remove the gene's token, or move it to the top of the cell. */
+export const PERTURB_MODES = ['delete', 'overexpress'] as const;
+export type PerturbMode = (typeof PERTURB_MODES)[number];
+
 /** Cell embeddings [cells × hidden] in evaluation mode. */
 export function embedCells(
   model: CellEncoder,
   c: TokenCorpus,
-  pooling: 'mean' | 'cls' = 'mean',
+  pooling: Pooling = 'mean',
   batch = 64,
 ): Float32Array {
   model.eval();
@@ -61,7 +69,7 @@ export interface ClassifierOptions {
   lr: number;
   batchSize: number;
   seed: number;
-  pooling: 'mean' | 'cls';
+  pooling: Pooling;
 }
 
 export const DEFAULT_CLASSIFIER: ClassifierOptions = {
@@ -202,11 +210,7 @@ export function scoreClassifier(
 }
 
 /** One cell's token row with `token` deleted or moved to the top; null when the gene is not expressed. */
-export function perturbRow(
-  row: Int32Array,
-  token: number,
-  mode: 'delete' | 'overexpress',
-): Int32Array | null {
+export function perturbRow(row: Int32Array, token: number, mode: PerturbMode): Int32Array | null {
   const at = row.indexOf(token);
   if (mode === 'delete') {
     if (at <= 0) return null;
@@ -248,7 +252,7 @@ export function perturbationEffects(
   model: CellEncoder,
   c: TokenCorpus,
   tokens: number[],
-  mode: 'delete' | 'overexpress',
+  mode: PerturbMode,
   goal: Float32Array | null = null,
 ): PerturbationEffect[] {
   const H = model.config.hidden;

@@ -49,8 +49,12 @@ export async function tokenizeStreaming(
       const enc = encodeCells(chunk, s.species, vocab, medians, { maxLength: o.maxLength });
       w.append(enc.tokens);
       skippedGenes += enc.skippedGenes;
-      cellIds.push(...chunk.cellIds);
-      for (const [k, col] of Object.entries(chunk.obs)) (obs[k] ??= []).push(...col);
+      // Element by element: spreading a chunk of >~120k cells into push() overflows the stack.
+      for (const id of chunk.cellIds) cellIds.push(id);
+      for (const [k, col] of Object.entries(chunk.obs)) {
+        const to = (obs[k] ??= []);
+        for (const v of col) to.push(v);
+      }
     }
     w.close();
   });

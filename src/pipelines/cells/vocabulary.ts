@@ -16,8 +16,12 @@ export const MASK = 1;
 export const CLS = 2;
 export const EOS = 3;
 
+/** `unified`: orthologs share tokens; `separate`: every gene is species-specific. */
+export const VOCABULARY_MODES = ['unified', 'separate'] as const;
+export type VocabularyMode = (typeof VOCABULARY_MODES)[number];
+
 export interface VocabularyJson {
-  mode: 'unified' | 'separate';
+  mode: VocabularyMode;
   tokens: string[];
   /** `species\tgene` → token, for every gene of the corpora the vocabulary was built from. */
   genes: [string, number][];
@@ -65,7 +69,7 @@ export class Vocabulary {
   static build(
     corpora: { species: Species; genes: string[] }[],
     orthologs: Orthologs | null,
-    mode: 'unified' | 'separate' = 'unified',
+    mode: VocabularyMode = 'unified',
   ): Vocabulary {
     if (mode === 'unified' && !orthologs)
       throw new UsageError('a unified vocabulary needs an ortholog table');

@@ -2,8 +2,9 @@
  * One cohort from files: features (a scalar CSV/TSV table, an IPFX `.h5`, or a folder of
  * `.npy` vectors) joined with a labels table, classes aligned across species, then QC.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { InputError } from '../../core/errors.js';
+import { readJsonFile } from '../../core/json.js';
 import { readFeatureTable } from '../../io/ephys/feature-table.js';
 import { readFeatureVectors } from '../../io/ephys/ipfx.js';
 import { readLabels, type IdMatch } from '../../io/ephys/labels.js';
@@ -45,7 +46,7 @@ function grouping(spec: CohortSpec): Grouping {
       undefined,
       'grouping: expected ipfx, single, per-feature or a JSON file { family: [features] }',
     );
-  const parsed = JSON.parse(readFileSync(g, 'utf8')) as unknown;
+  const parsed = readJsonFile(g, 'a grouping file { "family": ["feature", ...], ... }');
   if (!parsed || typeof parsed !== 'object' || Object.values(parsed).some((v) => !Array.isArray(v)))
     throw new InputError(g, undefined, 'expected { "family": ["feature", ...], ... }');
   return parsed as Record<string, string[]>;
@@ -83,6 +84,13 @@ export async function loadCohort(spec: CohortSpec): Promise<LoadedCohort> {
       spec.features,
       undefined,
       'no cell passed QC (every cell misses some feature)',
+    );
+  const classes = new Set(cohort.labels);
+  if (classes.size < 2)
+    throw new InputError(
+      spec.labels,
+      spec.labelColumn,
+      `need at least 2 classes among the cells that passed QC to train a classifier, found ${classes.size}${classes.size ? ` (${[...classes].join(', ')})` : ''}`,
     );
   return { cohort, qc: report, unlabeled: joined.unlabeled, droppedClasses: dropped, spec };
 }

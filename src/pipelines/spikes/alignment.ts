@@ -13,8 +13,9 @@ import type { SpikeTransformer } from '../../models/spike-transformer.js';
 import { softDiceLoss } from '../../models/losses.js';
 import { unitRates, windowsToFloat, type BinaryRaster } from './raster.js';
 
-export type UnitAlignment = 'none' | 'rate-rank' | 'anneal';
-export const UNIT_ALIGNMENTS: UnitAlignment[] = ['none', 'rate-rank', 'anneal'];
+/** The alignment rules: `neurobridge spikes study --alignment` offers exactly these. */
+export const UNIT_ALIGNMENTS = ['none', 'rate-rank', 'anneal'] as const;
+export type UnitAlignment = (typeof UNIT_ALIGNMENTS)[number];
 
 export interface AnnealOptions {
   /** Proposed swaps of two slots (default 1000). */

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic.js';
+import { readJsonIfComplete } from '../../core/json.js';
 import { detectFormat } from '../../io/spikes/detect.js';
 import { spikeInputFiles } from '../../io/spikes/files.js';
 import { readSpikes } from '../../io/spikes/index.js';
@@ -44,8 +45,10 @@ export function cachePaths(dir: string, key: string) {
 
 export function loadCached(dir: string, key: string): Binned | undefined {
   const p = cachePaths(dir, key);
-  if (!existsSync(p.meta) || !existsSync(p.raster)) return undefined;
-  const meta = JSON.parse(readFileSync(p.meta, 'utf8')) as BinnedMeta;
+  if (!existsSync(p.raster)) return undefined;
+  // A metadata file cut short (an interrupted run, a full disk) counts as absent: recomputed.
+  const meta = readJsonIfComplete<BinnedMeta>(p.meta);
+  if (!meta) return undefined;
   const data = new Uint8Array(readFileSync(p.raster));
   if (data.length !== meta.bins * meta.units) return undefined;
   return { raster: { bins: meta.bins, units: meta.units, data }, meta };
@@ -57,12 +60,16 @@ export function storeCached(dir: string, key: string, binned: Binned): void {
   writeFileAtomic(p.meta, JSON.stringify(binned.meta, null, 1));
 }
 
-/** Reads and bins one manifest dataset, or loads it from `cacheDir` when already done. */
+/**
+ * Reads and bins one manifest dataset, or loads it from `cacheDir` when already done; a new
+ * entry is stored in `storeDir` (default `cacheDir`).
+ */
 export async function prepareDataset(
   spec: DatasetSpec,
   cacheDir: string,
   manifestFile: string,
   index: number,
+  storeDir = cacheDir,
 ): Promise<{ binned: Binned; key: string; cached: boolean; files: string[] }> {
   const format = (spec.format as SpikeFormat | undefined) ?? (await detectFormat(spec.path));
   const files = spikeInputFiles(spec.path, format);
@@ -99,6 +106,6 @@ export async function prepareDataset(
     manifestFile,
     `datasets[${index}].`,
   );
-  storeCached(cacheDir, key, binned);
+  storeCached(storeDir, key, binned);
   return { binned, key, cached: false, files };
 }

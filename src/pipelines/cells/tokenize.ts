@@ -1,0 +1,184 @@
+/**
+ * `neurobridge cells tokenize` as a function: build the gene vocabulary and medians from the
+ * corpora and rank-value encode every cell, in memory or streamed in chunks of cells. The
+ * outputs (vocabulary.json and every corpus' tokens and cells) are written as one set: a
+ * failure at any corpus leaves nothing of this run in the output folder, and a success
+ * replaces the whole tokenization that was there (corpora not in this run are removed).
+ */
+import { join } from 'node:path';
+import { writeOutputSet } from '../../core/atomic.js';
+import { UsageError } from '../../core/errors.js';
+import { readCounts } from '../../io/cells/index.js';
+import { h5adInfo } from '../../io/cells/h5ad.js';
+import { writeTokenizedCorpus, writeVocabulary } from './corpus-files.js';
+import { readOrthologs, type Orthologs } from './orthologs.js';
+import { encodeCells, fitGeneMedians } from './rank-encoding.js';
+import { fitMediansStreaming, tokenizeStreaming } from './tokenize-stream.js';
+import { Vocabulary, type Species, type VocabularyMode } from './vocabulary.js';
+
+export interface CorpusSource {
+  /** File-name-safe: the corpus is written as `<name>.tokens.npy` / `<name>.cells.json`. */
+  name: string;
+  species: Species;
+  path: string;
+}
+
+export interface TokenizeOptions {
+  sources: CorpusSource[];
+  orthologs: string;
+  vocabulary: VocabularyMode;
+  maxLength: number;
+  /** h5ad layer to read instead of X (in-memory reading only). */
+  layer?: string;
+  /** Stream .h5ad files in chunks of this many cells. */
+  chunkCells?: number;
+  /** With chunkCells: fraction of the cells the gene medians are fitted on. */
+  medianSample?: number;
+  out: string;
+}
+
+export interface TokenizedCorpusSummary {
+  name: string;
+  cells: number;
+  /** Mean tokens per cell (in-memory reading only). */
+  meanTokens: number | null;
+  skippedGenes: number;
+}
+
+export interface TokenizeResult {
+  orthologs: Orthologs;
+  vocabulary: { size: number; mode: VocabularyMode; file: string };
+  corpora: TokenizedCorpusSummary[];
+}
+
+const CORPUS_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+
+/**
+ * A corpus name becomes part of file names inside the output folder: 1 to 100 letters,
+ * digits, `_`, `.` or `-`, without `..` (so `../x` cannot write outside the folder).
+ */
+export function checkCorpusName(name: string): void {
+  if (!CORPUS_NAME.test(name) || name.includes('..'))
+    throw new UsageError(
+      `corpus name '${name}': expected 1 to 100 letters, digits, '_', '.' or '-', without '..' (it names the output files)`,
+    );
+}
+
+/** `name:species:path` (the path may contain ':'). */
+export function parseCorpusSpec(spec: string): CorpusSource {
+  const [name, species, ...rest] = spec.split(':');
+  if (!name || (species !== 'human' && species !== 'mouse') || rest.length === 0 || !rest.join(':'))
+    throw new UsageError(`corpus '${spec}': expected name:human|mouse:path`);
+  checkCorpusName(name);
+  return { name, species, path: rest.join(':') };
+}
+
+/** The files `cells tokenize` writes into its output folder. */
+export function isTokenizationFile(name: string): boolean {
+  return name === 'vocabulary.json' || name.endsWith('.tokens.npy') || name.endsWith('.cells.json');
+}
+
+export async function tokenizeCorpora(
+  o: TokenizeOptions,
+  log: (line: string) => void = () => {},
+): Promise<TokenizeResult> {
+  if (o.sources.length === 0) throw new UsageError('no corpus to tokenize');
+  const seen = new Set<string>();
+  for (const s of o.sources) {
+    checkCorpusName(s.name);
+    if (seen.has(s.name))
+      throw new UsageError(`corpus name '${s.name}' is given twice; each corpus needs its own`);
+    seen.add(s.name);
+  }
+  if (o.chunkCells === undefined && o.medianSample !== undefined)
+    throw new UsageError(
+      '--median-sample samples the cells of streamed corpora: add --chunk-cells',
+    );
+  if (o.chunkCells !== undefined && o.layer !== undefined)
+    throw new UsageError('--layer: streamed corpora (--chunk-cells) are read from X only');
+  if (o.chunkCells !== undefined)
+    for (const s of o.sources)
+      if (!s.path.endsWith('.h5ad'))
+        throw new UsageError(`--chunk-cells streams .h5ad files only; ${s.path} is not one`);
+  const orthologs = readOrthologs(o.orthologs);
+  log(
+    `orthologs: ${orthologs.mouseToHuman.size} one-to-one pairs kept, ${orthologs.dropped.oneToMany} one-to-many and ${orthologs.dropped.manyToOne} many-to-one dropped`,
+  );
+  // The folder holds one tokenization: corpora of an earlier one (another vocabulary) go.
+  const corpora = await writeOutputSet(
+    o.out,
+    (staging) =>
+      o.chunkCells !== undefined
+        ? streamed(o, o.chunkCells, orthologs, staging)
+        : inMemory(o, orthologs, staging),
+    { replaces: isTokenizationFile },
+  );
+  return {
+    orthologs,
+    vocabulary: { ...corpora.vocabulary, file: join(o.out, 'vocabulary.json') },
+    corpora: corpora.corpora,
+  };
+}
+
+type Written = {
+  vocabulary: { size: number; mode: VocabularyMode };
+  corpora: TokenizedCorpusSummary[];
+};
+
+async function streamed(
+  o: TokenizeOptions,
+  chunkCells: number,
+  orthologs: Orthologs,
+  dir: string,
+): Promise<Written> {
+  // Never the whole matrix in memory.
+  const infos = await Promise.all(o.sources.map((s) => h5adInfo(s.path)));
+  const vocab = Vocabulary.build(
+    o.sources.map((s, i) => ({ species: s.species, genes: infos[i].genes })),
+    orthologs,
+    o.vocabulary,
+  );
+  const medians = await fitMediansStreaming(o.sources, vocab, {
+    chunkCells,
+    sampleFraction: o.medianSample ?? 1,
+  });
+  writeVocabulary(dir, vocab, medians);
+  const corpora: TokenizedCorpusSummary[] = [];
+  for (const s of o.sources) {
+    const r = await tokenizeStreaming(s, vocab, medians, dir, {
+      chunkCells,
+      maxLength: o.maxLength,
+    });
+    corpora.push({ name: s.name, cells: r.cells, meanTokens: null, skippedGenes: r.skippedGenes });
+  }
+  return { vocabulary: { size: vocab.size, mode: vocab.mode }, corpora };
+}
+
+async function inMemory(o: TokenizeOptions, orthologs: Orthologs, dir: string): Promise<Written> {
+  const corpora = [];
+  for (const s of o.sources)
+    corpora.push({ ...s, matrix: await readCounts(s.path, { layer: o.layer }) });
+  const vocab = Vocabulary.build(
+    corpora.map((c) => ({ species: c.species, genes: c.matrix.geneSymbols ?? c.matrix.geneIds })),
+    orthologs,
+    o.vocabulary,
+  );
+  const medians = fitGeneMedians(corpora, vocab);
+  writeVocabulary(dir, vocab, medians);
+  const summaries: TokenizedCorpusSummary[] = [];
+  for (const c of corpora) {
+    const enc = encodeCells(c.matrix, c.species, vocab, medians, { maxLength: o.maxLength });
+    await writeTokenizedCorpus(
+      dir,
+      { name: c.name, species: c.species, cellIds: c.matrix.cellIds, obs: c.matrix.obs },
+      enc,
+    );
+    summaries.push({
+      name: c.name,
+      cells: c.matrix.nCells,
+      meanTokens: enc.lengths.reduce((a, b) => a + b, 0) / enc.lengths.length,
+      skippedGenes: enc.skippedGenes,
+    });
+  }
+  return { vocabulary: { size: vocab.size, mode: vocab.mode }, corpora: summaries };
+}

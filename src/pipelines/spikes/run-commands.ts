@@ -1,0 +1,161 @@
+/**
+ * `neurobridge spikes eval|generate|interpret` as functions on a folder written by
+ * `spikes train`: each loads the run and its datasets, computes, writes its outputs and
+ * returns what the CLI prints.
+ */
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../core/atomic.js';
+import { UsageError } from '../../core/errors.js';
+import { writeNpy } from '../../io/npy.js';
+import { binaryRasterSvg } from '../../report/raster-svg.js';
+import { runAblations, type AblationResult } from './ablation.js';
+import { loadDataset } from './dataset.js';
+import { needsCalibration, scoreOnTarget, type TransferScores } from './experiment.js';
+import { generateSpikes } from './generate.js';
+import { compareGenerated, type GenerationComparison } from './generation-stats.js';
+import { interpretWindow, type Interpretation } from './interpret.js';
+import { fitMultiScaleGlm } from './multiscale-glm.js';
+import { curvesOf, truthAndPrediction } from './probes.js';
+import { sliceBins } from './raster.js';
+import { loadTrainedRun } from './trained-run.js';
+
+/** Scores a run one step ahead on `target`'s test split; writes eval-<target>.json and a raster. */
+export async function evaluateRun(
+  o: { run: string; target: string; out?: string },
+  log: (line: string) => void = () => {},
+): Promise<{ scores: TransferScores; files: { results: string; raster: string } }> {
+  const run = loadTrainedRun(o.run);
+  const out = o.out || o.run;
+  log(`preparing ${run.dataset} and ${o.target} ...`);
+  const source = await loadDataset(run.manifest, run.dataset);
+  const target = o.target === run.dataset ? source : await loadDataset(run.manifest, o.target);
+  log('scoring the transformer and the baselines ...');
+  const { scores, probabilities, labels } = scoreOnTarget(run.model, source.splits, target.splits, {
+    calibration: needsCalibration(run.config.loss),
+  });
+  const curves = curvesOf(probabilities, labels, 500);
+  const results = join(out, `eval-${o.target}.json`);
+  writeFileAtomic(
+    results,
+    JSON.stringify({ source: run.dataset, target: o.target, ...scores, curves }, null, 2),
+  );
+  const threshold = scores.transformer.thresholds.rateMatched.threshold;
+  const units = target.splits.test.units;
+  const { truth, predicted } = truthAndPrediction(probabilities, labels, units, threshold);
+  const raster = join(out, `eval-${o.target}-raster.svg`);
+  writeFileAtomic(
+    raster,
+    binaryRasterSvg([
+      { label: `true spikes, ${o.target} test split (first ${truth.bins} bins)`, raster: truth },
+      {
+        label: `predicted one step ahead (rate-matched threshold ${threshold.toExponential(2)})`,
+        raster: predicted,
+      },
+    ]),
+  );
+  return { scores, files: { results, raster } };
+}
+
+export interface GenerateOptions {
+  run: string;
+  /** Dataset whose test split supplies the seed window (default: the training dataset). */
+  dataset?: string;
+  seedBins: number;
+  bins: number;
+  seed: number;
+  /** Also sample the multi-scale GLM and compare both with the observed continuation. */
+  compare: boolean;
+  /** SVG raster; the .npy (and with `compare` the .json) are written beside it. */
+  out: string;
+}
+
+export async function generateFromRun(o: GenerateOptions): Promise<{
+  bins: number;
+  units: number;
+  comparison: GenerationComparison | null;
+  files: { raster: string; npy: string; comparison: string | null };
+}> {
+  const run = loadTrainedRun(o.run);
+  const data = await loadDataset(run.manifest, o.dataset ?? run.dataset);
+  const seedBins = Math.min(o.seedBins, data.splits.test.bins);
+  const seedWindow = sliceBins(data.splits.test, 0, seedBins);
+  const generated = generateSpikes(run.model, seedWindow, o.bins, o.seed);
+  writeFileAtomic(
+    o.out,
+    binaryRasterSvg([
+      { label: `observed seed window (${seedBins} bins)`, raster: seedWindow },
+      { label: `generated (${generated.bins} bins, free-running)`, raster: generated },
+    ]),
+  );
+  const stem = o.out.replace(/\.svg$/, '');
+  const npy = `${stem}.npy`;
+  await writeNpy(npy, generated.data, { shape: [generated.bins, generated.units] });
+  let comparison: GenerationComparison | null = null;
+  let json: string | null = null;
+  if (o.compare) {
+    const observed = sliceBins(
+      data.splits.test,
+      seedBins,
+      Math.min(data.splits.test.bins, seedBins + generated.bins),
+    );
+    const source = await loadDataset(run.manifest, run.dataset);
+    const glm = fitMultiScaleGlm(source.splits.train);
+    comparison = compareGenerated(observed, {
+      transformer: sliceBins(generated, 0, observed.bins),
+      'multi-scale GLM': glm.sample(seedWindow, observed.bins, o.seed),
+    });
+    json = `${stem}.json`;
+    writeFileAtomic(json, JSON.stringify(comparison, null, 2));
+  }
+  return {
+    bins: generated.bins,
+    units: generated.units,
+    comparison,
+    files: { raster: o.out, npy, comparison: json },
+  };
+}
+
+export interface InterpretOptions {
+  run: string;
+  /** Dataset whose test split is probed (default: the training dataset). */
+  dataset?: string;
+  /** First bin of the probed window in the test split. */
+  start: number;
+  /** Test bins sampled for the ablations. */
+  ablationBins: number;
+  /** JSON output. */
+  out: string;
+}
+
+export async function interpretRun(
+  o: InterpretOptions,
+): Promise<{ interpretation: Interpretation; ablations: AblationResult }> {
+  const run = loadTrainedRun(o.run);
+  const data = await loadDataset(run.manifest, o.dataset ?? run.dataset);
+  const T = Math.min(run.config.model.context, data.splits.test.bins - o.start - 1);
+  if (T < 1)
+    throw new UsageError(
+      `--start: expected a bin before ${data.splits.test.bins - 1} (the test split of ${data.spec.id} has ${data.splits.test.bins} bins), got ${o.start}`,
+    );
+  const x = interpretWindow(run.model, data.splits.test, o.start, T, run.config.loss);
+  const ablations = runAblations(run.model, data.splits.test, data.splits.val, {
+    bins: o.ablationBins,
+  });
+  writeFileAtomic(
+    o.out,
+    JSON.stringify({
+      run: o.run,
+      dataset: data.spec.id,
+      window: { start: o.start, bins: T },
+      attention: Array.from(x.attention),
+      attentionPerHead: x.attentionPerHead.map((a) => Array.from(a)),
+      gradientImportance: Array.from(x.gradientImportance),
+      awi: Array.from(x.awi),
+      attentionByOffset: Array.from(x.attentionByOffset),
+      inputActivity: Array.from(x.inputActivity),
+      correlations: x.correlations,
+      ablations,
+    }),
+  );
+  return { interpretation: x, ablations };
+}
