@@ -242,7 +242,7 @@ export function registerCellsCommands(program: Command): void {
           out: string;
         },
       ) => {
-        const { classifyCells } = await import('../pipelines/cells/classify.js');
+        const { classifyCells } = await import('../commands/cells-classify.js');
         const r = classifyCells({ ...o, run, tokens: dir });
         for (const row of r.rows)
           console.log(
@@ -283,7 +283,7 @@ export function registerCellsCommands(program: Command): void {
           out: string;
         },
       ) => {
-        const { perturbCells } = await import('../pipelines/cells/perturb.js');
+        const { perturbCells } = await import('../commands/cells-perturb.js');
         const r = perturbCells({ ...o, run, tokens: dir });
         for (const e of r.effects.slice(0, 10))
           console.log(

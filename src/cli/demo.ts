@@ -1,7 +1,7 @@
 /** `neurobridge demo`: the spike transfer study on generated sessions, offline. */
 import { Option, type Command } from 'commander';
 import { join, resolve } from 'node:path';
-import { DEMO_SESSIONS, writeDemoData } from '../pipelines/spikes/demo.js';
+import { DEMO_SESSIONS, writeDemoData } from '../pipelines/spikes/demo-study.js';
 import { outFolder } from './options.js';
 import { MAX_EPOCHS, WORKERS, modelList, packageVersion, studyAndPrint } from './spikes-model.js';
 

@@ -9,7 +9,7 @@ import {
   evaluateCohort,
   scoreSavedForest,
   type EphysModelName,
-} from '../pipelines/ephys/evaluate-cohort.js';
+} from '../commands/ephys-evaluate.js';
 import { fitForestPipeline } from '../pipelines/ephys/forest.js';
 import { loadCohort, type LoadedCohort } from '../pipelines/ephys/load.js';
 import { renderSpeciesTransfer } from '../report/ephys.js';

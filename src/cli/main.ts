@@ -10,7 +10,7 @@ import { registerDemoCommand } from './demo.js';
 import { registerCellsCommands, registerSimulateCells } from './cells.js';
 import { registerEngineCommands } from './engine.js';
 import { registerEphysCommands, registerSimulateEphys } from './ephys.js';
-import { registerSimulateSpikes, registerSpikesCommands } from './spikes.js';
+import { registerSimulateSpikes, registerSpikesCommands } from './spikes-data.js';
 import { registerSpikeModelCommands } from './spikes-model.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {

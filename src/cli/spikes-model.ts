@@ -14,7 +14,7 @@ import {
   type TransferScores,
 } from '../pipelines/spikes/experiment.js';
 import type { SampleStatistics } from '../pipelines/spikes/generation-stats.js';
-import { evaluateRun, generateFromRun, interpretRun } from '../pipelines/spikes/run-commands.js';
+import { evaluateRun, generateFromRun, interpretRun } from '../commands/spikes-run.js';
 import { runFolder } from '../pipelines/spikes/trained-run.js';
 import { writeStudyReport } from '../report/spikes-study.js';
 import type { SpikeTrainJob, SpikeTrainProgress } from '../workers/spikes-train.js';

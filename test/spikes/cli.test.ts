@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Command } from 'commander';
 import h5wasm from 'h5wasm/node';
-import { registerSimulateSpikes, registerSpikesCommands } from '../../src/cli/spikes.js';
+import { registerSimulateSpikes, registerSpikesCommands } from '../../src/cli/spikes-data.js';
 import { LOSS_NAMES } from '../../src/models/losses.js';
 import { UNIT_ALIGNMENTS } from '../../src/pipelines/spikes/alignment.js';
 import { PRESET_NAMES } from '../../src/pipelines/spikes/experiment.js';

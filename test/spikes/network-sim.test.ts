@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Command } from 'commander';
-import { registerSimulateSpikes } from '../../src/cli/spikes.js';
+import { registerSimulateSpikes } from '../../src/cli/spikes-data.js';
 import { readSpikes } from '../../src/io/spikes/index.js';
 import { unitTimes, type SpikeTrains } from '../../src/io/spikes/types.js';
 import { runNetwork, simulateNetwork, type NetworkRun } from '../../src/sim/network.js';

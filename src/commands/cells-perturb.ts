@@ -4,12 +4,17 @@
  * perturbation.json and report.html.
  */
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../core/atomic.js';
-import { UsageError } from '../../core/errors.js';
-import { renderCellsReport } from '../../report/cells.js';
-import { readTokenizedCorpus, readVocabulary } from './corpus-files.js';
-import { loadPretrainedRun } from './pretrain.js';
-import { embedCells, meanEmbedding, perturbationEffects, type PerturbMode } from './tasks.js';
+import { writeFileAtomic } from '../core/atomic.js';
+import { UsageError } from '../core/errors.js';
+import { renderCellsReport } from '../report/cells.js';
+import { readTokenizedCorpus, readVocabulary } from '../pipelines/cells/corpus-files.js';
+import { loadPretrainedRun } from '../pipelines/cells/pretrain.js';
+import {
+  embedCells,
+  meanEmbedding,
+  perturbationEffects,
+  type PerturbMode,
+} from '../pipelines/cells/tasks.js';
 
 export interface PerturbOptions {
   /** Folder written by `cells pretrain`. */

@@ -4,15 +4,15 @@
  * trained from scratch; writes classification.json and report.html.
  */
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../core/atomic.js';
-import { InputError } from '../../core/errors.js';
-import { CellEncoder } from '../../models/cell-encoder.js';
-import { manualSeed } from '../../engine/index.js';
-import { renderCellsReport } from '../../report/cells.js';
-import type { ConfusionMatrix } from '../../stats/index.js';
-import { readTokenizedCorpus } from './corpus-files.js';
-import { loadPretrainedRun } from './pretrain.js';
-import { embedCells, scoreClassifier, trainCellClassifier } from './tasks.js';
+import { writeFileAtomic } from '../core/atomic.js';
+import { InputError } from '../core/errors.js';
+import { CellEncoder } from '../models/cell-encoder.js';
+import { manualSeed } from '../engine/index.js';
+import { renderCellsReport } from '../report/cells.js';
+import type { ConfusionMatrix } from '../stats/index.js';
+import { readTokenizedCorpus } from '../pipelines/cells/corpus-files.js';
+import { loadPretrainedRun } from '../pipelines/cells/pretrain.js';
+import { embedCells, scoreClassifier, trainCellClassifier } from '../pipelines/cells/tasks.js';
 
 export interface ClassifyOptions {
   /** Folder written by `cells pretrain`. */

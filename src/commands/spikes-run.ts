@@ -4,20 +4,27 @@
  * returns what the CLI prints.
  */
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../core/atomic.js';
-import { UsageError } from '../../core/errors.js';
-import { writeNpy } from '../../io/npy.js';
-import { binaryRasterSvg } from '../../report/raster-svg.js';
-import { runAblations, type AblationResult } from './ablation.js';
-import { loadDataset } from './dataset.js';
-import { needsCalibration, scoreOnTarget, type TransferScores } from './experiment.js';
-import { generateSpikes } from './generate.js';
-import { compareGenerated, type GenerationComparison } from './generation-stats.js';
-import { interpretWindow, type Interpretation } from './interpret.js';
-import { fitMultiScaleGlm } from './multiscale-glm.js';
-import { curvesOf, truthAndPrediction } from './probes.js';
-import { sliceBins } from './raster.js';
-import { loadTrainedRun } from './trained-run.js';
+import { writeFileAtomic } from '../core/atomic.js';
+import { UsageError } from '../core/errors.js';
+import { writeNpy } from '../io/npy.js';
+import { binaryRasterSvg } from '../report/raster-svg.js';
+import { runAblations, type AblationResult } from '../pipelines/spikes/ablation.js';
+import { loadDataset } from '../pipelines/spikes/dataset.js';
+import {
+  needsCalibration,
+  scoreOnTarget,
+  type TransferScores,
+} from '../pipelines/spikes/experiment.js';
+import { generateSpikes } from '../pipelines/spikes/generate.js';
+import {
+  compareGenerated,
+  type GenerationComparison,
+} from '../pipelines/spikes/generation-stats.js';
+import { interpretWindow, type Interpretation } from '../pipelines/spikes/interpret.js';
+import { fitMultiScaleGlm } from '../pipelines/spikes/multiscale-glm.js';
+import { curvesOf, truthAndPrediction } from '../pipelines/spikes/probes.js';
+import { sliceBins } from '../pipelines/spikes/raster.js';
+import { loadTrainedRun } from '../pipelines/spikes/trained-run.js';
 
 /** Scores a run one step ahead on `target`'s test split; writes eval-<target>.json and a raster. */
 export async function evaluateRun(

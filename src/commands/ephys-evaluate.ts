@@ -4,19 +4,19 @@
  * the scores of a model saved by `ephys fit` on a cohort (scores.json).
  */
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../core/atomic.js';
-import { InputError } from '../../core/errors.js';
-import { readJsonFile } from '../../core/json.js';
-import { renderEphysEvaluation, type EphysEvaluation } from '../../report/ephys.js';
-import { accuracy, confusionMatrix, macroF1, type ConfusionMatrix } from '../../stats/index.js';
-import { crossValidate, type CvResult } from './evaluation.js';
+import { writeFileAtomic } from '../core/atomic.js';
+import { InputError } from '../core/errors.js';
+import { readJsonFile } from '../core/json.js';
+import { renderEphysEvaluation, type EphysEvaluation } from '../report/ephys.js';
+import { accuracy, confusionMatrix, macroF1, type ConfusionMatrix } from '../stats/index.js';
+import { crossValidate, type CvResult } from '../pipelines/ephys/evaluation.js';
 import {
   fitForestPipeline,
   forestInputs,
   predictForestPipeline,
   type ForestPipeline,
-} from './forest.js';
-import type { LoadedCohort } from './load.js';
+} from '../pipelines/ephys/forest.js';
+import type { LoadedCohort } from '../pipelines/ephys/load.js';
 
 /** The models `ephys evaluate --models` offers. */
 export const EPHYS_MODELS = ['rf', 'bilstm', 'bilstm-no-attention'] as const;
@@ -63,7 +63,7 @@ export async function evaluateCohort(
       );
     } else {
       // Loaded only here: the forest needs no libtorch.
-      const { fitPredictBiLstm } = await import('./bilstm-classifier.js');
+      const { fitPredictBiLstm } = await import('../pipelines/ephys/bilstm-classifier.js');
       const attention: Record<string, number[][]> = {};
       const cv: CvResult = crossValidate(
         loaded.cohort,
