@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runStudy, type StudyOptions } from '../../src/pipelines/spikes/study.js';
@@ -11,12 +11,12 @@ import { browserPath, visit } from '../helpers/browser.js';
 
 const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
 
-let studyDir = '';
-let sequential: { options: StudyOptions; rocAuc: number[][] } | null = null;
-
-test('a killed study resumes and recomputes only the missing cells', async () => {
+/**
+ * The shared fixture: a 2 × 2 study "killed" after its first cell, resumed, then re-run.
+ * Built once, by whichever test asks first, so each test also runs on its own.
+ */
+const killedAndResumedStudy = memo(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nb-study-'));
-  studyDir = join(dir, 'out');
   const sim = (args: string[]) =>
     execFileSync(process.execPath, [cli, 'simulate', 'spikes', ...args], { cwd: dir });
   sim(['--kind', 'in_vitro', '--format', 'alf', '--out', 'a', '--duration', '50', '--seed', '1']);
@@ -37,20 +37,29 @@ test('a killed study resumes and recomputes only the missing cells', async () =>
   // "Killed" after the first cell is stored.
   const stop = new AbortController();
   const killed = await runStudy({ ...options, signal: stop.signal, onCell: () => stop.abort() });
+  const cellsAfterKill = readdirSync(join(options.out, 'cells', 'dice'));
+  const resumed = await runStudy(options);
+  const again = await runStudy(options);
+  return { options, killed, cellsAfterKill, resumed, again };
+});
+
+function memo<T>(build: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | null = null;
+  return () => (value ??= build());
+}
+
+test('a killed study resumes and recomputes only the missing cells', async () => {
+  const { options, killed, cellsAfterKill, resumed, again } = await killedAndResumedStudy();
   assert.equal(killed.complete, false);
   assert.equal(killed.computedCells, 1);
-  assert.deepEqual(readdirSync(join(dir, 'out', 'cells', 'dice')), ['a__a.json']);
-
-  const resumed = await runStudy(options);
+  assert.deepEqual(cellsAfterKill, ['a__a.json']);
   assert.equal(resumed.complete, true);
   assert.equal(resumed.cachedCells, 1, 'the finished cell is reused');
   assert.equal(resumed.computedCells, 3, 'only the three missing cells are computed');
-  const again = await runStudy(options);
   assert.equal(again.computedCells, 0);
   assert.equal(again.cachedCells, 4);
 
   const dice = resumed.losses.dice;
-  sequential = { options, rocAuc: dice.rocAuc };
   assert.equal(dice.rocAuc.length, 2);
   assert.deepEqual(Object.keys(dice.groups).sort(), [
     'in_vitro → in_vivo',
@@ -63,18 +72,20 @@ test('a killed study resumes and recomputes only the missing cells', async () =>
   // Two points can always be placed at their dissimilarity: zero stress.
   assert.ok(dice.map.stress < 1e-8);
   assert.deepEqual(again.losses.dice.rocAuc, dice.rocAuc, 'cached cells give the same matrix');
-  // A different code version invalidates every cell.
-  const newCode = await runStudy({ ...options, codeVersion: 'test-2' });
+  // A different code version invalidates every cell (in a copy: the fixture stays as it is).
+  const copy = { ...options, out: options.out + '-v2' };
+  cpSync(options.out, copy.out, { recursive: true });
+  const newCode = await runStudy({ ...copy, codeVersion: 'test-2' });
   assert.equal(newCode.computedCells, 4);
   // Rate-rank alignment changes only the cross-dataset cells; self cells are reused.
-  const ranked = await runStudy({ ...options, codeVersion: 'test-2', alignment: 'rate-rank' });
+  const ranked = await runStudy({ ...copy, codeVersion: 'test-2', alignment: 'rate-rank' });
   assert.equal(ranked.unitAlignment, 'rate-rank');
   assert.equal(ranked.computedCells, 2);
   assert.equal(ranked.cachedCells, 2);
 });
 
 test('the study report: self-contained, every section, and its figures render in headless Chromium', async (t) => {
-  assert.ok(studyDir, 'needs the study of the previous test');
+  const studyDir = (await killedAndResumedStudy()).options.out;
   const study = loadStudy(studyDir);
   // Self cells carry the probes the report draws; cross cells do not.
   const cells = study.cells.dice;
@@ -122,7 +133,8 @@ test('the study report: self-contained, every section, and its figures render in
 });
 
 test('--workers 2: two processes share the cells; same cells, same matrix as one process', async () => {
-  assert.ok(sequential, 'needs the study of the first test');
+  const sequential = await killedAndResumedStudy();
+  const rocAuc = sequential.resumed.losses.dice.rocAuc;
   const out = sequential.options.out + '-workers';
   const progress: string[] = [];
   const r = await runStudyInProcesses(
@@ -136,6 +148,6 @@ test('--workers 2: two processes share the cells; same cells, same matrix as one
   assert.ok(progress.some((m) => m.startsWith('[worker 2] training on b')));
   // Each child runs libtorch with one thread instead of two: sums may round differently.
   r.losses.dice.rocAuc.forEach((row, i) =>
-    row.forEach((v, j) => assert.ok(Math.abs(v - sequential!.rocAuc[i][j]) < 0.02, `${i},${j}`)),
+    row.forEach((v, j) => assert.ok(Math.abs(v - rocAuc[i][j]) < 0.02, `${i},${j}`)),
   );
 });
