@@ -82,6 +82,7 @@ export function h5ready(): Promise<void> {
     await loaded.default.ready;
     lib = loaded;
     const Module = loaded.Module;
+    guardGlobalHeapReads(Module.FS as unknown as FsWithRead);
     try {
       const dir = fileURLToPath(new URL('./plugins/', import.meta.resolve('h5wasm-plugins')));
       const names = readdirSync(dir);
@@ -104,6 +105,72 @@ export function decodableFilters(): number[] {
 
 let guardDepth = 0;
 
+type FsRead = (
+  stream: unknown,
+  buffer: Int8Array | Uint8Array,
+  offset: number,
+  length: number,
+  position?: number,
+) => number;
+interface FsWithRead {
+  read: FsRead;
+  ErrnoError: new (errno: number) => Error;
+}
+
+/** Why the last guarded read failed, when HDF5 only learns "read failed" (see guardGlobalHeapReads). */
+let readFailure: string | undefined;
+/** Emscripten's errno for EIO. */
+const EIO = 29;
+
+/**
+ * HDF5's global-heap parser (variable-length strings: obs/var names, barcodes) loops forever
+ * on a collection whose free-space object has size 0 (or a size that wraps 32-bit
+ * pointers): a hang no exception can stop. Every file read made inside h5call is looked at
+ * for global-heap collections (`GCOL`), which are walked as HDF5 will walk them; a
+ * collection it could not walk to its end fails the read instead.
+ */
+function guardGlobalHeapReads(fs: FsWithRead): void {
+  const read = fs.read;
+  fs.read = (stream, buffer, offset, length, position) => {
+    const n = read(stream, buffer, offset, length, position);
+    if (guardDepth > 0 && n >= 16) {
+      const bytes = Buffer.from(buffer.buffer, buffer.byteOffset + offset, n);
+      try {
+        for (let at = bytes.indexOf('GCOL'); at >= 0; at = bytes.indexOf('GCOL', at + 4))
+          checkGlobalHeap(bytes, at, (position ?? 0) + at);
+      } catch (err) {
+        // An I/O error for HDF5, which fails the read through its own error stack.
+        readFailure = (err as Error).message;
+        throw new fs.ErrnoError(EIO);
+      }
+    }
+    return n;
+  };
+}
+
+const MOD32 = 2 ** 32;
+
+/** Walks one global-heap collection at `bytes[at]` as H5HG__cache_heap_deserialize does (wasm32). */
+function checkGlobalHeap(bytes: Buffer, at: number, fileOffset: number): void {
+  if (at + 16 > bytes.length || bytes[at + 4] !== 1) return;
+  const size = Number(bytes.readBigUInt64LE(at + 8));
+  const corrupt = (what: string) =>
+    new Error(`corrupted HDF5 global heap (variable-length data) at byte ${fileOffset}: ${what}`);
+  if (size < 16 || size >= MOD32) throw corrupt(`collection size ${size}`);
+  const end = at + size;
+  const visible = Math.min(end, bytes.length);
+  let p = at + 16;
+  while (p + 16 <= visible) {
+    const idx = bytes.readUInt16LE(p);
+    const objectSize = Number(bytes.readBigUInt64LE(p + 8));
+    const size32 = objectSize % MOD32;
+    const need = idx > 0 ? (16 + Math.ceil(size32 / 8) * 8) % MOD32 : size32;
+    if (objectSize >= MOD32 || need === 0 || p + need > end)
+      throw corrupt(`object ${idx} of size ${objectSize} does not fit the ${size}-byte collection`);
+    p += need;
+  }
+}
+
 /**
  * Runs `fn` (h5wasm calls) with HDF5's throwing error handler on, so HDF5 prints nothing and
  * fails loudly; any error that is not already an InputError becomes one naming `file` and
@@ -111,13 +178,34 @@ let guardDepth = 0;
  */
 export function h5call<T>(file: string, field: string | undefined, fn: () => T): T {
   const { Module } = h5();
-  if (guardDepth++ === 0) Module.activate_throwing_error_handler();
+  const outer = guardDepth++ === 0;
+  let failed = false;
+  const printed: unknown[][] = [];
+  const write = process.stderr.write;
+  if (outer) {
+    Module.activate_throwing_error_handler();
+    readFailure = undefined;
+    // A WebAssembly abort prints "Aborted(…)" through console.error: held back, and
+    // dropped when the call fails (the InputError says it), written out otherwise.
+    process.stderr.write = ((...args: unknown[]) => {
+      printed.push(args);
+      return true;
+    }) as typeof process.stderr.write;
+  }
   try {
     return fn();
   } catch (err) {
+    failed = true;
     throw asInputError(err, file, field);
   } finally {
-    if (--guardDepth === 0) Module.deactivate_throwing_error_handler();
+    if (outer) {
+      process.stderr.write = write;
+      Module.deactivate_throwing_error_handler();
+      if (!failed)
+        for (const args of printed)
+          (write as (...a: unknown[]) => boolean).apply(process.stderr, args);
+    }
+    guardDepth--;
   }
 }
 
@@ -129,6 +217,7 @@ export function asInputError(err: unknown, file: string, field: string | undefin
 
 /** One line from an h5wasm/HDF5/WebAssembly error: HDF5's deepest diagnostic when it has one. */
 function reason(err: unknown): string {
+  if (readFailure) return readFailure;
   const text = err instanceof Error ? err.message : String(err);
   if (text.includes('HDF5-DIAG')) {
     const causes = [...text.matchAll(/ in [\w]+\(\): (.*)$/gm)].map((m) => m[1].trim());
