@@ -141,18 +141,14 @@ export function readTenxMtx(dir: string): CountMatrix {
   const { nnz } = mtxHeader(mtx, lines.slice(0, at + 1).join('\n'));
   if (nnz !== head.nnz)
     throw new InputError(mtx, `line ${at + 1}`, 'the header changed between two reads');
-  // Each entry takes one non-empty line: check before allocating from the declared count.
+  // Each entry takes one non-empty line: the arrays are sized by what the file holds, never
+  // by the header alone (a corrupt count would allocate gigabytes); a mismatch is named below.
   let entries = 0;
   for (let i = at + 1; i < lines.length; i++) if (lines[i].trim()) entries++;
-  if (entries < nnz)
-    throw new InputError(
-      mtx,
-      'entries',
-      `the header declares ${nnz} entries, the file has ${entries} (truncated?)`,
-    );
-  const genes = new Int32Array(nnz);
-  const cells = new Int32Array(nnz);
-  const values = new Float32Array(nnz);
+  const capacity = Math.min(nnz, entries);
+  const genes = new Int32Array(capacity);
+  const cells = new Int32Array(capacity);
+  const values = new Float32Array(capacity);
   let k = 0;
   for (let i = at + 1; i < lines.length; i++) {
     const line = lines[i].trim();
