@@ -75,27 +75,54 @@ function h5(): Lib {
   return lib;
 }
 
+/**
+ * Set when a WebAssembly trap or abort() unwound through HDF5: its internal state may then be
+ * inconsistent (fuzzing found later calls looping forever), so the next open loads a fresh
+ * instance. Node never unloads an ES module, so each instance's memory stays allocated: a
+ * process reloads at most MAX_RELOADS times (the CLI reads one file per run).
+ */
+let poisoned = false;
+let generation = 0;
+const MAX_RELOADS = 8;
+
+/** How many times h5wasm was reloaded after an abort (tests). */
+export function h5reloads(): number {
+  return generation;
+}
+
 /** h5wasm loaded and the filter plugins of `h5wasm-plugins` put on HDF5's plugin path. */
 export function h5ready(): Promise<void> {
-  initialised ??= (async () => {
-    const loaded = await import('h5wasm/node');
-    await loaded.default.ready;
-    lib = loaded;
-    const Module = loaded.Module;
-    guardGlobalHeapReads(Module.FS as unknown as FsWithRead);
-    try {
-      const dir = fileURLToPath(new URL('./plugins/', import.meta.resolve('h5wasm-plugins')));
-      const names = readdirSync(dir);
-      Module.insert_plugin_search_path(dir, 0);
-      for (const n of names) {
-        const id = PLUGIN_IDS[/^libH5Z(\w+)\.so$/.exec(n)?.[1] ?? ''];
-        if (id !== undefined) decodable.add(id);
-      }
-    } catch {
-      // Without the plugins, datasets using them are refused by name (checkFilters).
-    }
-  })();
+  if (poisoned && generation < MAX_RELOADS) {
+    poisoned = false;
+    generation++;
+    initialised = load(generation);
+  }
+  initialised ??= load(0);
   return initialised;
+}
+
+async function load(instance: number): Promise<void> {
+  // A fresh instance is a fresh evaluation of h5wasm's module (its own WebAssembly memory).
+  const loaded = (
+    instance === 0
+      ? await import('h5wasm/node')
+      : await import(`${import.meta.resolve('h5wasm/node')}?instance=${instance}`)
+  ) as Lib;
+  await loaded.default.ready;
+  lib = loaded;
+  const Module = loaded.Module;
+  guardGlobalHeapReads(Module.FS as unknown as FsWithRead);
+  try {
+    const dir = fileURLToPath(new URL('./plugins/', import.meta.resolve('h5wasm-plugins')));
+    const names = readdirSync(dir);
+    Module.insert_plugin_search_path(dir, 0);
+    for (const n of names) {
+      const id = PLUGIN_IDS[/^libH5Z(\w+)\.so$/.exec(n)?.[1] ?? ''];
+      if (id !== undefined) decodable.add(id);
+    }
+  } catch {
+    // Without the plugins, datasets using them are refused by name (checkFilters).
+  }
 }
 
 /** The filter ids this build can decode (tests, diagnostics). */
@@ -196,14 +223,17 @@ export function h5call<T>(file: string, field: string | undefined, fn: () => T):
     return fn();
   } catch (err) {
     failed = true;
+    if (err instanceof WebAssembly.RuntimeError) poisoned = true;
     throw asInputError(err, file, field);
   } finally {
     if (outer) {
       process.stderr.write = write;
       Module.deactivate_throwing_error_handler();
+      // Emscripten's notes about undecodable strings in a corrupted file are dropped too.
       if (!failed)
         for (const args of printed)
-          (write as (...a: unknown[]) => boolean).apply(process.stderr, args);
+          if (!/^(warning: Invalid UTF-8|Aborted\()/.test(String(args[0])))
+            (write as (...a: unknown[]) => boolean).apply(process.stderr, args);
     }
     guardDepth--;
   }
@@ -333,11 +363,52 @@ export function dataset(f: H5File, file: string, path: string): H5Dataset {
 
 /** An attribute's value (undefined when absent), read with errors naming the object. */
 export function attrValue(
-  obj: { attrs: Record<string, { value: unknown }>; path: string },
+  obj: { attrs: Record<string, { value: unknown }>; path: string; file_id: bigint },
   file: string,
   name: string,
 ): unknown {
-  return h5call(file, `${obj.path}@${name}`, () => obj.attrs[name]?.value);
+  return h5call(file, `${obj.path}@${name}`, () => {
+    const { Module } = h5();
+    if (!Module.get_attribute_names(obj.file_id, obj.path).includes(name)) return undefined;
+    const md = Module.get_attribute_metadata(obj.file_id, obj.path, name);
+    if (md.type !== H5T_STRING || !md.vlen) return obj.attrs[name]?.value;
+    const values = vlenStrings(
+      md,
+      (ptr) => Module.get_attribute_data(obj.file_id, obj.path, name, ptr),
+      (ptr) => Module.reclaim_vlen_memory(obj.file_id, obj.path, name, ptr),
+    );
+    return md.shape?.length ? values : values[0];
+  });
+}
+
+/**
+ * Variable-length strings read into a zeroed buffer; the strings HDF5 allocated are freed
+ * only after a read that succeeded. (h5wasm frees them after a failed read too, from a
+ * buffer HDF5 left half-written: free() of garbage aborts and corrupts the heap, after which
+ * HDF5 can hang.)
+ */
+function vlenStrings(
+  md: { shape: number[] | null; size: number; cset?: number },
+  read: (ptr: bigint) => unknown,
+  reclaim: (ptr: bigint) => unknown,
+): string[] {
+  const { Module } = h5();
+  const n = (md.shape ?? []).reduce((a, b) => a * b, 1);
+  const nbytes = n * md.size;
+  const ptr = Module._malloc(Math.max(1, nbytes));
+  if (ptr === 0) throw new Error(`could not allocate ${nbytes} bytes in the HDF5 heap`);
+  Module.HEAPU8.fill(0, ptr, ptr + nbytes);
+  let ok = false;
+  try {
+    read(BigInt(ptr));
+    ok = true;
+    const pointers = Uint32Array.from(new Uint32Array(Module.HEAPU8.buffer, ptr, n));
+    const decode = md.cset === 1 ? Module.UTF8ToString : Module.AsciiToString;
+    return Array.from(pointers, (p) => (p ? decode(p) : ''));
+  } finally {
+    if (ok) reclaim(BigInt(ptr));
+    Module._free(ptr);
+  }
 }
 
 /** A string attribute, or undefined. */
@@ -447,6 +518,16 @@ export function stringsOf(d: H5Dataset, file: string): string[] {
     const md = d.metadata;
     if (md.shape) checkPlausible(d, file, md.shape.reduce((a, b) => a * b, 1) * md.size);
     if (isNumeric(md.type)) return Array.from(readNumeric(d, file, null), String);
+    if (md.type === H5T_STRING && md.vlen) {
+      if (!md.shape) return [];
+      const { Module } = h5();
+      const values = vlenStrings(
+        md,
+        (ptr) => Module.get_dataset_data(d.file_id, d.path, null, null, null, ptr),
+        (ptr) => Module.reclaim_vlen_memory(d.file_id, d.path, '', ptr),
+      );
+      return values;
+    }
     const v = d.value as unknown;
     if (Array.isArray(v)) return v.map(String);
     if (typeof v === 'string') return [v];

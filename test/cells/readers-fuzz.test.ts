@@ -18,12 +18,16 @@ import { readH5ad, readH5adChunks } from '../../src/io/cells/h5ad.js';
 import { readTenxH5, readTenxMtx } from '../../src/io/cells/tenx.js';
 import type { CountMatrix } from '../../src/io/cells/types.js';
 import { readFeatureVectors, writeFeatureVectors } from '../../src/io/ephys/ipfx.js';
+import { h5reloads } from '../../src/io/h5.js';
 import { writeH5 } from '../helpers/h5.js';
 
 type Group = InstanceType<typeof h5wasm.Group>;
 
 const fixture = (name: string) =>
   new URL(`../../../test/fixtures/cells/${name}`, import.meta.url).pathname;
+
+/** NB_FUZZ_SCALE=10 runs ten times as many cases (a longer search than CI's). */
+const SCALE = Number(process.env.NB_FUZZ_SCALE ?? 1);
 
 /** A mutation of a file's bytes. */
 type Mutation =
@@ -119,21 +123,27 @@ async function fuzz(
           console.log(
             name,
             i,
+            `${Math.round(process.memoryUsage().rss / 2 ** 20)} MB`,
             JSON.stringify(m, (_, v: unknown) => (typeof v === 'bigint' ? `${v}` : v)),
           );
         await run(mutate(original, m), dir, i++);
       }),
-      { numRuns, seed: Number(process.env.NB_FUZZ_SEED ?? 20261128), endOnFailure: true },
+      {
+        numRuns: Math.round(numRuns * SCALE),
+        seed: Number(process.env.NB_FUZZ_SEED ?? 20261128),
+        endOnFailure: true,
+      },
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    if (process.env.NB_FUZZ_DEBUG) console.log(name, 'h5wasm reloads so far', h5reloads());
   }
 }
 
 test('fuzz: mutated h5ad files (h5py-written CSR and CSC) are read sanely or refused with an InputError naming the file', async () => {
   for (const layout of ['csr', 'csc']) {
     const original = readFileSync(fixture(`${layout}.h5ad`));
-    await fuzz(`h5ad-${layout}`, original, 60, async (bytes, dir, i) => {
+    await fuzz(`h5ad-${layout}`, original, 150, async (bytes, dir, i) => {
       const path = join(dir, `${i}.h5ad`);
       writeFileSync(path, bytes);
       await readsOrRefuses(path, () => readH5ad(path));
@@ -162,7 +172,7 @@ test('fuzz: mutated 10x matrix.mtx(.gz) folders are read sanely or refused with 
   );
   for (const gz of [false, true]) {
     const original = gz ? gzipSync(mtx) : mtx;
-    await fuzz(`mtx-${gz}`, original, 60, async (bytes, dir, i) => {
+    await fuzz(`mtx-${gz}`, original, 100, async (bytes, dir, i) => {
       const d = join(dir, String(i));
       mkdirSync(d);
       writeFileSync(join(d, gz ? 'matrix.mtx.gz' : 'matrix.mtx'), bytes);
@@ -186,7 +196,7 @@ test('fuzz: mutated 10x matrix.mtx(.gz) folders are read sanely or refused with 
         writeFileSync(join(d, 'barcodes.tsv'), src('barcodes.tsv'));
         await readsOrRefuses(d, () => readTenxMtx(d));
       }),
-      { numRuns: 40, seed: 7, endOnFailure: true },
+      { numRuns: Math.round(60 * SCALE), seed: 7, endOnFailure: true },
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -232,7 +242,7 @@ test('fuzz: mutated 10x HDF5 files (gzip-compressed CSC) are read sanely or refu
       ft.create_dataset({ name: 'name', data: Array.from({ length: nGenes }, (_, g) => `G${g}`) });
     });
     saneMatrix(await readTenxH5(path));
-    await fuzz('10xh5', readFileSync(path), 80, async (bytes, d, i) => {
+    await fuzz('10xh5', readFileSync(path), 200, async (bytes, d, i) => {
       const p = join(d, `${i}.h5`);
       writeFileSync(p, bytes);
       await readsOrRefuses(p, () => readTenxH5(p));
@@ -258,7 +268,7 @@ test('fuzz: mutated IPFX feature-vector HDF5 files are read sanely or refused wi
         { name: 'psth', width: 3, values: ids.map((_, i) => Float64Array.of(i, i * 2, i * 3)) },
       ],
     });
-    await fuzz('ipfx', readFileSync(path), 80, async (bytes, d, i) => {
+    await fuzz('ipfx', readFileSync(path), 200, async (bytes, d, i) => {
       const p = join(d, `${i}.h5`);
       writeFileSync(p, bytes);
       await readsOrRefuses(p, async () => {
