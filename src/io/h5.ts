@@ -411,10 +411,20 @@ function vlenStrings(
   }
 }
 
-/** A string attribute, or undefined. */
-export function attrString(obj: { attrs: Record<string, { value: unknown }> }, name: string) {
-  const a = obj.attrs[name];
-  const v = a?.value;
+/** A string attribute, or undefined (also when a corrupted file cannot give it). */
+export function attrString(
+  obj: { attrs: Record<string, { value: unknown }>; path?: string; file_id?: bigint },
+  name: string,
+): string | undefined {
+  let v: unknown;
+  try {
+    v =
+      obj.path !== undefined && obj.file_id !== undefined
+        ? attrValue(obj as Parameters<typeof attrValue>[0], '', name)
+        : obj.attrs[name]?.value;
+  } catch {
+    return undefined;
+  }
   return typeof v === 'string' ? v : undefined;
 }
 
