@@ -5,14 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import h5wasm from 'h5wasm/node';
 import { InputError } from '../../src/core/errors.js';
+import { readH5ad } from '../../src/io/cells/h5ad.js';
 import {
   dataset,
   decodableFilters,
   h5ready,
+  h5reloads,
   halfToNumber,
   numbers,
   openH5,
   sliceNumbers,
+  stringsOf,
 } from '../../src/io/h5.js';
 import { writeH5 } from '../helpers/h5.js';
 
@@ -244,6 +247,53 @@ test('large 1-D datasets are read in hyperslab pieces that join to the whole', a
     } finally {
       f.close();
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('corrupted variable-length strings: a zero-size global-heap object (HDF5 loops forever on it) and a broken heap signature (h5wasm freed garbage: WebAssembly abort) are one-line InputErrors', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nb-h5-vlen-'));
+  try {
+    const path = await writeH5(join(dir, 'ids.h5'), (f) => {
+      f.create_dataset({ name: 'ids', data: ['cell-1', 'cell-2', 'cell-3'] });
+    });
+    const bytes = readFileSync(path);
+    const heap = bytes.indexOf('GCOL');
+    assert.ok(heap > 0);
+    // The first object becomes free space (index 0) of size 0.
+    bytes.writeUInt16LE(0, heap + 16);
+    bytes.writeBigUInt64LE(0n, heap + 24);
+    writeFileSync(path, bytes);
+    let error: unknown;
+    const printed = await quiet(async () => {
+      const f = await openH5(path);
+      try {
+        stringsOf(dataset(f, path, 'ids'), path);
+      } catch (e) {
+        error = e;
+      } finally {
+        f.close();
+      }
+    });
+    assert.ok(error instanceof InputError, String(error));
+    assert.match(
+      error.message,
+      /ids\.h5: \/ids: cannot be read: corrupted HDF5 global heap \(variable-length data\) at byte \d+: object 0 of size 0/,
+    );
+    assert.equal(printed, '');
+    // One byte of the h5py fixture's var/gene_symbols heap signature flipped.
+    const reloads = h5reloads();
+    const fixture = new URL('../../../test/fixtures/cells/csr.h5ad', import.meta.url).pathname;
+    const h5ad = Buffer.from(readFileSync(fixture));
+    h5ad[8634] ^= 0xff;
+    const broken = join(dir, 'broken.h5ad');
+    writeFileSync(broken, h5ad);
+    await assert.rejects(
+      readH5ad(broken),
+      /broken\.h5ad: \/var\/gene_symbols: cannot be read: HDF5 error: bad global heap collection signature/,
+    );
+    assert.equal(h5reloads(), reloads, 'no WebAssembly abort');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
