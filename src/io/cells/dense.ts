@@ -6,11 +6,13 @@
 import { InputError } from '../../core/errors.js';
 import { readDelimited } from '../table.js';
 import { CsrBuilder, type CountMatrix } from './types.js';
+import { expectFile } from '../h5.js';
 
 export function readDenseCounts(
   path: string,
   o: { orientation?: 'genes-by-cells' | 'cells-by-genes' } = {},
 ): CountMatrix {
+  expectFile(path, 'a count table (CSV/TSV)');
   const t = readDelimited(path);
   const genesByCells = (o.orientation ?? 'genes-by-cells') === 'genes-by-cells';
   // R row-names convention: the header has no corner cell.

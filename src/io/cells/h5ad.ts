@@ -9,49 +9,53 @@
 import { InputError } from '../../core/errors.js';
 import { withAtomicPath } from '../../core/atomic.js';
 import {
-  attrString,
+  attrValue,
+  closeH5,
   createH5,
+  dataset,
+  getNode,
+  h5call,
   isDataset,
   isGroup,
+  isStringDataset,
   numbers,
   openH5,
   sliceNumbers,
+  stringsOf,
   type H5Dataset,
   type H5File,
   type H5Group,
 } from '../h5.js';
+import { checkCompressed, checkIndices, checkIndptr, checkShape, checkValues } from './csr.js';
 import { CsrBuilder, type CountMatrix } from './types.js';
 
 type Column = (string | number)[];
+type Node = H5Dataset | H5Group;
 
-function attr(obj: { attrs: Record<string, { value: unknown }> }, name: string): unknown {
-  return obj.attrs[name]?.value;
+function attr(obj: Node, file: string, name: string): unknown {
+  return attrValue(obj, file, name);
+}
+
+function attrStr(obj: Node, file: string, name: string): string | undefined {
+  const v = attr(obj, file, name);
+  return typeof v === 'string' ? v : undefined;
 }
 
 function strings(f: H5File, file: string, path: string): string[] {
-  const d = f.get(path);
-  if (!isDataset(d)) throw new InputError(file, path, 'missing dataset');
-  const v = d.value as unknown;
-  if (Array.isArray(v)) return v.map(String);
-  if (typeof v === 'string') return [v];
-  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>, String);
-  throw new InputError(file, path, 'expected an array of strings');
+  return stringsOf(dataset(f, file, path), file);
 }
 
 function readColumn(f: H5File, file: string, path: string): Column {
-  const node = f.get(path);
+  const node = getNode(f, file, path);
   if (isGroup(node)) {
-    if (attrString(node, 'encoding-type') !== 'categorical')
-      throw new InputError(
-        file,
-        path,
-        `unsupported column group (encoding-type '${attrString(node, 'encoding-type')}')`,
-      );
+    const encoding = attrStr(node, file, 'encoding-type');
+    if (encoding !== 'categorical')
+      throw new InputError(file, path, `unsupported column group (encoding-type '${encoding}')`);
     const categories = strings(f, file, `${path}/categories`);
-    const codes = numbers(f.get(`${path}/codes`) as H5Dataset, file);
+    const codes = numbers(dataset(f, file, `${path}/codes`), file);
     return Array.from(codes, (c, i) => {
       if (c === -1) return '';
-      if (c < 0 || c >= categories.length)
+      if (!(Number.isInteger(c) && c >= 0 && c < categories.length))
         throw new InputError(
           file,
           `${path}/codes`,
@@ -61,10 +65,7 @@ function readColumn(f: H5File, file: string, path: string): Column {
     });
   }
   if (!isDataset(node)) throw new InputError(file, path, 'missing column');
-  const v = node.value as unknown;
-  if (Array.isArray(v) && typeof v[0] === 'string') return v as string[];
-  if (Array.isArray(v) && typeof v[0] === 'boolean')
-    return (v as boolean[]).map((b) => (b ? 1 : 0));
+  if (isStringDataset(node, file)) return stringsOf(node, file);
   return Array.from(numbers(node, file));
 }
 
@@ -73,7 +74,7 @@ function readDataframe(
   file: string,
   path: string,
 ): { index: string[]; columns: Record<string, Column> } {
-  const g = f.get(path);
+  const g = getNode(f, file, path);
   if (isDataset(g))
     throw new InputError(
       file,
@@ -81,9 +82,9 @@ function readDataframe(
       'a compound dataset (anndata < 0.8 layout); re-save the file with anndata ≥ 0.8',
     );
   if (!isGroup(g)) throw new InputError(file, path, 'missing dataframe group');
-  const indexName = attrString(g, '_index') ?? '_index';
+  const indexName = attrStr(g, file, '_index') ?? '_index';
   const index = strings(f, file, `${path}/${indexName}`);
-  const order = attr(g, 'column-order');
+  const order = attr(g, file, 'column-order');
   const names = Array.isArray(order)
     ? order.map(String)
     : typeof order === 'string' && order
@@ -110,34 +111,33 @@ interface Sparse {
   shape: [number, number];
 }
 
+/** A dense 2-D block (rows × cols, row-major) as CSR, refusing NaN/±inf. */
+function denseToCsr(values: Float64Array, rows: number, cols: number, file: string, path: string) {
+  checkValues(values, file, path);
+  const csr = new CsrBuilder();
+  for (let r = 0; r < rows; r++) csr.addRow(cols, (c) => values[r * cols + c]);
+  return csr.build();
+}
+
+/** The encoding of a sparse matrix group (anndata's encoding-type, or the h5sparse attrs). */
+function sparseEncoding(g: H5Group, file: string): string {
+  return attrStr(g, file, 'encoding-type') ?? `${attrStr(g, file, 'h5sparse_format')}_matrix`;
+}
+
 function readMatrix(f: H5File, file: string, path: string): Sparse {
-  const node = f.get(path);
+  const node = getNode(f, file, path);
   if (isDataset(node)) {
-    const shape = node.shape ?? [];
-    if (shape.length !== 2)
-      throw new InputError(file, path, `expected a 2-D matrix, got shape (${shape.join(', ')})`);
-    const [rows, cols] = shape;
+    const [rows, cols] = denseShape(node, file);
     const values = numbers(node, file);
-    const csr = new CsrBuilder();
-    for (let r = 0; r < rows; r++) csr.addRow(cols, (c) => values[r * cols + c]);
-    return { ...csr.build(), shape: [rows, cols] };
+    return { ...denseToCsr(values, rows, cols, file, path), shape: [rows, cols] };
   }
   if (!isGroup(node)) throw new InputError(file, path, 'missing matrix');
-  const encoding =
-    attrString(node, 'encoding-type') ?? `${attrString(node, 'h5sparse_format')}_matrix`;
-  const shapeAttr = attr(node, 'shape') ?? attr(node, 'h5sparse_shape');
-  const shape = Array.from(shapeAttr as ArrayLike<number | bigint>, Number) as [number, number];
-  if (shape.length !== 2)
-    throw new InputError(file, path, 'sparse matrix without a 2-element shape attribute');
-  const part = (name: string) => {
-    const d = f.get(`${path}/${name}`);
-    if (!isDataset(d))
-      throw new InputError(file, `${path}/${name}`, 'missing dataset of the sparse matrix');
-    return numbers(d, file);
-  };
-  const indptr = part('indptr');
-  const indices = Int32Array.from(part('indices'));
-  const data = Float32Array.from(part('data'));
+  const encoding = sparseEncoding(node, file);
+  const shape = checkShape(
+    attr(node, file, 'shape') ?? attr(node, file, 'h5sparse_shape'),
+    file,
+    `${path} shape`,
+  );
   const [major, minor] =
     encoding === 'csr_matrix' ? shape : encoding === 'csc_matrix' ? [shape[1], shape[0]] : [-1, -1];
   if (major < 0)
@@ -146,27 +146,25 @@ function readMatrix(f: H5File, file: string, path: string): Sparse {
       path,
       `unsupported encoding-type '${encoding}' (expected csr_matrix or csc_matrix)`,
     );
-  if (indptr.length !== major + 1)
-    throw new InputError(
-      file,
-      `${path}/indptr`,
-      `has ${indptr.length} entries; shape (${shape.join(', ')}) needs ${major + 1}`,
-    );
-  if (indptr[major] !== indices.length || indices.length !== data.length)
-    throw new InputError(
-      file,
-      path,
-      `indptr ends at ${indptr[major]} but there are ${indices.length} indices and ${data.length} values`,
-    );
-  for (let k = 0; k < indices.length; k++)
-    if (indices[k] < 0 || indices[k] >= minor)
-      throw new InputError(
-        file,
-        `${path}/indices`,
-        `index ${indices[k]} at position ${k} is outside 0..${minor - 1}`,
-      );
-  const csr = { indptr, indices, data, shape };
+  const part = (name: string) => numbers(dataset(f, file, `${path}/${name}`), file);
+  const indptr = part('indptr');
+  const rawIndices = part('indices');
+  const rawData = part('data');
+  checkCompressed({ indptr, indices: rawIndices, data: rawData }, major, minor, file, path);
+  const csr = {
+    indptr,
+    indices: Int32Array.from(rawIndices),
+    data: Float32Array.from(rawData),
+    shape,
+  };
   return encoding === 'csr_matrix' ? sortRows(csr) : transposeCompressed(csr);
+}
+
+function denseShape(d: H5Dataset, file: string): [number, number] {
+  const shape = h5call(file, d.path, () => d.shape ?? []);
+  if (shape.length !== 2)
+    throw new InputError(file, d.path, `expected a 2-D matrix, got shape (${shape.join(', ')})`);
+  return shape as [number, number];
 }
 
 /** CSC (columns = genes) → CSR (rows = cells). */
@@ -215,23 +213,18 @@ export interface H5adOptions {
 }
 
 /** What every read needs besides X: the matrix path, obs, var and gene symbols, checked against X's shape. */
-function describe(
-  f: H5File,
-  path: string,
-  o: H5adOptions,
-  shape: (matrixPath: string) => [number, number],
-) {
+function describe(f: H5File, path: string, o: H5adOptions) {
   const matrixPath = o.raw ? 'raw/X' : o.layer ? `layers/${o.layer}` : 'X';
-  if (!f.get(matrixPath)) {
-    const layers = f.get('layers');
-    const names = isGroup(layers) ? (layers as H5Group).keys() : [];
+  if (!getNode(f, path, matrixPath)) {
+    const layers = getNode(f, path, 'layers');
+    const names = isGroup(layers) ? h5call(path, 'layers', () => layers.keys()) : [];
     throw new InputError(
       path,
       matrixPath,
       `not in the file${o.layer ? `; layers: ${names.join(', ') || 'none'}` : ''}`,
     );
   }
-  const [rows, cols] = shape(matrixPath);
+  const [rows, cols] = matrixShape(f, path, matrixPath);
   const obs = readDataframe(f, path, 'obs');
   const varPath = o.raw ? 'raw/var' : 'var';
   const v = readDataframe(f, path, varPath);
@@ -276,22 +269,30 @@ function assemble(
 }
 
 function matrixShape(f: H5File, path: string, matrixPath: string): [number, number] {
-  const node = f.get(matrixPath);
-  if (isDataset(node)) return (node.shape ?? []) as [number, number];
-  const g = node as H5Group;
-  const shapeAttr = attr(g, 'shape') ?? attr(g, 'h5sparse_shape');
-  if (!shapeAttr) throw new InputError(path, matrixPath, 'sparse matrix without a shape attribute');
-  return Array.from(shapeAttr as ArrayLike<number | bigint>, Number) as [number, number];
+  const node = getNode(f, path, matrixPath);
+  if (isDataset(node)) return denseShape(node, path);
+  if (!isGroup(node)) throw new InputError(path, matrixPath, 'expected a matrix dataset or group');
+  const shapeAttr = attr(node, path, 'shape') ?? attr(node, path, 'h5sparse_shape');
+  if (shapeAttr === undefined || shapeAttr === null)
+    throw new InputError(path, matrixPath, 'sparse matrix without a shape attribute');
+  return checkShape(shapeAttr, path, `${matrixPath} shape`);
+}
+
+/** `fn(f)` on the opened file, closed after; stray h5wasm errors become InputErrors naming `path`. */
+async function withH5ad<T>(path: string, fn: (f: H5File) => T): Promise<T> {
+  const f = await openH5(path);
+  try {
+    return h5call(path, undefined, () => fn(f));
+  } finally {
+    closeH5(f);
+  }
 }
 
 export async function readH5ad(path: string, o: H5adOptions = {}): Promise<CountMatrix> {
-  const f = await openH5(path);
-  try {
-    const d = describe(f, path, o, (mp) => matrixShape(f, path, mp));
+  return withH5ad(path, (f) => {
+    const d = describe(f, path, o);
     return assemble(path, readMatrix(f, path, d.matrixPath), d);
-  } finally {
-    f.close();
-  }
+  });
 }
 
 /** Cell count and gene names (symbols when var has them) without reading X. */
@@ -299,20 +300,18 @@ export async function h5adInfo(
   path: string,
   o: H5adOptions = {},
 ): Promise<{ cells: number; genes: string[] }> {
-  const f = await openH5(path);
-  try {
-    const d = describe(f, path, o, (mp) => matrixShape(f, path, mp));
+  return withH5ad(path, (f) => {
+    const d = describe(f, path, o);
     return { cells: d.obs.index.length, genes: d.geneSymbols ?? d.v.index };
-  } finally {
-    f.close();
-  }
+  });
 }
 
 /**
  * The cells of an `.h5ad` in chunks of `chunkCells` rows, so a corpus larger than memory can
  * be tokenized: CSR and dense X are read by row ranges (HDF5 hyperslabs); obs/var and CSR's
- * indptr are read whole (one value per cell). CSC X cannot be read by rows without reading it
- * all, so it is refused with a message.
+ * indptr are read whole (one value per cell) and indptr is checked whole before any chunk;
+ * each chunk's indices and values are checked as they are read. CSC X cannot be read by rows
+ * without reading it all, so it is refused with a message.
  */
 export async function* readH5adChunks(
   path: string,
@@ -321,58 +320,81 @@ export async function* readH5adChunks(
 ): AsyncGenerator<CountMatrix> {
   const f = await openH5(path);
   try {
-    const d = describe(f, path, o, (mp) => matrixShape(f, path, mp));
-    const node = f.get(d.matrixPath);
-    const [rows, cols] = matrixShape(f, path, d.matrixPath);
-    const encoding = isGroup(node)
-      ? (attrString(node, 'encoding-type') ?? `${attrString(node, 'h5sparse_format')}_matrix`)
-      : 'array';
-    if (encoding === 'csc_matrix')
-      throw new InputError(
-        path,
-        d.matrixPath,
-        'CSC X cannot be read in row chunks; re-save it as CSR or read it whole',
+    const plan = h5call(path, undefined, () => chunkPlan(f, path, o));
+    for (let a = 0; a < plan.rows; a += chunkCells) {
+      const b = Math.min(plan.rows, a + chunkCells);
+      yield h5call(path, undefined, () =>
+        assemble(path, readRows(path, plan, a, b), plan.d, [a, b]),
       );
-    const indptr =
-      encoding === 'array' ? null : numbers(f.get(`${d.matrixPath}/indptr`) as H5Dataset, path);
-    for (let a = 0; a < rows; a += chunkCells) {
-      const b = Math.min(rows, a + chunkCells);
-      let m: Sparse;
-      if (!indptr) {
-        const block = sliceNumbers(
-          node as H5Dataset,
-          [
-            [a, b],
-            [0, cols],
-          ],
-          path,
-        );
-        const csr = new CsrBuilder();
-        for (let r = 0; r < b - a; r++) csr.addRow(cols, (c) => block[r * cols + c]);
-        m = { ...csr.build(), shape: [b - a, cols] };
-      } else {
-        const [lo, hi] = [indptr[a], indptr[b]];
-        const part = (name: string) =>
-          sliceNumbers(f.get(`${d.matrixPath}/${name}`) as H5Dataset, [[lo, hi]], path);
-        m = sortRows({
-          indptr: Float64Array.from(indptr.subarray(a, b + 1), (x) => x - lo),
-          indices: Int32Array.from(part('indices')),
-          data: Float32Array.from(part('data')),
-          shape: [b - a, cols],
-        });
-        for (const k of m.indices)
-          if (k < 0 || k >= cols)
-            throw new InputError(
-              path,
-              `${d.matrixPath}/indices`,
-              `index ${k} in rows ${a}–${b - 1} is outside 0..${cols - 1}`,
-            );
-      }
-      yield assemble(path, m, d, [a, b]);
     }
   } finally {
-    f.close();
+    closeH5(f);
   }
+}
+
+function chunkPlan(f: H5File, path: string, o: H5adOptions) {
+  const d = describe(f, path, o);
+  const node = getNode(f, path, d.matrixPath) as Node;
+  const [rows, cols] = matrixShape(f, path, d.matrixPath);
+  if (isDataset(node)) return { d, rows, cols, dense: node, sparse: null };
+  const encoding = sparseEncoding(node, path);
+  if (encoding === 'csc_matrix')
+    throw new InputError(
+      path,
+      d.matrixPath,
+      'CSC X cannot be read in row chunks; re-save it as CSR or read it whole',
+    );
+  if (encoding !== 'csr_matrix')
+    throw new InputError(
+      path,
+      d.matrixPath,
+      `unsupported encoding-type '${encoding}' (expected csr_matrix or csc_matrix)`,
+    );
+  const indices = dataset(f, path, `${d.matrixPath}/indices`);
+  const data = dataset(f, path, `${d.matrixPath}/data`);
+  const length = (x: H5Dataset) => {
+    const shape = h5call(path, x.path, () => x.shape ?? []);
+    if (shape.length !== 1)
+      throw new InputError(path, x.path, `expected a 1-D dataset, got shape (${shape.join(', ')})`);
+    return shape[0];
+  };
+  const nnz = length(indices);
+  if (length(data) !== nnz)
+    throw new InputError(
+      path,
+      d.matrixPath,
+      `has ${nnz} indices but ${length(data)} values; expected as many`,
+    );
+  const indptr = numbers(dataset(f, path, `${d.matrixPath}/indptr`), path);
+  checkIndptr(indptr, rows, nnz, path, `${d.matrixPath}/indptr`);
+  return { d, rows, cols, dense: null, sparse: { indptr, indices, data } };
+}
+
+function readRows(path: string, plan: ReturnType<typeof chunkPlan>, a: number, b: number): Sparse {
+  const { cols, d } = plan;
+  if (plan.dense) {
+    const block = sliceNumbers(
+      plan.dense,
+      [
+        [a, b],
+        [0, cols],
+      ],
+      path,
+    );
+    return { ...denseToCsr(block, b - a, cols, path, d.matrixPath), shape: [b - a, cols] };
+  }
+  const { indptr, indices, data } = plan.sparse!;
+  const [lo, hi] = [indptr[a], indptr[b]];
+  const idx = sliceNumbers(indices, [[lo, hi]], path);
+  const val = sliceNumbers(data, [[lo, hi]], path);
+  checkIndices(idx, cols, path, indices.path, lo);
+  checkValues(val, path, data.path, lo);
+  return sortRows({
+    indptr: Float64Array.from(indptr.subarray(a, b + 1), (x) => x - lo),
+    indices: Int32Array.from(idx),
+    data: Float32Array.from(val),
+    shape: [b - a, cols],
+  });
 }
 
 /** Writes `m` as `.h5ad` (anndata 0.8 spec; string obs/var columns as categoricals), atomically. */

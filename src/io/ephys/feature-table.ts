@@ -5,6 +5,7 @@
  */
 import { InputError } from '../../core/errors.js';
 import { columnIndex, readDelimited } from '../table.js';
+import { expectFile } from '../h5.js';
 
 export interface FeatureTable {
   path: string;
@@ -20,6 +21,7 @@ export function readFeatureTable(
   path: string,
   o: { idColumn?: string; features?: string[] } = {},
 ): FeatureTable {
+  expectFile(path, 'a feature table (CSV/TSV)');
   const t = readDelimited(path);
   // Published tables often leave the id column's header empty (pandas index).
   const idAt = o.idColumn !== undefined ? columnIndex(t, o.idColumn, 'id column') : 0;

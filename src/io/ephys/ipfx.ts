@@ -10,7 +10,17 @@ import { basename, join } from 'node:path';
 import { InputError } from '../../core/errors.js';
 import { withAtomicPath } from '../../core/atomic.js';
 import { readNpy, toFloat64 } from '../npy.js';
-import { createH5, dataset, isDataset, numbers, openH5 } from '../h5.js';
+import {
+  closeH5,
+  createH5,
+  dataset,
+  expectFile,
+  h5call,
+  isDataset,
+  numbers,
+  openH5,
+  stringsOf,
+} from '../h5.js';
 
 export const IPFX_FAMILIES = [
   'step_subthresh',
@@ -48,31 +58,40 @@ function rowsOf(flat: Float64Array, n: number, file: string, name: string) {
   };
 }
 
+const EXPECTED = 'an IPFX feature-vector .h5 file or a folder of .npy files';
+
 export async function readFeatureVectors(path: string): Promise<FeatureVectors> {
-  if (!existsSync(path)) throw new InputError(path, undefined, 'not found');
-  return statSync(path).isDirectory() ? readNpyFolder(path) : readH5(path);
+  let folder = false;
+  try {
+    folder = statSync(path).isDirectory();
+  } catch {
+    expectFile(path, EXPECTED); // throws the one-line reason (not found, broken link …)
+  }
+  return folder ? readNpyFolder(path) : readH5(path);
 }
 
 async function readH5(path: string): Promise<FeatureVectors> {
   const f = await openH5(path);
   try {
-    const idsValue = dataset(f, path, 'ids').value;
-    const ids = Array.from(idsValue as ArrayLike<unknown>, (v) => String(v));
-    const names = f.keys().filter((k) => k !== 'ids' && isDataset(f.get(k)));
-    if (names.length === 0)
-      throw new InputError(path, undefined, `no feature-vector datasets besides 'ids'`);
-    return {
-      path,
-      ids,
-      families: names.map((name) => {
-        const d = dataset(f, path, name);
-        if (d.shape && d.shape.length === 2 && d.shape[0] !== ids.length)
-          throw new InputError(path, name, `has ${d.shape[0]} rows but 'ids' has ${ids.length}`);
-        return { name, ...rowsOf(numbers(d, path), ids.length, path, name) };
-      }),
-    };
+    return h5call(path, undefined, () => {
+      const ids = stringsOf(dataset(f, path, 'ids'), path);
+      const names = f.keys().filter((k) => k !== 'ids' && isDataset(f.get(k)));
+      if (names.length === 0)
+        throw new InputError(path, undefined, `no feature-vector datasets besides 'ids'`);
+      return {
+        path,
+        ids,
+        families: names.map((name) => {
+          const d = dataset(f, path, name);
+          const shape = h5call(path, name, () => d.shape);
+          if (shape && shape.length === 2 && shape[0] !== ids.length)
+            throw new InputError(path, name, `has ${shape[0]} rows but 'ids' has ${ids.length}`);
+          return { name, ...rowsOf(numbers(d, path), ids.length, path, name) };
+        }),
+      };
+    });
   } finally {
-    f.close();
+    closeH5(f);
   }
 }
 
@@ -80,13 +99,17 @@ function readNpyFolder(dir: string): FeatureVectors {
   const idsNpy = join(dir, 'ids.npy');
   const idsTxt = join(dir, 'ids.txt');
   let ids: string[];
-  if (existsSync(idsNpy)) ids = Array.from(toFloat64(readNpy(idsNpy).data), (v) => String(v));
-  else if (existsSync(idsTxt))
+  if (existsSync(idsNpy)) {
+    expectFile(idsNpy, 'a .npy file of cell ids');
+    ids = Array.from(toFloat64(readNpy(idsNpy).data), (v) => String(v));
+  } else if (existsSync(idsTxt)) {
+    expectFile(idsTxt, 'a text file of cell ids, one a line');
     ids = readFileSync(idsTxt, 'utf8')
       .split(/\r?\n/)
       .map((s) => s.trim())
       .filter(Boolean);
-  else throw new InputError(dir, 'ids', 'expected ids.npy or ids.txt beside the family .npy files');
+  } else
+    throw new InputError(dir, 'ids', 'expected ids.npy or ids.txt beside the family .npy files');
   const files = readdirSync(dir)
     .filter((n) => n.endsWith('.npy') && n !== 'ids.npy')
     .sort();
@@ -96,6 +119,7 @@ function readNpyFolder(dir: string): FeatureVectors {
     ids,
     families: files.map((file) => {
       const name = basename(file, '.npy').replace(/^fv_/, '');
+      expectFile(join(dir, file), 'a .npy array of one feature-vector family');
       const arr = readNpy(join(dir, file));
       if (arr.shape[0] !== ids.length)
         throw new InputError(

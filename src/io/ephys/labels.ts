@@ -5,6 +5,7 @@
  */
 import { InputError } from '../../core/errors.js';
 import { columnIndex, readDelimited } from '../table.js';
+import { expectFile } from '../h5.js';
 
 export interface LabelOptions {
   idColumn: string;
@@ -22,6 +23,7 @@ export interface LabelTable {
 }
 
 export function readLabels(path: string, o: LabelOptions): LabelTable {
+  expectFile(path, 'a metadata table (CSV/TSV)');
   const t = readDelimited(path);
   const idAt = columnIndex(t, o.idColumn, 'id column');
   const labelAt = columnIndex(t, o.labelColumn, 'label column');

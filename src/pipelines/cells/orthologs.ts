@@ -4,6 +4,7 @@
  * has no unambiguous token in a unified vocabulary. What was dropped is counted.
  */
 import { columnIndex, readDelimited } from '../../io/table.js';
+import { expectFile } from '../../io/h5.js';
 
 export interface Orthologs {
   mouseToHuman: Map<string, string>;
@@ -37,6 +38,7 @@ export function orthologsFromPairs(pairs: [mouse: string, human: string][]): Ort
 }
 
 export function readOrthologs(path: string): Orthologs {
+  expectFile(path, 'an ortholog table (CSV/TSV)');
   const t = readDelimited(path);
   const m = columnIndex(t, 'mouse_gene');
   const h = columnIndex(t, 'human_gene');
