@@ -94,24 +94,22 @@ function argmax(p: number[]): number {
 
 function validate(x: ArrayLike<number>[], y: ArrayLike<Label>): number {
   if (x.length !== y.length)
-    throw new UsageError(`trainRandomForest: ${x.length} rows but ${y.length} labels`);
-  if (x.length === 0) throw new UsageError('trainRandomForest: no samples');
+    throw new UsageError(`fitRandomForest: ${x.length} rows but ${y.length} labels`);
+  if (x.length === 0) throw new UsageError('fitRandomForest: no samples');
   const p = x[0].length;
   x.forEach((row, i) => {
     if (row.length !== p)
-      throw new UsageError(
-        `trainRandomForest: row ${i} has ${row.length} features, row 0 has ${p}`,
-      );
+      throw new UsageError(`fitRandomForest: row ${i} has ${row.length} features, row 0 has ${p}`);
     for (let j = 0; j < p; j++)
       if (!Number.isFinite(row[j]))
         throw new UsageError(
-          `trainRandomForest: row ${i}, feature ${j} is ${row[j]}; impute or drop it first`,
+          `fitRandomForest: row ${i}, feature ${j} is ${row[j]}; impute or drop it first`,
         );
   });
   return p;
 }
 
-export function trainRandomForest(
+export function fitRandomForest(
   x: ArrayLike<number>[],
   y: ArrayLike<Label>,
   options: ForestOptions = {},
@@ -120,7 +118,7 @@ export function trainRandomForest(
   const classes = [...new Set(Array.from(y))].sort((a, b) =>
     typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b)),
   );
-  if (classes.length < 2) throw new UsageError('trainRandomForest: need at least 2 classes');
+  if (classes.length < 2) throw new UsageError('fitRandomForest: need at least 2 classes');
   const o = {
     trees: options.trees ?? 500,
     maxFeatures: options.maxFeatures ?? 'sqrt',

@@ -20,7 +20,7 @@ export interface SparsePcaOptions {
   tolerance?: number;
 }
 
-export interface SparsePca {
+export interface SparsePcaJson {
   /** p × K, unit-length columns. */
   loadings: number[][];
   /** elasticnet's `pev`: variance explained by each component after removing what the earlier (correlated) components explain, over the total variance. */
@@ -32,8 +32,56 @@ export interface SparsePca {
   converged: boolean;
 }
 
+/** A fitted sparse PCA (estimator shape: fit… → transform / toJSON, as scikit-learn's). */
+export class SparsePca implements SparsePcaJson {
+  readonly loadings: number[][];
+  readonly adjustedVariance: number[];
+  readonly totalVariance: number;
+  readonly means: number[] | null;
+  readonly iterations: number;
+  readonly converged: boolean;
+
+  constructor(j: SparsePcaJson) {
+    this.loadings = j.loadings;
+    this.adjustedVariance = j.adjustedVariance;
+    this.totalVariance = j.totalVariance;
+    this.means = j.means;
+    this.iterations = j.iterations;
+    this.converged = j.converged;
+  }
+
+  /** Scores of new samples: (x − training means) · loadings. */
+  transform(data: number[][]): number[][] {
+    const p = this.loadings.length;
+    return data.map((row, i) => {
+      if (row.length !== p)
+        throw new UsageError(
+          `SparsePca.transform: row ${i} has ${row.length} values, the model ${p}`,
+        );
+      const centred = row.map((v, j) => v - (this.means ? this.means[j] : 0));
+      return this.loadings[0].map((_, c) =>
+        centred.reduce((s, v, j) => s + v * this.loadings[j][c], 0),
+      );
+    });
+  }
+
+  /** Indices of the components whose adjusted explained variance reaches `minimum` (Gouwens 2020: 1 %). */
+  componentsAbove(minimum = 0.01): number[] {
+    return this.adjustedVariance.flatMap((v, c) => (v >= minimum ? [c] : []));
+  }
+
+  toJSON(): SparsePcaJson {
+    const { loadings, adjustedVariance, totalVariance, means, iterations, converged } = this;
+    return { loadings, adjustedVariance, totalVariance, means, iterations, converged };
+  }
+
+  static fromJSON(j: SparsePcaJson): SparsePca {
+    return new SparsePca(j);
+  }
+}
+
 /** Fits sparse PCA to a data matrix (rows = samples; centred here) or to a Gram/correlation matrix. */
-export function sparsePca(
+export function fitSparsePca(
   input: { data: number[][] } | { gram: number[][] },
   o: SparsePcaOptions,
 ): SparsePca {
@@ -41,9 +89,9 @@ export function sparsePca(
   let means: number[] | null = null;
   if ('data' in input) {
     const x = input.data;
-    if (x.length < 2) throw new UsageError('sparsePca: need at least 2 samples');
+    if (x.length < 2) throw new UsageError('fitSparsePca: need at least 2 samples');
     const p = x[0].length;
-    if (x.some((r) => r.length !== p)) throw new UsageError('sparsePca: ragged data rows');
+    if (x.some((r) => r.length !== p)) throw new UsageError('fitSparsePca: ragged data rows');
     means = Array.from({ length: p }, (_, j) => x.reduce((s, r) => s + r[j], 0) / x.length);
     const centred = new Matrix(x.map((r) => r.map((v, j) => v - means![j])));
     gram = centred.transpose().mmul(centred).to2DArray();
@@ -51,17 +99,21 @@ export function sparsePca(
     gram = input.gram;
     if (gram.some((r) => r.length !== gram.length))
       throw new UsageError(
-        `sparsePca: the Gram matrix must be square, got ${gram.length} rows of ${gram[0]?.length}`,
+        `fitSparsePca: the Gram matrix must be square, got ${gram.length} rows of ${gram[0]?.length}`,
       );
   }
   const p = gram.length;
   const K = o.components;
   if (o.nonZero.length !== K)
-    throw new UsageError(`sparsePca: nonZero has ${o.nonZero.length} entries for ${K} components`);
-  if (K < 1 || K > p) throw new UsageError(`sparsePca: components must be 1..${p}, got ${K}`);
+    throw new UsageError(
+      `fitSparsePca: nonZero has ${o.nonZero.length} entries for ${K} components`,
+    );
+  if (K < 1 || K > p) throw new UsageError(`fitSparsePca: components must be 1..${p}, got ${K}`);
   for (const k of o.nonZero)
     if (!Number.isInteger(k) || k < 1 || k > p)
-      throw new UsageError(`sparsePca: each nonZero must be a whole number in 1..${p}, got ${k}`);
+      throw new UsageError(
+        `fitSparsePca: each nonZero must be a whole number in 1..${p}, got ${k}`,
+      );
   const lambda = o.lambda ?? 1e-6;
   const maxIter = o.maxIter ?? 200;
   const tolerance = o.tolerance ?? 1e-3;
@@ -108,32 +160,14 @@ export function sparsePca(
     loadingsByComponent.map((b) => dot(a, multiply(g, b))),
   );
   const adjustedVariance = choleskyDiagonalSquared(btgb).map((v) => v / totalVariance);
-  return {
+  return new SparsePca({
     loadings: Array.from({ length: p }, (_, r) => loadingsByComponent.map((b) => b[r])),
     adjustedVariance,
     totalVariance,
     means,
     iterations,
     converged: diff <= tolerance,
-  };
-}
-
-/** Scores of new samples: (x − training means) · loadings. */
-export function projectSparsePca(model: SparsePca, data: number[][]): number[][] {
-  const p = model.loadings.length;
-  return data.map((row, i) => {
-    if (row.length !== p)
-      throw new UsageError(`projectSparsePca: row ${i} has ${row.length} values, the model ${p}`);
-    const centred = row.map((v, j) => v - (model.means ? model.means[j] : 0));
-    return model.loadings[0].map((_, c) =>
-      centred.reduce((s, v, j) => s + v * model.loadings[j][c], 0),
-    );
   });
-}
-
-/** Indices of the components whose adjusted explained variance reaches `minimum` (Gouwens 2020: 1 %). */
-export function componentsAbove(model: SparsePca, minimum = 0.01): number[] {
-  return model.adjustedVariance.flatMap((v, c) => (v >= minimum ? [c] : []));
 }
 
 function reconstruct(vectors: Matrix, columns: number[], values: number[]): number[][] {

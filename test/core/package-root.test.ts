@@ -14,8 +14,8 @@ test('the package root exports the metrics and loads no native addon', () => {
       f1: m.macroF1(['a', 'b', 'b'], ['a', 'b', 'a']),
       confusion: m.confusionMatrix(['a', 'b', 'b'], ['a', 'b', 'a']).counts,
       addon: maps.includes('neurobridge_native'),
-      spca: m.sparsePca({ gram: [[1, 0.5], [0.5, 1]] }, { components: 1, nonZero: [2] }).loadings.length,
-      forest: typeof m.trainRandomForest === 'function' && typeof m.readH5ad === 'function' && typeof m.readFeatureTable === 'function',
+      spca: m.fitSparsePca({ gram: [[1, 0.5], [0.5, 1]] }, { components: 1, nonZero: [2] }).loadings.length,
+      forest: typeof m.fitRandomForest === 'function' && typeof m.readH5ad === 'function' && typeof m.readFeatureTable === 'function',
     }));`;
   const out = JSON.parse(
     execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }),

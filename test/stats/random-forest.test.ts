@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Rng } from '../../src/core/random.js';
-import { RandomForest, trainRandomForest } from '../../src/stats/random-forest.js';
+import { RandomForest, fitRandomForest } from '../../src/stats/random-forest.js';
 import { accuracy } from '../../src/stats/classification.js';
 
 function gaussianClasses(n: number, seed: number, weights: number[], informative = [0, 3]) {
@@ -45,7 +45,7 @@ function bruteForceBestSplit(x: number[][], y: number[]) {
 
 test('one tree without bootstrap: the root split is the brute-force best Gini split; leaves are pure', () => {
   const { x, y } = gaussianClasses(60, 1, [0.5, 0.3, 0.2]);
-  const forest = trainRandomForest(x, y, {
+  const forest = fitRandomForest(x, y, {
     trees: 1,
     bootstrap: false,
     maxFeatures: 'all',
@@ -60,16 +60,16 @@ test('one tree without bootstrap: the root split is the brute-force best Gini sp
 
 test('forests are seeded: same seed, same forest; another seed, another forest', () => {
   const { x, y } = gaussianClasses(200, 2, [0.6, 0.4]);
-  const a = trainRandomForest(x, y, { trees: 20, seed: 5 });
-  const b = trainRandomForest(x, y, { trees: 20, seed: 5 });
-  const c = trainRandomForest(x, y, { trees: 20, seed: 6 });
+  const a = fitRandomForest(x, y, { trees: 20, seed: 5 });
+  const b = fitRandomForest(x, y, { trees: 20, seed: 5 });
+  const c = fitRandomForest(x, y, { trees: 20, seed: 6 });
   assert.deepEqual(a.toJSON(), b.toJSON());
   assert.notDeepEqual(a.toJSON().trees, c.toJSON().trees);
 });
 
 test('importances concentrate on the informative features and sum to 1', () => {
   const { x, y } = gaussianClasses(400, 3, [0.5, 0.5]);
-  const f = trainRandomForest(x, y, { trees: 100, seed: 1 });
+  const f = fitRandomForest(x, y, { trees: 100, seed: 1 });
   const imp = f.featureImportances;
   assert.ok(Math.abs(imp.reduce((a, b) => a + b, 0) - 1) < 1e-12);
   assert.ok(imp[0] + imp[3] > 0.5, `informative share ${imp[0] + imp[3]}`);
@@ -80,7 +80,7 @@ test('balanced bootstraps raise minority recall on imbalanced, overlapping class
   const recall = (balance: 'balanced-bootstrap' | 'none', seed: number) => {
     const train = gaussianClasses(1000, 10 + seed, [0.95, 0.05], [0]);
     const held = gaussianClasses(4000, 20 + seed, [0.95, 0.05], [0]);
-    const f = trainRandomForest(train.x, train.y, { trees: 60, balance, seed, minSamplesLeaf: 2 });
+    const f = fitRandomForest(train.x, train.y, { trees: 60, balance, seed, minSamplesLeaf: 2 });
     const pred = f.predict(held.x);
     const minority = held.y.flatMap((c, i) => (c === 1 ? [i] : []));
     return minority.filter((i) => pred[i] === 1).length / minority.length;
@@ -109,7 +109,7 @@ test('as accurate as scikit-learn (class-weighted, 500 trees) on a fixed dataset
   const pick = (idx: number[]) => ({ x: idx.map((i) => fx.x[i]), y: idx.map((i) => fx.y[i]) });
   const train = pick(fx.train);
   const held = pick(fx.test);
-  const f = trainRandomForest(train.x, train.y, { trees: 500, balance: 'class-weight', seed: 0 });
+  const f = fitRandomForest(train.x, train.y, { trees: 500, balance: 'class-weight', seed: 0 });
   const ours = accuracy(held.y, f.predict(held.x));
   const theirs = fx.heldOutAccuracy.reduce((a, b) => a + b, 0) / fx.heldOutAccuracy.length;
   assert.ok(Math.abs(ours - theirs) <= 0.03, `ours ${ours}, scikit-learn ${theirs}`);
@@ -125,7 +125,7 @@ test('as accurate as scikit-learn (class-weighted, 500 trees) on a fixed dataset
 
 test('a forest survives JSON; bad inputs are named', () => {
   const { x, y } = gaussianClasses(100, 4, [0.5, 0.5]);
-  const f = trainRandomForest(
+  const f = fitRandomForest(
     x,
     y.map((c) => (c ? 'Sst' : 'Pvalb')),
     { trees: 10 },
@@ -133,10 +133,10 @@ test('a forest survives JSON; bad inputs are named', () => {
   const back = RandomForest.fromJSON(JSON.parse(JSON.stringify(f)));
   assert.deepEqual(back.predictProba(x), f.predictProba(x));
   assert.deepEqual(back.classes, ['Pvalb', 'Sst']);
-  assert.throws(() => trainRandomForest([[1, 2], [1]], [0, 1]), /row 1 has 1 features/);
+  assert.throws(() => fitRandomForest([[1, 2], [1]], [0, 1]), /row 1 has 1 features/);
   assert.throws(
     () =>
-      trainRandomForest(
+      fitRandomForest(
         [
           [1, NaN],
           [1, 2],
@@ -145,6 +145,6 @@ test('a forest survives JSON; bad inputs are named', () => {
       ),
     /row 0, feature 1 is NaN/,
   );
-  assert.throws(() => trainRandomForest([[1], [2]], [0, 0]), /at least 2 classes/);
-  assert.throws(() => trainRandomForest([[1], [2]], [0]), /2 rows but 1 labels/);
+  assert.throws(() => fitRandomForest([[1], [2]], [0, 0]), /at least 2 classes/);
+  assert.throws(() => fitRandomForest([[1], [2]], [0]), /2 rows but 1 labels/);
 });

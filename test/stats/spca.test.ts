@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Rng } from '../../src/core/random.js';
-import { componentsAbove, projectSparsePca, sparsePca } from '../../src/stats/spca.js';
+import { SparsePca, fitSparsePca } from '../../src/stats/spca.js';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../../../test/fixtures/spca_pitprops/${name}`, import.meta.url), 'utf8')
@@ -27,7 +27,7 @@ function assertLoadingsClose(actual: number[][], expected: number[][], tol: numb
 test('sparse PCA reproduces the published pitprops loadings (elasticnet / drcme reference) to 1e-4', () => {
   const gram = fixture('pitprops.csv');
   const expected = fixture('pitprops_spca_loadings.csv');
-  const r = sparsePca({ gram }, { components: 6, nonZero: [7, 4, 4, 1, 1, 1] });
+  const r = fitSparsePca({ gram }, { components: 6, nonZero: [7, 4, 4, 1, 1, 1] });
   assertLoadingsClose(r.loadings, expected, 1e-4);
   assert.equal(r.converged, true);
   const nonZero = [0, 1, 2, 3, 4, 5].map((c) => r.loadings.filter((row) => row[c] !== 0).length);
@@ -49,7 +49,7 @@ test('sparse PCA reproduces the published pitprops loadings (elasticnet / drcme 
     basis.push(v);
     assert.ok(Math.abs(ip(v, v) / trace - r.adjustedVariance[c]) < 1e-10, `pev ${c}`);
   }
-  assert.deepEqual(componentsAbove(r, 0.1), [0, 1, 2]);
+  assert.deepEqual(r.componentsAbove(0.1), [0, 1, 2]);
 });
 
 /** Leading eigenvectors by power iteration with deflation: independent of the code under test. */
@@ -85,7 +85,7 @@ function randomData(n: number, p: number, seed: number): number[][] {
 
 test('with every variable allowed, sparse PCA is ordinary PCA (checked against power iteration)', () => {
   const data = randomData(200, 5, 7);
-  const r = sparsePca({ data }, { components: 3, nonZero: [5, 5, 5], tolerance: 1e-9 });
+  const r = fitSparsePca({ data }, { components: 3, nonZero: [5, 5, 5], tolerance: 1e-9 });
   const means = data[0].map((_, j) => data.reduce((s, row) => s + row[j], 0) / data.length);
   const gram = data[0].map((_, i) =>
     data[0].map((_, j) =>
@@ -105,16 +105,18 @@ test('with every variable allowed, sparse PCA is ordinary PCA (checked against p
 
 test('data and Gram inputs agree; projection is (x − mean) · loadings', () => {
   const data = randomData(80, 6, 3);
-  const fromData = sparsePca({ data }, { components: 2, nonZero: [3, 2] });
+  const fromData = fitSparsePca({ data }, { components: 2, nonZero: [3, 2] });
   const means = fromData.means!;
   const gram = data[0].map((_, i) =>
     data[0].map((_, j) =>
       data.reduce((s, row) => s + (row[i] - means[i]) * (row[j] - means[j]), 0),
     ),
   );
-  const fromGram = sparsePca({ gram }, { components: 2, nonZero: [3, 2] });
+  const fromGram = fitSparsePca({ gram }, { components: 2, nonZero: [3, 2] });
   assertLoadingsClose(fromData.loadings, fromGram.loadings, 1e-9);
-  const scores = projectSparsePca(fromData, data.slice(0, 3));
+  const scores = SparsePca.fromJSON(JSON.parse(JSON.stringify(fromData))).transform(
+    data.slice(0, 3),
+  );
   scores.forEach((row, i) =>
     row.forEach((v, c) => {
       const byHand = data[i].reduce((s, x, j) => s + (x - means[j]) * fromData.loadings[j][c], 0);
@@ -128,7 +130,7 @@ test('bad sparse PCA arguments are named', () => {
     [1, 0.5],
     [0.5, 1],
   ];
-  assert.throws(() => sparsePca({ gram: [[1, 0]] }, { components: 1, nonZero: [1] }), /square/);
-  assert.throws(() => sparsePca({ gram }, { components: 2, nonZero: [1] }), /nonZero has 1/);
-  assert.throws(() => sparsePca({ gram }, { components: 1, nonZero: [3] }), /nonZero must be/);
+  assert.throws(() => fitSparsePca({ gram: [[1, 0]] }, { components: 1, nonZero: [1] }), /square/);
+  assert.throws(() => fitSparsePca({ gram }, { components: 2, nonZero: [1] }), /nonZero has 1/);
+  assert.throws(() => fitSparsePca({ gram }, { components: 1, nonZero: [3] }), /nonZero must be/);
 });

@@ -4,8 +4,8 @@
  * stack and z-score the scores, then a class-balanced random forest. Every statistic is
  * fitted on training cells only and stored, so new cells are projected, never refitted.
  */
-import { componentsAbove, projectSparsePca, sparsePca, type SparsePca } from '../../stats/spca.js';
-import { RandomForest, trainRandomForest, type ForestJson } from '../../stats/random-forest.js';
+import { fitSparsePca, SparsePca, type SparsePcaJson } from '../../stats/spca.js';
+import { RandomForest, fitRandomForest, type ForestJson } from '../../stats/random-forest.js';
 import { fitStandardScaler } from '../../stats/scaler.js';
 import type { EphysCohort } from './cohort.js';
 import { fitStandardizer, standardize, type Standardizer } from './qc.js';
@@ -20,7 +20,7 @@ export interface ForestPipelineOptions {
 
 export interface ForestPipeline {
   standardizer: Standardizer;
-  families: { name: string; spca: SparsePca; keep: number[] }[];
+  families: { name: string; spca: SparsePcaJson; keep: number[] }[];
   scoreMean: number[];
   scoreSd: number[];
   forest: ForestJson;
@@ -44,14 +44,18 @@ export function fitForestPipeline(
   const z = standardize(train, standardizer);
   const families = z.families.map((f) => {
     const data = f.values.map((v) => Array.from(v));
-    const spca = sparsePca({ data }, spcaShape(f.features.length, o.maxComponents ?? 7));
-    return { name: f.name, spca, keep: componentsAbove(spca, o.minAdjustedVariance ?? 0.01) };
+    const spca = fitSparsePca({ data }, spcaShape(f.features.length, o.maxComponents ?? 7));
+    return {
+      name: f.name,
+      spca: spca.toJSON(),
+      keep: spca.componentsAbove(o.minAdjustedVariance ?? 0.01),
+    };
   });
   const raw = scores(z, families);
   const scaler = fitStandardScaler(raw, raw[0]?.length ?? 0);
   const { mean: scoreMean, scale: scoreSd } = scaler;
   const x = scaler.transform(raw).map((r) => Array.from(r));
-  const forest = trainRandomForest(x, train.labels, {
+  const forest = fitRandomForest(x, train.labels, {
     trees: o.trees ?? 500,
     balance: 'balanced-bootstrap',
     seed: o.seed ?? 0,
@@ -61,10 +65,9 @@ export function fitForestPipeline(
 
 function scores(z: EphysCohort, families: ForestPipeline['families']): number[][] {
   const perFamily = families.map((fam, j) =>
-    projectSparsePca(
-      fam.spca,
-      z.families[j].values.map((v) => Array.from(v)),
-    ).map((row) => fam.keep.map((c) => row[c])),
+    SparsePca.fromJSON(fam.spca)
+      .transform(z.families[j].values.map((v) => Array.from(v)))
+      .map((row) => fam.keep.map((c) => row[c])),
   );
   return z.ids.map((_, i) => perFamily.flatMap((f) => f[i]));
 }
