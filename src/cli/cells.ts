@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
 import { writeH5ad } from '../io/cells/h5ad.js';
 import { writeNpy } from '../io/npy.js';
-import { CELL_ENCODER_PRESET_NAMES, type CellEncoderPresetName } from '../models/cell-encoder.js';
+import { CELL_ENCODER_PRESET_NAMES } from '../models/cell-encoder.js';
 import { readTokenizedCorpus } from '../pipelines/cells/corpus-files.js';
 import {
   PERTURB_MODES,
@@ -12,8 +12,14 @@ import {
   type PerturbMode,
   type Pooling,
 } from '../pipelines/cells/tasks.js';
-import { parseCorpusSpec, tokenizeCorpora } from '../pipelines/cells/tokenize.js';
-import { VOCABULARY_MODES, type VocabularyMode } from '../pipelines/cells/vocabulary.js';
+import {
+  parseCorpusSpec,
+  tokenizeCorpora,
+  type TokenizeOptions,
+} from '../pipelines/cells/tokenize.js';
+import type { PretrainCorporaOptions } from '../pipelines/cells/pretrain-corpora.js';
+import type { ClassifyOptions } from '../commands/cells-classify.js';
+import { VOCABULARY_MODES } from '../pipelines/cells/vocabulary.js';
 import { simulateCellCorpus, simulatedOrthologTable } from '../sim/cells.js';
 import { choice, integer, outFolder, real, seed } from './options.js';
 import { createProgress, type Progress } from './progress.js';
@@ -94,33 +100,20 @@ export function registerCellsCommands(program: Command): void {
       'writes vocabulary.json and <name>.tokens.npy / <name>.cells.json',
       outFolder,
     )
-    .action(
-      async (
-        specs: string[],
-        o: {
-          orthologs: string;
-          vocabulary: VocabularyMode;
-          maxLength: number;
-          layer?: string;
-          chunkCells?: number;
-          medianSample?: number;
-          out: string;
-        },
-      ) => {
-        const r = await tokenizeCorpora({ ...o, sources: specs.map(parseCorpusSpec) }, (line) =>
-          console.error(line),
-        );
-        for (const c of r.corpora)
-          console.log(
-            o.chunkCells !== undefined
-              ? `${c.name}: ${c.cells} cells (streamed in chunks of ${o.chunkCells}), ${c.skippedGenes} expressed genes without a token skipped`
-              : `${c.name}: ${c.cells} cells, mean ${(c.meanTokens ?? 0).toFixed(0)} tokens, ${c.skippedGenes} expressed genes without a token skipped`,
-          );
+    .action(async (specs: string[], o: Omit<TokenizeOptions, 'sources'>) => {
+      const r = await tokenizeCorpora({ ...o, sources: specs.map(parseCorpusSpec) }, (line) =>
+        console.error(line),
+      );
+      for (const c of r.corpora)
         console.log(
-          `vocabulary: ${r.vocabulary.size} tokens (${r.vocabulary.mode}); ${r.vocabulary.file}`,
+          o.chunkCells !== undefined
+            ? `${c.name}: ${c.cells} cells (streamed in chunks of ${o.chunkCells}), ${c.skippedGenes} expressed genes without a token skipped`
+            : `${c.name}: ${c.cells} cells, mean ${(c.meanTokens ?? 0).toFixed(0)} tokens, ${c.skippedGenes} expressed genes without a token skipped`,
         );
-      },
-    );
+      console.log(
+        `vocabulary: ${r.vocabulary.size} tokens (${r.vocabulary.mode}); ${r.vocabulary.file}`,
+      );
+    });
 
   cells
     .command('pretrain')
@@ -153,38 +146,24 @@ export function registerCellsCommands(program: Command): void {
     )
     .option('--seed <n>', 'random seed', seed, 0)
     .requiredOption('--out <dir>', 'checkpoints and encoder.safetensors', outFolder)
-    .action(
-      async (
-        dir: string,
-        o: {
-          preset: CellEncoderPresetName;
-          epochs: number;
-          batchSize: number;
-          lr: number;
-          simcseWeight: number;
-          crossSpecies: number;
-          seed: number;
-          out: string;
-        },
-      ) => {
-        const { pretrainCorpora } = await import('../pipelines/cells/pretrain-corpora.js');
-        let bar: Progress | null = null;
-        const { history } = pretrainCorpora({ ...o, tokens: dir }, (p, config) => {
-          bar ??= createProgress('pretrain', p.steps * config.epochs);
-          bar.update(p.epoch * p.steps + p.step + 1, {
-            epoch: p.epoch,
-            loss: p.loss,
-            'tokens/s': Math.round(p.tokensPerSecond),
-          });
+    .action(async (dir: string, o: Omit<PretrainCorporaOptions, 'tokens'>) => {
+      const { pretrainCorpora } = await import('../pipelines/cells/pretrain-corpora.js');
+      let bar: Progress | null = null;
+      const { history } = pretrainCorpora({ ...o, tokens: dir }, (p, config) => {
+        bar ??= createProgress('pretrain', p.steps * config.epochs);
+        bar.update(p.epoch * p.steps + p.step + 1, {
+          epoch: p.epoch,
+          loss: p.loss,
+          'tokens/s': Math.round(p.tokensPerSecond),
         });
-        (bar as Progress | null)?.stop();
-        for (const h of history)
-          console.log(
-            `epoch ${h.epoch + 1}: MLM ${h.mlm.toFixed(3)}  SimCSE ${h.simcse.toFixed(3)}  (${h.seconds.toFixed(1)} s)`,
-          );
-        console.log(`encoder: ${join(o.out, 'encoder.safetensors')}`);
-      },
-    );
+      });
+      (bar as Progress | null)?.stop();
+      for (const h of history)
+        console.log(
+          `epoch ${h.epoch + 1}: MLM ${h.mlm.toFixed(3)}  SimCSE ${h.simcse.toFixed(3)}  (${h.seconds.toFixed(1)} s)`,
+        );
+      console.log(`encoder: ${join(o.out, 'encoder.safetensors')}`);
+    });
 
   cells
     .command('embed')
@@ -227,30 +206,15 @@ export function registerCellsCommands(program: Command): void {
     .option('--no-scratch', 'skip the from-scratch baseline')
     .option('--seed <n>', 'random seed', seed, 0)
     .requiredOption('--out <dir>', 'classification.json and report.html', outFolder)
-    .action(
-      async (
-        run: string,
-        dir: string,
-        o: {
-          train: string;
-          test: string;
-          label: string;
-          freeze: boolean;
-          epochs: number;
-          scratch: boolean;
-          seed: number;
-          out: string;
-        },
-      ) => {
-        const { classifyCells } = await import('../commands/cells-classify.js');
-        const r = classifyCells({ ...o, run, tokens: dir });
-        for (const row of r.rows)
-          console.log(
-            `${row.model.padEnd(20)} ${o.train} → ${o.test}: accuracy ${row.accuracy.toFixed(3)}  macro-F1 ${row.macroF1.toFixed(3)}`,
-          );
-        console.log(`results: ${r.files.results}\nreport: ${r.files.report}`);
-      },
-    );
+    .action(async (run: string, dir: string, o: Omit<ClassifyOptions, 'run' | 'tokens'>) => {
+      const { classifyCells } = await import('../commands/cells-classify.js');
+      const r = classifyCells({ ...o, run, tokens: dir });
+      for (const row of r.rows)
+        console.log(
+          `${row.model.padEnd(20)} ${o.train} → ${o.test}: accuracy ${row.accuracy.toFixed(3)}  macro-F1 ${row.macroF1.toFixed(3)}`,
+        );
+      console.log(`results: ${r.files.results}\nreport: ${r.files.report}`);
+    });
 
   cells
     .command('perturb')

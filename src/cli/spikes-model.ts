@@ -14,7 +14,12 @@ import {
   type TransferScores,
 } from '../pipelines/spikes/experiment.js';
 import type { SampleStatistics } from '../pipelines/spikes/generation-stats.js';
-import { evaluateRun, generateFromRun, interpretRun } from '../commands/spikes-run.js';
+import {
+  evaluateRun,
+  generateFromRun,
+  interpretRun,
+  type GenerateOptions,
+} from '../commands/spikes-run.js';
 import { runFolder } from '../pipelines/spikes/trained-run.js';
 import { writeStudyReport } from '../report/spikes-study.js';
 import type { SpikeTrainJob, SpikeTrainProgress } from '../workers/spikes-train.js';
@@ -326,35 +331,21 @@ function registerEvalCommands(spikes: Command): void {
       '--out <file>',
       'SVG raster of the seed window and the generated bins (a .npy of the bins is written beside it)',
     )
-    .action(
-      async (
-        runDir: string,
-        o: {
-          dataset?: string;
-          seedBins: number;
-          bins: number;
-          seed: number;
-          compare: boolean;
-          out: string;
-        },
-      ) => {
-        const r = await generateFromRun({ ...o, run: runDir });
-        console.log(
-          `generated ${r.bins} bins × ${r.units} units: ${r.files.raster}, ${r.files.npy}`,
-        );
-        if (r.comparison) {
-          const f = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '–');
-          const line = (name: string, x: SampleStatistics) =>
-            `${name.padEnd(16)} rate ${f(x.meanRateHz)} Hz  pairwise r ${f(x.meanPairwiseCorrelation)}  bursts/s ${f(x.burstsPerSecond)}  spikes/burst ${f(x.meanBurstSpikes)}`;
-          console.log(line('observed', r.comparison.observed));
-          for (const [name, x] of Object.entries(r.comparison.samples))
-            console.log(
-              `${line(name, x)}  rate r ${f(x.rateCorrelation)}  ISI KS ${f(x.isiKs)}  pairwise match ${f(x.pairwiseCorrelationMatch)}`,
-            );
-          console.log(`comparison: ${r.files.comparison}`);
-        }
-      },
-    );
+    .action(async (runDir: string, o: Omit<GenerateOptions, 'run'>) => {
+      const r = await generateFromRun({ ...o, run: runDir });
+      console.log(`generated ${r.bins} bins × ${r.units} units: ${r.files.raster}, ${r.files.npy}`);
+      if (r.comparison) {
+        const f = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '–');
+        const line = (name: string, x: SampleStatistics) =>
+          `${name.padEnd(16)} rate ${f(x.meanRateHz)} Hz  pairwise r ${f(x.meanPairwiseCorrelation)}  bursts/s ${f(x.burstsPerSecond)}  spikes/burst ${f(x.meanBurstSpikes)}`;
+        console.log(line('observed', r.comparison.observed));
+        for (const [name, x] of Object.entries(r.comparison.samples))
+          console.log(
+            `${line(name, x)}  rate r ${f(x.rateCorrelation)}  ISI KS ${f(x.isiKs)}  pairwise match ${f(x.pairwiseCorrelationMatch)}`,
+          );
+        console.log(`comparison: ${r.files.comparison}`);
+      }
+    });
 }
 
 function printSummary(r: TransferScores & { training?: ExperimentResult['training'] }): void {
