@@ -21,7 +21,7 @@ import type { PretrainCorporaOptions } from '../pipelines/cells/pretrain-corpora
 import type { ClassifyOptions } from '../commands/cells-classify.js';
 import { VOCABULARY_MODES } from '../pipelines/cells/vocabulary.js';
 import { simulateCellCorpus, simulatedOrthologTable } from '../sim/cells.js';
-import { choice, integer, outFolder, real, seed } from './options.js';
+import { choice, integer, keyValues, outFolder, real, seed } from './options.js';
 import { createProgress, type Progress } from './progress.js';
 
 const EPOCHS = integer(1, 100_000);
@@ -95,25 +95,58 @@ export function registerCellsCommands(program: Command): void {
       'with --chunk-cells: fit the gene medians on this seeded fraction of the cells (default: 1)',
       real(0, 1, { minExclusive: true }),
     )
+    .option(
+      '--cell-table <name=file>',
+      "cell annotations of corpus NAME: CSV/TSV whose first column holds the matrix's cell ids (repeatable)",
+      keyValues('--cell-table', 2, 'NAME=FILE'),
+    )
+    .option(
+      '--select <name=column=value>',
+      'keep only the cells of corpus NAME whose annotation COLUMN is VALUE, e.g. hs=species=human (repeatable)',
+      keyValues('--select', 3, 'NAME=COLUMN=VALUE'),
+    )
+    .option(
+      '--unmangle-r-names',
+      "undo R's renaming of gene names (X0610007P14Rik → 0610007P14Rik, H2.Aa → H2-Aa)",
+      false,
+    )
     .requiredOption(
       '--out <dir>',
       'writes vocabulary.json and <name>.tokens.npy / <name>.cells.json',
       outFolder,
     )
-    .action(async (specs: string[], o: Omit<TokenizeOptions, 'sources'>) => {
-      const r = await tokenizeCorpora({ ...o, sources: specs.map(parseCorpusSpec) }, (line) =>
-        console.error(line),
-      );
-      for (const c of r.corpora)
-        console.log(
-          o.chunkCells !== undefined
-            ? `${c.name}: ${c.cells} cells (streamed in chunks of ${o.chunkCells}), ${c.skippedGenes} expressed genes without a token skipped`
-            : `${c.name}: ${c.cells} cells, mean ${(c.meanTokens ?? 0).toFixed(0)} tokens, ${c.skippedGenes} expressed genes without a token skipped`,
+    .action(
+      async (
+        specs: string[],
+        {
+          cellTable,
+          select,
+          ...o
+        }: Omit<TokenizeOptions, 'sources' | 'cellTables' | 'select'> & {
+          cellTable?: string[][];
+          select?: string[][];
+        },
+      ) => {
+        const r = await tokenizeCorpora(
+          {
+            ...o,
+            sources: specs.map(parseCorpusSpec),
+            cellTables: Object.fromEntries(cellTable ?? []),
+            select: (select ?? []).map(([corpus, column, value]) => ({ corpus, column, value })),
+          },
+          (line) => console.error(line),
         );
-      console.log(
-        `vocabulary: ${r.vocabulary.size} tokens (${r.vocabulary.mode}); ${r.vocabulary.file}`,
-      );
-    });
+        for (const c of r.corpora)
+          console.log(
+            o.chunkCells !== undefined
+              ? `${c.name}: ${c.cells} cells (streamed in chunks of ${o.chunkCells}), ${c.skippedGenes} expressed genes without a token skipped`
+              : `${c.name}: ${c.cells} cells, mean ${(c.meanTokens ?? 0).toFixed(0)} tokens; of its ${c.genes?.expressed} expressed genes ${c.genes?.withToken} have a token and ${c.genes?.shared} a token shared with the other species`,
+          );
+        console.log(
+          `vocabulary: ${r.vocabulary.size} tokens (${r.vocabulary.mode}); ${r.vocabulary.file}`,
+        );
+      },
+    );
 
   cells
     .command('pretrain')

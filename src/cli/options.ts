@@ -75,3 +75,20 @@ export function listOf<T extends string>(values: readonly T[]): (value: string) 
     return items as T[];
   };
 }
+
+/**
+ * A repeatable `--flag KEY=VALUE` (the value may contain `=` only when `parts` is 2):
+ * commander calls it once per occurrence with the list so far.
+ */
+export function keyValues(flag: string, parts: 2 | 3, example: string) {
+  return (value: string, previous: string[][] = []): string[][] => {
+    const fields = value.split('=');
+    const split =
+      parts === 2
+        ? [fields[0], fields.slice(1).join('=')]
+        : [fields[0], fields[1], fields.slice(2).join('=')];
+    if (split.some((f) => f === undefined || f === '') || fields.length < parts)
+      throw new InvalidArgumentError(`${flag} '${value}': expected ${example}`);
+    return [...previous, split];
+  };
+}

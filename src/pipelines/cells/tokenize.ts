@@ -8,7 +8,8 @@
 import { join } from 'node:path';
 import { writeOutputSet } from '../../core/atomic.js';
 import { UsageError } from '../../core/errors.js';
-import { readCounts } from '../../io/cells/index.js';
+import { readCounts, type CountMatrix } from '../../io/cells/index.js';
+import { attachCellTable, selectCells, unmangleGeneNames } from './cell-table.js';
 import { h5adInfo } from '../../io/cells/h5ad.js';
 import { writeTokenizedCorpus, writeVocabulary } from './corpus-files.js';
 import { readOrthologs, type Orthologs } from './orthologs.js';
@@ -34,6 +35,12 @@ export interface TokenizeOptions {
   chunkCells?: number;
   /** With chunkCells: fraction of the cells the gene medians are fitted on. */
   medianSample?: number;
+  /** Corpus name → CSV/TSV of cell annotations (first column: the cell id). */
+  cellTables?: Record<string, string>;
+  /** Keep only the cells of a corpus whose annotation `column` equals `value`. */
+  select?: { corpus: string; column: string; value: string }[];
+  /** Undo R's `X` prefix and `.`-for-`-` renaming of gene names. */
+  unmangleRNames?: boolean;
   out: string;
 }
 
@@ -43,6 +50,11 @@ export interface TokenizedCorpusSummary {
   /** Mean tokens per cell (in-memory reading only). */
   meanTokens: number | null;
   skippedGenes: number;
+  /**
+   * Genes with a count in at least one cell, and how many of them have a token / a token
+   * shared with the other species (in-memory reading only).
+   */
+  genes?: { expressed: number; withToken: number; shared: number };
 }
 
 export interface TokenizeResult {
@@ -96,6 +108,20 @@ export async function tokenizeCorpora(
     );
   if (o.chunkCells !== undefined && o.layer !== undefined)
     throw new UsageError('--layer: streamed corpora (--chunk-cells) are read from X only');
+  const names = new Set(o.sources.map((s) => s.name));
+  for (const [flag, corpus] of [
+    ...Object.keys(o.cellTables ?? {}).map((c) => ['--cell-table', c]),
+    ...(o.select ?? []).map((x) => ['--select', x.corpus]),
+  ])
+    if (!names.has(corpus))
+      throw new UsageError(`${flag} ${corpus}=…: no corpus is named '${corpus}'`);
+  if (
+    o.chunkCells !== undefined &&
+    (Object.keys(o.cellTables ?? {}).length || o.select?.length || o.unmangleRNames)
+  )
+    throw new UsageError(
+      '--cell-table, --select and --unmangle-r-names work on corpora read whole; drop --chunk-cells',
+    );
   if (o.chunkCells !== undefined)
     for (const s of o.sources)
       if (!s.path.endsWith('.h5ad'))
@@ -156,8 +182,15 @@ async function streamed(
 
 async function inMemory(o: TokenizeOptions, orthologs: Orthologs, dir: string): Promise<Written> {
   const corpora = [];
-  for (const s of o.sources)
-    corpora.push({ ...s, matrix: await readCounts(s.path, { layer: o.layer }) });
+  for (const s of o.sources) {
+    let matrix = await readCounts(s.path, { layer: o.layer });
+    if (o.unmangleRNames) matrix = unmangleGeneNames(matrix);
+    const table = o.cellTables?.[s.name];
+    if (table) matrix = attachCellTable(matrix, table);
+    for (const x of o.select ?? [])
+      if (x.corpus === s.name) matrix = selectCells(matrix, x.column, x.value);
+    corpora.push({ ...s, matrix });
+  }
   const vocab = Vocabulary.build(
     corpora.map((c) => ({ species: c.species, genes: c.matrix.geneSymbols ?? c.matrix.geneIds })),
     orthologs,
@@ -178,7 +211,30 @@ async function inMemory(o: TokenizeOptions, orthologs: Orthologs, dir: string): 
       cells: c.matrix.nCells,
       meanTokens: enc.lengths.reduce((a, b) => a + b, 0) / enc.lengths.length,
       skippedGenes: enc.skippedGenes,
+      genes: genesCovered(c.matrix, c.species, vocab),
     });
   }
   return { vocabulary: { size: vocab.size, mode: vocab.mode }, corpora: summaries };
+}
+
+/** How many of a corpus' expressed genes the vocabulary (and the other species) covers. */
+function genesCovered(
+  m: CountMatrix,
+  species: Species,
+  vocab: Vocabulary,
+): { expressed: number; withToken: number; shared: number } {
+  const expressed = new Uint8Array(m.nGenes);
+  for (let i = 0; i < m.indptr[m.nCells]; i++) if (m.data[i] > 0) expressed[m.indices[i]] = 1;
+  const names = m.geneSymbols ?? m.geneIds;
+  const shared = vocab.sharedTokens();
+  const out = { expressed: 0, withToken: 0, shared: 0 };
+  names.forEach((gene, g) => {
+    if (!expressed[g]) return;
+    out.expressed++;
+    const token = vocab.tokenOf(species, gene);
+    if (token === undefined) return;
+    out.withToken++;
+    if (shared.has(token)) out.shared++;
+  });
+  return out;
 }

@@ -1,0 +1,105 @@
+/**
+ * Cell annotations from a separate table, the way most published matrices come (a 10x folder
+ * or a dense table plus a metadata CSV): the table's first column is the cell id (barcode),
+ * every other column becomes an annotation (`obs`). Also: keeping a subset of the cells by an
+ * annotation, and undoing R's renaming of gene names.
+ */
+import { InputError, UsageError } from '../../core/errors.js';
+import type { CountMatrix } from '../../io/cells/types.js';
+import { readDelimited } from '../../io/table.js';
+
+/** Joins the table at `file` to the matrix's cells by id; every cell must have a row. */
+export function attachCellTable(matrix: CountMatrix, file: string): CountMatrix {
+  const t = readDelimited(file);
+  if (t.header.length < 2)
+    throw new InputError(file, undefined, 'expected a cell id column and at least one annotation');
+  const rowOf = new Map<string, number>();
+  t.rows.forEach((r, i) => {
+    const id = (r[0] ?? '').trim();
+    if (rowOf.has(id))
+      throw new InputError(file, `line ${t.lines[i]}`, `cell id '${clip(id)}' appears twice`);
+    rowOf.set(id, i);
+  });
+  const missing = matrix.cellIds.filter((id) => !rowOf.has(id));
+  if (missing.length > 0)
+    throw new InputError(
+      file,
+      t.header[0],
+      `${missing.length} of the ${matrix.nCells} cells of ${matrix.source.path} have no row, e.g. ${missing
+        .slice(0, 3)
+        .map((m) => `'${clip(m)}'`)
+        .join(', ')}; expected the first column to hold the matrix's cell ids`,
+    );
+  const obs = { ...matrix.obs };
+  t.header.slice(1).forEach((name, k) => {
+    obs[name] = matrix.cellIds.map((id) => (t.rows[rowOf.get(id)!][k + 1] ?? '').trim());
+  });
+  return { ...matrix, obs };
+}
+
+/** The cells whose annotation `column` equals `value` (as text). */
+export function selectCells(matrix: CountMatrix, column: string, value: string): CountMatrix {
+  const values = matrix.obs[column];
+  if (!values)
+    throw new UsageError(
+      `--select ${column}=${value}: ${matrix.source.path} has no annotation '${column}'; it has: ${
+        Object.keys(matrix.obs).join(', ') || '(none: add --cell-table)'
+      }`,
+    );
+  const keep = values.flatMap((v, i) => (String(v) === value ? [i] : []));
+  if (keep.length === 0)
+    throw new UsageError(
+      `--select ${column}=${value}: no cell of ${matrix.source.path} has it; the values are ${[
+        ...new Set(values.map(String)),
+      ]
+        .slice(0, 10)
+        .join(', ')}`,
+    );
+  return subsetCells(matrix, keep);
+}
+
+/** The matrix restricted to the cells at `rows` (in that order). */
+export function subsetCells(m: CountMatrix, rows: number[]): CountMatrix {
+  let nnz = 0;
+  for (const r of rows) nnz += m.indptr[r + 1] - m.indptr[r];
+  const indptr = new Float64Array(rows.length + 1);
+  const indices = new Int32Array(nnz);
+  const data = new Float32Array(nnz);
+  rows.forEach((r, k) => {
+    const from = m.indptr[r];
+    const to = m.indptr[r + 1];
+    indices.set(m.indices.subarray(from, to), indptr[k]);
+    data.set(m.data.subarray(from, to), indptr[k]);
+    indptr[k + 1] = indptr[k] + (to - from);
+  });
+  return {
+    ...m,
+    nCells: rows.length,
+    indptr,
+    indices,
+    data,
+    cellIds: rows.map((r) => m.cellIds[r]),
+    obs: Object.fromEntries(
+      Object.entries(m.obs).map(([k, v]) => [k, rows.map((r) => v[r])] as const),
+    ),
+  };
+}
+
+/**
+ * Undoes R's `make.names` on a gene name: the `X` put before names that start with a digit
+ * (`X0610007P14Rik` → `0610007P14Rik`) and `.` for `-` (`H2.Aa` → `H2-Aa`). Names whose
+ * original had brackets (`Gt(ROSA)26Sor` became `Gt.ROSA.26Sor`) cannot be recovered.
+ */
+export function unmangleRName(name: string): string {
+  return name.replace(/^X(?=\d)/, '').replace(/\./g, '-');
+}
+
+export function unmangleGeneNames(m: CountMatrix): CountMatrix {
+  return {
+    ...m,
+    geneIds: m.geneIds.map(unmangleRName),
+    geneSymbols: m.geneSymbols?.map(unmangleRName),
+  };
+}
+
+const clip = (s: string) => (s.length > 60 ? `${s.slice(0, 57)}…` : s);
