@@ -237,6 +237,15 @@ export function registerCellsCommands(program: Command): void {
       20,
     )
     .option('--no-scratch', 'skip the from-scratch baseline')
+    .option(
+      '--no-linear',
+      'skip the linear baseline (logistic regression on log1p CP10k of the shared genes)',
+    )
+    .option(
+      '--only-test-classes',
+      'train on the cells of the classes the test corpus has only',
+      false,
+    )
     .option('--seed <n>', 'random seed', seed, 0)
     .requiredOption('--out <dir>', 'classification.json and report.html', outFolder)
     .action(async (run: string, dir: string, o: Omit<ClassifyOptions, 'run' | 'tokens'>) => {
@@ -244,7 +253,7 @@ export function registerCellsCommands(program: Command): void {
       const r = classifyCells({ ...o, run, tokens: dir });
       for (const row of r.rows)
         console.log(
-          `${row.model.padEnd(20)} ${o.train} → ${o.test}: accuracy ${row.accuracy.toFixed(3)}  macro-F1 ${row.macroF1.toFixed(3)}`,
+          `${row.model.padEnd(34)} ${o.train} → ${o.test}: accuracy ${row.accuracy.toFixed(3)}  macro-F1 ${row.macroF1.toFixed(3)}`,
         );
       console.log(`results: ${r.files.results}\nreport: ${r.files.report}`);
     });

@@ -12,7 +12,11 @@ import { renderCellsReport } from '../report/cells.js';
 import type { ConfusionMatrix } from '../stats/index.js';
 import { readTokenizedCorpus } from '../pipelines/cells/corpus-files.js';
 import { loadPretrainedRun } from '../pipelines/cells/pretrain.js';
-import { embedCells, scoreClassifier, trainCellClassifier } from '../pipelines/cells/tasks.js';
+import { embedCells, trainCellClassifier } from '../pipelines/cells/tasks.js';
+import { readExpression } from '../pipelines/cells/expression.js';
+import { linearBaseline } from '../pipelines/cells/linear-baseline.js';
+import type { TokenCorpus } from '../pipelines/cells/pretrain.js';
+import { accuracy, confusionMatrix, macroF1, perClassF1 } from '../stats/index.js';
 
 export interface ClassifyOptions {
   /** Folder written by `cells pretrain`. */
@@ -28,14 +32,20 @@ export interface ClassifyOptions {
   epochs: number;
   /** Also train the same classifier from scratch (randomly initialised encoder). */
   scratch: boolean;
+  /** Train on the cells of the classes the test corpus has only (e.g. 13 mouse types → 5 human). */
+  onlyTestClasses?: boolean;
+  /** The linear baseline (logistic regression on log1p CP10k); default on. */
+  linear?: boolean;
   seed: number;
   out: string;
 }
 
 export interface ClassificationRow {
-  model: 'pretrained encoder' | 'from scratch';
+  model: 'pretrained encoder' | 'from scratch' | 'logistic regression (log1p CP10k)';
   accuracy: number;
   macroF1: number;
+  perClassF1: Record<string, number>;
+  confusion: ConfusionMatrix;
 }
 
 export interface ClassifyResult {
@@ -73,32 +83,58 @@ export function corpusLabels(
 export function classifyCells(o: ClassifyOptions): ClassifyResult {
   const train = readTokenizedCorpus(o.tokens, o.train);
   const test = readTokenizedCorpus(o.tokens, o.test);
-  const trainLabels = corpusLabels(o.tokens, train.cells, o.label, 2);
+  const allTrainLabels = corpusLabels(o.tokens, train.cells, o.label, 2);
   const testLabels = corpusLabels(o.tokens, test.cells, o.label);
+  const testClasses = new Set(testLabels);
+  const trainCells = allTrainLabels.flatMap((l, i) =>
+    !o.onlyTestClasses || testClasses.has(l) ? [i] : [],
+  );
+  const trainLabels = trainCells.map((i) => allTrainLabels[i]);
+  if (new Set(trainLabels).size < 2)
+    throw new InputError(
+      join(o.tokens, `${o.train}.cells.json`),
+      `obs.${o.label}`,
+      `fewer than 2 of its classes are in the test corpus (${[...testClasses].join(', ')}): nothing to train with --only-test-classes`,
+    );
+  const trainCorpus = subsetCorpus(train.corpus, trainCells);
   const options = { freezeEncoder: o.freeze, epochs: o.epochs, seed: o.seed };
   const model = loadPretrainedRun(o.run);
   const before = new Float32Array([
     ...embedCells(model, train.corpus),
     ...embedCells(model, test.corpus),
   ]);
-  const pretrained = scoreClassifier(
-    trainCellClassifier(model, train.corpus, trainLabels, options),
-    test.corpus,
-    testLabels,
-  );
+  const row = (name: ClassificationRow['model'], predicted: string[]): ClassificationRow => ({
+    model: name,
+    accuracy: accuracy(testLabels, predicted),
+    macroF1: macroF1(testLabels, predicted),
+    perClassF1: testClassF1(testLabels, predicted),
+    confusion: confusionMatrix(testLabels, predicted),
+  });
   const rows: ClassificationRow[] = [
-    { model: 'pretrained encoder', accuracy: pretrained.accuracy, macroF1: pretrained.macroF1 },
+    row(
+      'pretrained encoder',
+      trainCellClassifier(model, trainCorpus, trainLabels, options).predict(test.corpus),
+    ),
   ];
   if (o.scratch) {
     manualSeed(o.seed);
     const scratch = new CellEncoder(model.config);
-    const s = scoreClassifier(
-      trainCellClassifier(scratch, train.corpus, trainLabels, { ...options, freezeEncoder: false }),
-      test.corpus,
-      testLabels,
-    );
-    rows.push({ model: 'from scratch', accuracy: s.accuracy, macroF1: s.macroF1 });
+    const clf = trainCellClassifier(scratch, trainCorpus, trainLabels, {
+      ...options,
+      freezeEncoder: false,
+    });
+    rows.push(row('from scratch', clf.predict(test.corpus)));
   }
+  if (o.linear !== false) {
+    const linear = linearBaseline(
+      readExpression(o.tokens, o.train),
+      trainCells,
+      trainLabels,
+      readExpression(o.tokens, o.test),
+    );
+    rows.push(row('logistic regression (log1p CP10k)', linear.predicted));
+  }
+  const pretrained = rows[0];
   const files = {
     results: join(o.out, 'classification.json'),
     report: join(o.out, 'report.html'),
@@ -106,7 +142,15 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
   writeFileAtomic(
     files.results,
     JSON.stringify(
-      { train: o.train, test: o.test, label: o.label, rows, confusion: pretrained.confusion },
+      {
+        train: o.train,
+        test: o.test,
+        label: o.label,
+        trainCells: trainCells.length,
+        onlyTestClasses: Boolean(o.onlyTestClasses),
+        rows,
+        confusion: pretrained.confusion,
+      },
       null,
       2,
     ),
@@ -128,4 +172,21 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
     }),
   );
   return { rows, confusion: pretrained.confusion, files };
+}
+
+/** The token rows of the chosen cells. */
+function subsetCorpus(c: TokenCorpus, cells: number[]): TokenCorpus {
+  const L = c.maxLength;
+  const tokens = new Int32Array(cells.length * L);
+  cells.forEach((cell, k) => tokens.set(c.tokens.subarray(cell * L, (cell + 1) * L), k * L));
+  return { tokens, maxLength: L };
+}
+
+/** F1 of each class the test corpus has (predictions of other classes count as errors). */
+function testClassF1(truth: string[], predicted: string[]): Record<string, number> {
+  const scores = perClassF1(truth, predicted);
+  const present = new Set(truth);
+  return Object.fromEntries(
+    scores.labels.flatMap((l, k) => (present.has(String(l)) ? [[String(l), scores.f1[k]]] : [])),
+  );
 }

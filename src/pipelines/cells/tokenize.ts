@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { writeOutputSet } from '../../core/atomic.js';
 import { UsageError } from '../../core/errors.js';
 import { readCounts, type CountMatrix } from '../../io/cells/index.js';
+import { tokenExpression, writeExpression } from './expression.js';
 import { attachCellTable, selectCells, unmangleGeneNames } from './cell-table.js';
 import { h5adInfo } from '../../io/cells/h5ad.js';
 import { writeTokenizedCorpus, writeVocabulary } from './corpus-files.js';
@@ -87,7 +88,12 @@ export function parseCorpusSpec(spec: string): CorpusSource {
 
 /** The files `cells tokenize` writes into its output folder. */
 export function isTokenizationFile(name: string): boolean {
-  return name === 'vocabulary.json' || name.endsWith('.tokens.npy') || name.endsWith('.cells.json');
+  return (
+    name === 'vocabulary.json' ||
+    name.endsWith('.tokens.npy') ||
+    name.endsWith('.cells.json') ||
+    /\.expr\.(indptr|tokens|counts|totals)\.npy$/.test(name)
+  );
 }
 
 export async function tokenizeCorpora(
@@ -206,6 +212,7 @@ async function inMemory(o: TokenizeOptions, orthologs: Orthologs, dir: string): 
       { name: c.name, species: c.species, cellIds: c.matrix.cellIds, obs: c.matrix.obs },
       enc,
     );
+    await writeExpression(dir, c.name, tokenExpression(c.matrix, c.species, vocab));
     summaries.push({
       name: c.name,
       cells: c.matrix.nCells,
