@@ -11,6 +11,8 @@
  */
 import { InputError } from '../../core/errors.js';
 import { dataset, isDataset, isGroup, numbers, openH5, type H5File } from '../h5.js';
+import { singleFile, type SpikeFormatDescriptor } from './format.js';
+import { numericValues } from './h5-numbers.js';
 import { buildSpikeTrains, type ReadOptions, type SpikeTrains } from './types.js';
 
 /** True when an open HDF5 file has this layout (what detection looks for). */
@@ -18,12 +20,22 @@ export function isMeaH5(f: H5File): boolean {
   return isDataset(f.get('spikes')) && isDataset(f.get('sCount'));
 }
 
+export const meaH5Format: SpikeFormatDescriptor = {
+  name: 'mea-h5',
+  description: 'an MEA spike-list .h5 (/spikes + /sCount)',
+  layout: 'file',
+  detect: () => false,
+  detectContents: isMeaH5,
+  inputFiles: singleFile,
+  read: (path, options) => readMeaH5(path, options),
+};
+
 /** No option applies: times are seconds and there are no curation labels. */
 export async function readMeaH5(path: string, _options: ReadOptions = {}): Promise<SpikeTrains> {
   const f = await openH5(path);
   try {
-    const spikes = numbers(dataset(f, path, 'spikes'), path);
-    const counts = numbers(dataset(f, path, 'sCount'), path);
+    const spikes = numericValues(dataset(f, path, 'spikes'), path);
+    const counts = numericValues(dataset(f, path, 'sCount'), path);
     const names = readNames(f, path, counts.length);
     const label = (u: number) => (names ? `unit ${u} (${names[u]})` : `unit ${u}`);
     let total = 0;
@@ -117,7 +129,7 @@ function readNames(f: H5File, file: string, n: number): string[] | undefined {
 
 function optionalNumbers(f: H5File, file: string, p: string): Float64Array | undefined {
   const d = f.get(p);
-  return isDataset(d) ? numbers(d, file) : undefined;
+  return isDataset(d) ? numericValues(d, file) : undefined;
 }
 
 function optionalString(f: H5File, p: string): string | undefined {

@@ -9,17 +9,8 @@
  */
 import { InputError } from '../../core/errors.js';
 
+/** The registered formats' names (the list itself, `SPIKE_FORMATS`, is in `registry.ts`). */
 export type SpikeFormat = 'alf' | 'phy' | 'nwb' | 'circus' | 'maxwell' | 'mea-h5' | 'axion' | 'csv';
-export const SPIKE_FORMATS: SpikeFormat[] = [
-  'alf',
-  'phy',
-  'nwb',
-  'circus',
-  'maxwell',
-  'mea-h5',
-  'axion',
-  'csv',
-];
 
 export interface SpikeTrains {
   /** Unit (cluster) ids as the sorter numbered them, ascending. */

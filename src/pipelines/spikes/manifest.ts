@@ -26,7 +26,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { fieldPath, parseYamlOrJson } from '../../core/schema.js';
 import { InputError } from '../../core/errors.js';
-import { SPIKE_FORMATS } from '../../io/spikes/types.js';
+import { SPIKE_FORMATS } from '../../io/spikes/registry.js';
 import type { Splits, UnitRule } from './binning.js';
 
 const unitRule = z.discriminatedUnion('rule', [
