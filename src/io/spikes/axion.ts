@@ -139,6 +139,7 @@ export function readAxion(path: string, options: ReadOptions = {}): SpikeTrains 
     // export's own "Actual File Section Run" is not used: published example files keep only
     // the first minute of an 18-minute section.
     durationS: last,
+    durationFrom: 'last-spike',
     sampleRateHz: rate,
     unitNames: new Map([...unitNames].sort(([a], [b]) => a - b)),
     reuseClusters: true,
