@@ -51,7 +51,7 @@ function layoutOf(path: string): 'folder' | 'file' {
   if (kind === 'folder' || kind === 'file') return kind;
   throw new InputError(
     path,
-    undefined,
+    'path',
     kind === 'missing'
       ? 'not found'
       : kind === 'dangling'

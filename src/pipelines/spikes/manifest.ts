@@ -143,7 +143,14 @@ function parseText(text: string, file: string): unknown {
       ? JSON.parse(body)
       : YAML.parse(body, { maxAliasCount: MAX_YAML_ALIASES, prettyErrors: false });
   } catch (err) {
-    const message = (err as Error).message ?? String(err);
+    // With prettyErrors off the parser gives only an offset: turn it into line and column.
+    const offset = (err as { pos?: [number, number] }).pos?.[0];
+    let at = '';
+    if (offset !== undefined && !/ at line \d+/.test(String((err as Error).message))) {
+      const before = body.slice(0, offset).split('\n');
+      at = ` at line ${before.length}, column ${before[before.length - 1].length + 1}`;
+    }
+    const message = ((err as Error).message ?? String(err)) + at;
     const problem =
       err instanceof RangeError || /call stack/i.test(message)
         ? 'nested too deeply (or too large) to be a manifest'
