@@ -183,9 +183,22 @@ export function fsInputError(path: string, field: string | undefined, err: unkno
   return new InputError(path, field, problem);
 }
 
-/** A value from a file, quoted in a message: cut to `max` characters (a field can be 20 MB). */
+/**
+ * A value from a file, quoted in a message: cut to `max` characters (a field can be 20 MB)
+ * and with control characters escaped (`\n`, `\r`, `\x00` …), so the message stays one line
+ * and cannot drive the terminal.
+ */
 export function excerpt(value: string, max = 80): string {
-  return value.length <= max ? value : `${value.slice(0, max)}… (${value.length} characters)`;
+  const cut = value.length <= max ? value : `${value.slice(0, max)}… (${value.length} characters)`;
+  return cut.replace(/[\u0000-\u001f\u007f]/g, (c) =>
+    c === '\n'
+      ? '\\n'
+      : c === '\r'
+        ? '\\r'
+        : c === '\t'
+          ? '\\t'
+          : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
 }
 
 /**

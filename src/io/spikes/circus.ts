@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../../core/errors.js';
-import { isDataset, isGroup, openH5 } from '../h5.js';
+import { isDataset, isGroup } from '../h5.js';
 import { excerpt, fsInputError, parseDecimal, pathKind, requireFile } from '../table.js';
 import { type SpikeFormatDescriptor } from './format.js';
-import { numericValues } from './h5-numbers.js';
+import { numericValues, withH5 } from './h5-read.js';
 import { buildSpikeTrains, type ReadOptions, type SpikeTrains } from './types.js';
 
 /** Candidate params files for `dir/name.result[-suffix].hdf5`. */
@@ -73,8 +73,7 @@ export async function readCircus(path: string, options: ReadOptions = {}): Promi
       `missing sample rate; expected ${circusParamsCandidates(path)[0]} with \`sampling_rate = ...\` or the --sample-rate option`,
     );
   }
-  const f = await openH5(path);
-  try {
+  return withH5(path, (f) => {
     const g = f.get('spiketimes');
     if (!isGroup(g))
       throw new InputError(path, '/spiketimes', 'missing group; expected temp_N datasets');
@@ -100,7 +99,5 @@ export async function readCircus(path: string, options: ReadOptions = {}): Promi
       sampleRateHz: fs,
       provenance: { format: 'circus', path, files },
     });
-  } finally {
-    f.close();
-  }
+  });
 }

@@ -5,9 +5,9 @@
  * the file says it, else the first spike); each channel is one unit.
  */
 import { InputError } from '../../core/errors.js';
-import { isDataset, openH5, type H5Dataset, type H5File } from '../h5.js';
+import { isDataset, type H5Dataset, type H5File } from '../h5.js';
 import { singleFile, type SpikeFormatDescriptor } from './format.js';
-import { numericValues } from './h5-numbers.js';
+import { numericValues, withH5 } from './h5-read.js';
 import { buildSpikeTrains, type ReadOptions, type SpikeTrains } from './types.js';
 
 export const MAXWELL_DEFAULT_RATE_HZ = 20000;
@@ -36,8 +36,7 @@ export async function readMaxwell(
 ): Promise<SpikeTrains> {
   const rec = options.recording ?? 'rec0000';
   const well = options.well ?? 'well000';
-  const f = await openH5(path);
-  try {
+  return withH5(path, (f) => {
     const base = `recordings/${rec}/${well}`;
     const found = firstDataset(f, [`${base}/spikes`, 'proc0/spikeTimes']);
     if (!found) {
@@ -86,9 +85,7 @@ export async function readMaxwell(
         firstFrame: t0,
       },
     });
-  } finally {
-    f.close();
-  }
+  });
 }
 
 function samplingRate(f: H5File, base: string, file: string): number | undefined {

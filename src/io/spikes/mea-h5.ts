@@ -10,9 +10,9 @@
  * 3600 s), and shifting them would hide that from a manifest window.
  */
 import { InputError } from '../../core/errors.js';
-import { dataset, isDataset, isGroup, numbers, openH5, type H5File } from '../h5.js';
+import { dataset, isDataset, isGroup, numbers, type H5File } from '../h5.js';
 import { singleFile, type SpikeFormatDescriptor } from './format.js';
-import { numericValues } from './h5-numbers.js';
+import { numericValues, withH5 } from './h5-read.js';
 import { buildSpikeTrains, type ReadOptions, type SpikeTrains } from './types.js';
 
 /** True when an open HDF5 file has this layout (what detection looks for). */
@@ -32,8 +32,7 @@ export const meaH5Format: SpikeFormatDescriptor = {
 
 /** No option applies: times are seconds and there are no curation labels. */
 export async function readMeaH5(path: string, _options: ReadOptions = {}): Promise<SpikeTrains> {
-  const f = await openH5(path);
-  try {
+  return withH5(path, (f) => {
     const spikes = numericValues(dataset(f, path, 'spikes'), path);
     const counts = numericValues(dataset(f, path, 'sCount'), path);
     const names = readNames(f, path, counts.length);
@@ -105,9 +104,7 @@ export async function readMeaH5(path: string, _options: ReadOptions = {}): Promi
         meta: readMeta(f, path),
       },
     });
-  } finally {
-    f.close();
-  }
+  });
 }
 
 function readNames(f: H5File, file: string, n: number): string[] | undefined {

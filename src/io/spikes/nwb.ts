@@ -3,9 +3,9 @@
  * (end offset of each unit's run), one row per `id`.
  */
 import { InputError } from '../../core/errors.js';
-import { dataset, openH5 } from '../h5.js';
+import { dataset } from '../h5.js';
 import { singleFile, type SpikeFormatDescriptor } from './format.js';
-import { numericValues } from './h5-numbers.js';
+import { numericValues, withH5 } from './h5-read.js';
 import { buildSpikeTrains, type ReadOptions, type SpikeTrains } from './types.js';
 
 export const nwbFormat: SpikeFormatDescriptor = {
@@ -19,8 +19,7 @@ export const nwbFormat: SpikeFormatDescriptor = {
 };
 
 export async function readNwb(path: string, _options: ReadOptions = {}): Promise<SpikeTrains> {
-  const f = await openH5(path);
-  try {
+  return withH5(path, (f) => {
     const times = numericValues(dataset(f, path, 'units/spike_times'), path);
     const index = numericValues(dataset(f, path, 'units/spike_times_index'), path);
     const ids = numericValues(dataset(f, path, 'units/id'), path);
@@ -56,7 +55,5 @@ export async function readNwb(path: string, _options: ReadOptions = {}): Promise
       knownUnitIds: ids,
       provenance: { format: 'nwb', path, files: [path] },
     });
-  } finally {
-    f.close();
-  }
+  });
 }

@@ -5,13 +5,13 @@
  * all derived from this list.
  */
 import { InputError } from '../../core/errors.js';
-import { openH5 } from '../h5.js';
 import { excerpt, pathKind } from '../table.js';
 import { alfFormat } from './alf.js';
 import { axionFormat } from './axion.js';
 import { circusFormat } from './circus.js';
 import { csvFormat } from './csv.js';
 import { pathInfo, type SpikeFormatDescriptor } from './format.js';
+import { withH5 } from './h5-read.js';
 import { maxwellFormat } from './maxwell.js';
 import { meaH5Format } from './mea-h5.js';
 import { nwbFormat } from './nwb.js';
@@ -69,12 +69,8 @@ export async function detectFormat(path: string): Promise<SpikeFormat> {
   }
   const sniffers = SPIKE_FORMAT_REGISTRY.filter((d) => d.layout === layout && d.detectContents);
   if (layout === 'file' && /\.(h5|hdf5)$/.test(info.lower) && sniffers.length > 0) {
-    const f = await openH5(path);
-    try {
-      for (const d of sniffers) if (d.detectContents!(f)) return d.name;
-    } finally {
-      f.close();
-    }
+    const found = await withH5(path, (f) => sniffers.find((d) => d.detectContents!(f)));
+    if (found) return found.name;
   }
   if (layout === 'folder') {
     const names = info.entries.slice(0, 8).map((n) => excerpt(n, 40));
