@@ -586,3 +586,28 @@ describe('a window may end at the recording end', () => {
     assert.throws(() => binSpikes(st, opts(0, 10.001)), inputError(p, 'window', /10.000 s long$/));
   });
 });
+
+describe('HDF5 datasets larger than their file', () => {
+  test('an MEA /spikes resized to 1e9 values (never written) is refused before reading', async () => {
+    const p = await writeH5(join(fresh('meabig'), 'm.h5'), (f) => {
+      f.create_dataset({
+        name: 'spikes',
+        data: new Float64Array([1, 2]),
+        maxshape: [null],
+        chunks: [2],
+      });
+      (f.get('spikes') as unknown as { resize(shape: number[]): void }).resize([1e9]);
+      f.create_dataset({ name: 'sCount', data: new Int32Array([2]) });
+    });
+    const t = Date.now();
+    await assert.rejects(
+      readSpikes(p),
+      inputError(
+        p,
+        '/spikes',
+        /declares 1000000000 values of 8 bytes .*more than a \d+-byte file can hold/,
+      ),
+    );
+    assert.ok(Date.now() - t < 2000);
+  });
+});

@@ -7,7 +7,7 @@
 import { InputError } from '../../core/errors.js';
 import { isDataset, type H5Dataset, type H5File } from '../h5.js';
 import { singleFile, type SpikeFormatDescriptor } from './format.js';
-import { numericValues, withH5 } from './h5-read.js';
+import { checkDatasetSize, numericValues, withH5 } from './h5-read.js';
 import { buildSpikeTrains, type ReadOptions, type SpikeTrains } from './types.js';
 
 export const MAXWELL_DEFAULT_RATE_HZ = 20000;
@@ -47,6 +47,7 @@ export async function readMaxwell(
       );
     }
     const [tablePath, table] = found;
+    checkDatasetSize(table, path);
     const rows = table.value as unknown;
     const names = table.metadata.compound_type?.members.map((m) => m.name) ?? [];
     const fi = names.indexOf('frameno');
