@@ -254,7 +254,6 @@ export function sortByTimeThenUnit(
   return [t, u];
 }
 
-/** Keeps only units whose label is in `keep`; unlabeled units are dropped. */
 /**
  * How many units carry each label (`unlabeled` for units without one). A Map, so labels
  * such as `constructor` or `__proto__` count like any other; turn it into an object with
@@ -270,6 +269,7 @@ export function labelCounts(st: SpikeTrains): Map<string, number> | undefined {
   return counts;
 }
 
+/** Keeps only units whose label is in `keep`; unlabeled units are dropped. */
 export function filterByLabels(st: SpikeTrains, keep: string[], file: string): SpikeTrains {
   if (!st.labels) {
     throw new InputError(
