@@ -65,16 +65,44 @@ export function readText(path: string, field?: string): string {
   requireFile(path, field);
   let buf: Buffer;
   try {
+    const size = statSync(path).size;
+    if (size > MAX_TEXT_BYTES) throw tooLarge(path, field, `is ${size} bytes`);
     buf = readFileSync(path);
   } catch (err) {
     throw fsInputError(path, field, err);
   }
   if (!/\.gz$/i.test(path)) return buf.toString('utf8');
+  let text: Buffer;
   try {
-    return gunzipSync(buf).toString('utf8');
+    text = gunzipSync(buf, { maxOutputLength: MAX_TEXT_BYTES });
   } catch (err) {
-    throw new InputError(path, undefined, `not a readable gzip file (${(err as Error).message})`);
+    if (
+      (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ||
+      err instanceof RangeError
+    ) {
+      throw tooLarge(path, field, `decompresses to more than ${MAX_TEXT_BYTES} bytes`);
+    }
+    throw new InputError(
+      path,
+      field,
+      `not a readable gzip file (${excerpt(String((err as Error).message), 120)})`,
+    );
   }
+  return text.toString('utf8');
+}
+
+/**
+ * Largest text read whole: V8's longest string (2^29 − 24 UTF-16 units) caps it anyway,
+ * and past that `toString` fails with a stack trace instead of a message.
+ */
+const MAX_TEXT_BYTES = 2 ** 29 - 24;
+
+function tooLarge(path: string, field: string | undefined, what: string): InputError {
+  return new InputError(
+    path,
+    field,
+    `${what}; expected at most ${MAX_TEXT_BYTES} bytes of text (the longest string Node holds)`,
+  );
 }
 
 /**
