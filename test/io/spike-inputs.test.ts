@@ -4,12 +4,13 @@
  * quickly and without allocating memory sized by an untrusted header.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { InputError } from '../../src/core/errors.js';
 import { readNpy, readNpyHeader, writeNpy } from '../../src/io/npy.js';
+import { setH5TimeLimit } from '../../src/io/spikes/h5-isolate.js';
 import {
   detectFormat,
   labelCounts,
@@ -609,5 +610,43 @@ describe('HDF5 datasets larger than their file', () => {
       ),
     );
     assert.ok(Date.now() - t < 2000);
+  });
+});
+
+describe('an HDF5 file that sends the library into an endless loop', () => {
+  test('a damaged global heap (vlen /names) is stopped at the time limit', async () => {
+    const p = await writeH5(join(fresh('mealoop'), 'm.h5'), (f) => {
+      f.create_dataset({ name: 'spikes', data: new Float64Array([0.5, 1.25, 3]) });
+      f.create_dataset({ name: 'sCount', data: new Int32Array([2, 1]) });
+      f.create_dataset({ name: 'names', data: ['ch_11a', 'ch_12a'] });
+    });
+    // Found by the property test: the size of the first object of the global heap
+    // collection ("GCOL" + 24 bytes) set to 248 makes reading /names loop forever.
+    const bytes = readFileSync(p);
+    const gcol = bytes.indexOf('GCOL');
+    assert.ok(gcol > 0);
+    bytes[gcol + 24] = 0xf8;
+    writeFileSync(p, bytes);
+    setH5TimeLimit(1500);
+    try {
+      const t = Date.now();
+      await assert.rejects(
+        readSpikes(p),
+        inputError(
+          p,
+          undefined,
+          /took longer than 1.5 s and was stopped; the file is probably damaged/,
+        ),
+      );
+      assert.ok(Date.now() - t < 5000);
+      // The reader is restarted: the next file reads normally.
+      const ok = await writeH5(join(fresh('meaok'), 'm.h5'), (f) => {
+        f.create_dataset({ name: 'spikes', data: new Float64Array([0.5]) });
+        f.create_dataset({ name: 'sCount', data: new Int32Array([1]) });
+      });
+      assert.deepEqual(Array.from((await readSpikes(ok)).times), [0.5]);
+    } finally {
+      setH5TimeLimit(undefined);
+    }
   });
 });

@@ -23,6 +23,7 @@ export const circusFormat: SpikeFormatDescriptor = {
   name: 'circus',
   description: 'a SpyKING CIRCUS *.result.hdf5 (/spiketimes/temp_N)',
   layout: 'file',
+  isolate: true,
   detect: (info) => /\.result[^/]*\.(hdf5|h5)$/.test(info.lower),
   detectContents: (f) => f.get('spiketimes') !== null,
   inputFiles: (path) => {

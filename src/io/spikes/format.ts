@@ -43,6 +43,11 @@ export interface SpikeFormatDescriptor {
    */
   inputFiles(path: string): string[];
   read(path: string, options: ReadOptions): SpikeTrains | Promise<SpikeTrains>;
+  /**
+   * `readSpikes` runs `read` in a worker thread with a time limit (HDF5 formats: the HDF5
+   * library can loop forever on a damaged file; see `h5-isolate.ts`).
+   */
+  isolate?: boolean;
 }
 
 /**

@@ -24,6 +24,7 @@ export const maxwellFormat: SpikeFormatDescriptor = {
   name: 'maxwell',
   description: 'a MaxWell .h5 (/proc0/spikeTimes or /recordings/rec0000/well000/spikes)',
   layout: 'file',
+  isolate: true,
   detect: () => false,
   detectContents: (f) => f.get('proc0') !== null || f.get('recordings') !== null,
   inputFiles: singleFile,

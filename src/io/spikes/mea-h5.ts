@@ -24,6 +24,7 @@ export const meaH5Format: SpikeFormatDescriptor = {
   name: 'mea-h5',
   description: 'an MEA spike-list .h5 (/spikes + /sCount)',
   layout: 'file',
+  isolate: true,
   detect: () => false,
   detectContents: isMeaH5,
   inputFiles: singleFile,

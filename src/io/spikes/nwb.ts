@@ -12,6 +12,7 @@ export const nwbFormat: SpikeFormatDescriptor = {
   name: 'nwb',
   description: 'an NWB 2.x file with a /units table',
   layout: 'file',
+  isolate: true,
   detect: (info) => info.lower.endsWith('.nwb'),
   detectContents: (f) => f.get('units') !== null,
   inputFiles: singleFile,

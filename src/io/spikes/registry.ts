@@ -11,6 +11,7 @@ import { axionFormat } from './axion.js';
 import { circusFormat } from './circus.js';
 import { csvFormat } from './csv.js';
 import { pathInfo, type SpikeFormatDescriptor } from './format.js';
+import { runIsolated } from './h5-isolate.js';
 import { withH5 } from './h5-read.js';
 import { maxwellFormat } from './maxwell.js';
 import { meaH5Format } from './mea-h5.js';
@@ -69,8 +70,8 @@ export async function detectFormat(path: string): Promise<SpikeFormat> {
   }
   const sniffers = SPIKE_FORMAT_REGISTRY.filter((d) => d.layout === layout && d.detectContents);
   if (layout === 'file' && /\.(h5|hdf5)$/.test(info.lower) && sniffers.length > 0) {
-    const found = await withH5(path, (f) => sniffers.find((d) => d.detectContents!(f)));
-    if (found) return found.name;
+    const found = await runIsolated<SpikeFormat | null>({ kind: 'sniff', path });
+    if (found) return found;
   }
   if (layout === 'folder') {
     const names = info.entries.slice(0, 8).map((n) => excerpt(n, 40));
@@ -126,5 +127,23 @@ export async function readSpikes(
   if (fs !== undefined && !(Number.isFinite(fs) && fs > 0)) {
     throw new InputError(path, 'sample rate', `expected a finite positive number of Hz, got ${fs}`);
   }
-  return d.read(path, options);
+  if (!d.isolate) return d.read(path, options);
+  const { format: _format, ...rest } = options;
+  return runIsolated<SpikeTrains>({ kind: 'read', format: d.name, path, options: rest });
+}
+
+/** Reads in this thread (what the isolating worker runs). */
+export async function readDirect(
+  format: SpikeFormat,
+  path: string,
+  options: ReadOptions,
+): Promise<SpikeTrains> {
+  return spikeFormat(format, path).read(path, options);
+}
+
+/** The format an `.h5`/`.hdf5` file's contents say, in this thread, or null. */
+export async function sniffDirect(path: string): Promise<SpikeFormat | null> {
+  const sniffers = SPIKE_FORMAT_REGISTRY.filter((d) => d.detectContents);
+  const found = await withH5(path, (f) => sniffers.find((d) => d.detectContents!(f)));
+  return found ? found.name : null;
 }
