@@ -3,12 +3,17 @@
  *
  * Reading parses the header, then reads the data straight into the final typed array in
  * chunks, so a multi-GB file is never held twice in memory. Big-endian data is byte-swapped
- * in place after reading. Fortran-ordered arrays are returned as stored (column-major) with
- * `order: 'F'`; callers that care about layout must look at `order`.
+ * in place after reading. Fortran-ordered arrays are transposed while reading, so `data` is
+ * always row-major (C order) whatever the file's `order` says: no caller can read a
+ * column-major matrix in storage order by mistake.
+ *
+ * Every size a header declares is checked against the file's size before anything is
+ * allocated, so a corrupt or hostile header gives an InputError, not a 4 GB allocation.
  */
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { InputError } from '../core/errors.js';
 import { withAtomicPath } from '../core/atomic.js';
+import { excerpt, fsInputError, requireFile } from './table.js';
 
 export type NpyKind = 'f4' | 'f8' | 'i1' | 'i2' | 'i4' | 'i8' | 'u1' | 'u2' | 'u4' | 'u8' | 'b1';
 
@@ -39,8 +44,10 @@ export interface NpyHeader {
 }
 
 export interface NpyArray {
+  /** The elements in row-major (C) order, whatever the file's order. */
   data: NpyData;
   shape: number[];
+  /** The file's storage order (the data has been transposed to C order when it was 'F'). */
   order: 'C' | 'F';
   kind: NpyKind;
 }
@@ -60,6 +67,12 @@ const ITEM_SIZE: Record<NpyKind, number> = {
   b1: 1,
 };
 const CHUNK_BYTES = 64 * 1024 * 1024;
+/**
+ * Largest header accepted. NumPy writes headers of a few hundred bytes (and `np.load` refuses
+ * more than 10000 by default); 1 MiB is generous yet stops a v2/v3 `header_len` of 4 GiB
+ * from being allocated.
+ */
+const MAX_HEADER_BYTES = 1 << 20;
 
 function construct(kind: NpyKind, buf: ArrayBuffer, length: number): NpyData {
   switch (kind) {
@@ -114,7 +127,7 @@ export function parseNpyHeader(bytes: Uint8Array, file: string): NpyHeader {
     throw new InputError(
       file,
       'header',
-      `expected a dict with 'descr', 'fortran_order' and 'shape', got ${JSON.stringify(text.trim())}`,
+      `expected a dict with 'descr', 'fortran_order' and 'shape', got ${excerpt(JSON.stringify(text.trim()))}`,
     );
   }
   const m = /^([<>|=])([a-z]\d+)$/.exec(descr);
@@ -123,7 +136,7 @@ export function parseNpyHeader(bytes: Uint8Array, file: string): NpyHeader {
     throw new InputError(
       file,
       'descr',
-      `unsupported dtype '${descr}' (expected one of f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1 with <, > or |)`,
+      `unsupported dtype '${excerpt(descr)}' (expected one of f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1 with <, > or |)`,
     );
   }
   const shape = shapeText
@@ -131,12 +144,20 @@ export function parseNpyHeader(bytes: Uint8Array, file: string): NpyHeader {
     .map((s) => s.trim().replace(/L$/, ''))
     .filter((s) => s.length > 0)
     .map((s) => {
-      const n = Number(s);
-      if (!Number.isInteger(n) || n < 0) {
-        throw new InputError(file, 'shape', `expected non-negative integers, got (${shapeText})`);
+      const n = /^\d+$/.test(s) ? Number(s) : NaN;
+      if (!Number.isSafeInteger(n)) {
+        throw new InputError(
+          file,
+          'shape',
+          `expected non-negative integers, got (${excerpt(shapeText)})`,
+        );
       }
       return n;
     });
+  const length = shape.reduce((a, b) => a * b, 1);
+  if (!Number.isSafeInteger(length * ITEM_SIZE[kind])) {
+    throw new InputError(file, 'shape', `(${shape.join(', ')}) is too large for any file`);
+  }
   return {
     version: major as 1 | 2 | 3,
     kind,
@@ -144,7 +165,7 @@ export function parseNpyHeader(bytes: Uint8Array, file: string): NpyHeader {
     shape,
     order: fortran === 'True' ? 'F' : 'C',
     dataOffset: start + headerLen,
-    length: shape.reduce((a, b) => a * b, 1),
+    length,
     itemSize: ITEM_SIZE[kind],
   };
 }
@@ -157,44 +178,90 @@ function truncatedHeader(file: string, expected: number, actual: number): InputE
   );
 }
 
-/** Reads only the header of a `.npy` file. */
-export function readNpyHeader(path: string): NpyHeader {
-  const fd = openSync(path, 'r');
+/**
+ * Opens `path` and runs `body` on the descriptor, turning file-system errors (a folder, a
+ * dangling link, no permission) into InputErrors naming the file.
+ */
+function withFile<T>(path: string, body: (fd: number, size: number) => T): T {
+  requireFile(path);
+  let fd: number;
   try {
-    return readHeaderFd(fd, path);
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw fsInputError(path, undefined, err);
+  }
+  try {
+    return body(fd, fstatSync(fd).size);
+  } catch (err) {
+    throw fsInputError(path, undefined, err);
   } finally {
     closeSync(fd);
   }
 }
 
-function readHeaderFd(fd: number, path: string): NpyHeader {
+/**
+ * Reads only the header of a `.npy` file; the data size the header declares is checked
+ * against the file's size (a header promising more data than the file holds is refused).
+ */
+export function readNpyHeader(path: string): NpyHeader {
+  return withFile(path, (fd, size) => {
+    const h = readHeaderFd(fd, path, size);
+    checkDataSize(h, path, size);
+    return h;
+  });
+}
+
+function readHeaderFd(fd: number, path: string, size: number): NpyHeader {
   const head = new Uint8Array(12);
   const got = readSync(fd, head, 0, 12, 0);
   const first = head.subarray(0, got);
   if (got < 10 || MAGIC.some((b, i) => first[i] !== b)) return parseNpyHeader(first, path);
+  if (first[6] < 1 || first[6] > 3) return parseNpyHeader(first, path);
   const lenBytes = first[6] === 1 ? 2 : 4;
+  if (got < 8 + lenBytes) throw truncatedHeader(path, 8 + lenBytes, got);
   const view = new DataView(head.buffer);
   const headerLen = lenBytes === 2 ? view.getUint16(8, true) : view.getUint32(8, true);
+  // Checked before allocating: the length comes from the file and may be anything.
+  if (8 + lenBytes + headerLen > size) throw truncatedHeader(path, 8 + lenBytes + headerLen, size);
+  if (headerLen > MAX_HEADER_BYTES) {
+    throw new InputError(
+      path,
+      'header_len',
+      `${headerLen} bytes; expected a header of at most ${MAX_HEADER_BYTES} bytes`,
+    );
+  }
   const all = new Uint8Array(8 + lenBytes + headerLen);
   const n = readSync(fd, all, 0, all.length, 0);
   return parseNpyHeader(all.subarray(0, n), path);
 }
 
+function checkDataSize(h: NpyHeader, path: string, size: number): void {
+  const nbytes = h.length * h.itemSize;
+  if (size - h.dataOffset < nbytes) {
+    throw new InputError(
+      path,
+      'data',
+      `truncated: shape (${h.shape.join(', ')}) of ${h.kind} needs ${nbytes} data bytes, file has ${Math.max(0, size - h.dataOffset)}`,
+    );
+  }
+}
+
 /** Reads a whole `.npy` file into one typed array (chunked, no intermediate copies). */
 export function readNpy(path: string): NpyArray {
-  const fd = openSync(path, 'r');
-  try {
-    const h = readHeaderFd(fd, path);
+  return withFile(path, (fd, size) => {
+    const h = readHeaderFd(fd, path, size);
+    checkDataSize(h, path, size);
     const nbytes = h.length * h.itemSize;
-    const size = fstatSync(fd).size;
-    if (size - h.dataOffset < nbytes) {
+    let buf: ArrayBuffer;
+    try {
+      buf = new ArrayBuffer(nbytes);
+    } catch {
       throw new InputError(
         path,
-        'data',
-        `truncated: shape (${h.shape.join(', ')}) of ${h.kind} needs ${nbytes} data bytes, file has ${Math.max(0, size - h.dataOffset)}`,
+        'shape',
+        `(${h.shape.join(', ')}) of ${h.kind} is ${nbytes} bytes, more than this process can hold in memory`,
       );
     }
-    const buf = new ArrayBuffer(nbytes);
     const bytes = new Uint8Array(buf);
     for (let done = 0; done < nbytes;) {
       const n = readSync(
@@ -208,23 +275,89 @@ export function readNpy(path: string): NpyArray {
       done += n;
     }
     if (!h.littleEndian && h.itemSize > 1) swapBytes(bytes, h.itemSize);
-    return { data: construct(h.kind, buf, h.length), shape: h.shape, order: h.order, kind: h.kind };
-  } finally {
-    closeSync(fd);
-  }
+    const stored = construct(h.kind, buf, h.length);
+    const data = h.order === 'F' ? fortranToC(stored, h.shape) : stored;
+    return { data, shape: h.shape, order: h.order, kind: h.kind };
+  });
 }
 
-/** Yields the data of a 1-D (or flattened) `.npy` file in chunks of at most `chunkLength`. */
+/**
+ * A `.npy` file that must hold one value per item (spike times, cluster ids): 1-D, or 2-D
+ * with one dimension of length 1 (Kilosort writes `spike_times.npy` as (n, 1)). Anything
+ * else is refused rather than flattened. `numeric` refuses booleans too.
+ */
+export function readNpyVector(path: string, numeric = true): NpyArray {
+  const a = readNpy(path);
+  if (a.shape.length > 2 || nonTrivialDims(a.shape) > 1) {
+    throw new InputError(
+      path,
+      'shape',
+      `(${a.shape.join(', ')}); expected a 1-D array (or (n, 1)) with one value per item`,
+    );
+  }
+  if (numeric && a.kind === 'b1') {
+    throw new InputError(path, 'descr', 'booleans; expected numbers');
+  }
+  return a;
+}
+
+/** Dimensions longer than 1: when at most one, C and Fortran storage orders coincide. */
+function nonTrivialDims(shape: number[]): number {
+  return shape.filter((d) => d > 1).length;
+}
+
+/**
+ * Column-major elements to row-major. Column-major storage of shape (d0 … dk) is the
+ * row-major storage of the reversed shape, so this is a full axis reversal.
+ */
+function fortranToC(src: NpyData, shape: number[]): NpyData {
+  if (nonTrivialDims(shape) <= 1) return src;
+  const out = new (src.constructor as new (n: number) => NpyData)(src.length);
+  const k = shape.length;
+  // Stride of each axis in the Fortran source.
+  const stride = new Array<number>(k);
+  for (let a = 0, s = 1; a < k; a++) {
+    stride[a] = s;
+    s *= shape[a];
+  }
+  const idx = new Array<number>(k).fill(0);
+  let from = 0;
+  for (let o = 0; o < src.length; o++) {
+    (out as unknown as number[])[o] = (src as unknown as number[])[from];
+    // Odometer over C order: the last axis moves fastest.
+    for (let a = k - 1; a >= 0; a--) {
+      idx[a]++;
+      from += stride[a];
+      if (idx[a] < shape[a]) break;
+      from -= stride[a] * shape[a];
+      idx[a] = 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * Yields the data of a 1-D (or flattened) `.npy` file in chunks of at most `chunkLength`,
+ * in C order; a Fortran-ordered file with more than one dimension longer than 1 is refused
+ * (it cannot be transposed chunk by chunk: use `readNpy`).
+ */
 export function* readNpyChunks(path: string, chunkLength = 1 << 22): Generator<NpyData> {
-  const fd = openSync(path, 'r');
+  requireFile(path);
+  let fd: number;
   try {
-    const h = readHeaderFd(fd, path);
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw fsInputError(path, undefined, err);
+  }
+  try {
     const size = fstatSync(fd).size;
-    if (size - h.dataOffset < h.length * h.itemSize) {
+    const h = readHeaderFd(fd, path, size);
+    checkDataSize(h, path, size);
+    if (h.order === 'F' && nonTrivialDims(h.shape) > 1) {
       throw new InputError(
         path,
-        'data',
-        `truncated: expected ${h.length * h.itemSize} data bytes, file has ${Math.max(0, size - h.dataOffset)}`,
+        'fortran_order',
+        `a Fortran-ordered (${h.shape.join(', ')}) array cannot be streamed in row order; expected C order`,
       );
     }
     for (let i = 0; i < h.length; i += chunkLength) {

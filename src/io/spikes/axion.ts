@@ -11,7 +11,8 @@
  * (`D3_31` → 31, unique within a well) and the full name in `unitNames`.
  */
 import { InputError } from '../../core/errors.js';
-import { readDelimited } from '../table.js';
+import { excerpt, parseDecimal, readDelimited } from '../table.js';
+import { singleFile, type SpikeFormatDescriptor } from './format.js';
 import { buildSpikeTrains, type ReadOptions, type SpikeTrains } from './types.js';
 
 const TIME_COL = 'Time (s)';
@@ -24,6 +25,15 @@ export function isAxionHeader(line: string): boolean {
   return cols.includes(TIME_COL) && cols.includes(ELECTRODE_COL);
 }
 
+export const axionFormat: SpikeFormatDescriptor = {
+  name: 'axion',
+  description: 'an Axion spike_list.csv[.gz] (Time (s), Electrode columns)',
+  layout: 'file',
+  detect: (info) => /\.csv(\.gz)?$/.test(info.lower) && isAxionHeader(info.firstLine()),
+  inputFiles: singleFile,
+  read: (path, options) => readAxion(path, options),
+};
+
 export function readAxion(path: string, options: ReadOptions = {}): SpikeTrains {
   const t = readDelimited(path);
   const tc = t.header.indexOf(TIME_COL);
@@ -32,14 +42,15 @@ export function readAxion(path: string, options: ReadOptions = {}): SpikeTrains 
     throw new InputError(
       path,
       'header',
-      `expected Axion spike-list columns '${TIME_COL}' and '${ELECTRODE_COL}', got ${t.header.map((h) => `'${h}'`).join(', ')}`,
+      `expected Axion spike-list columns '${TIME_COL}' and '${ELECTRODE_COL}', got ${excerpt(t.header.map((h) => `'${h}'`).join(', '))}`,
     );
   }
   // Settings sit in the columns before the spike columns, one name/value pair per row; the
   // header row's pair is the investigator.
-  const metadata: Record<string, string> = {};
+  // A Map, not an object: a setting named `__proto__` or `constructor` is just a name.
+  const metadata = new Map<string, string>();
   const metaCols = Math.min(tc, ec);
-  if (metaCols >= 2 && t.header[0]) metadata[t.header[0]] = t.header[1];
+  if (metaCols >= 2 && t.header[0]) metadata.set(t.header[0], t.header[1]);
   const wells = new Map<string, number>();
   const times: number[] = [];
   const wellOf: string[] = [];
@@ -54,13 +65,13 @@ export function readAxion(path: string, options: ReadOptions = {}): SpikeTrains 
       footerRows = t.rows.length - r;
       break;
     }
-    if (metaCols >= 2 && row[0]?.trim()) metadata[row[0].trim()] = (row[1] ?? '').trim();
-    const s = Number(time);
+    if (metaCols >= 2 && row[0]?.trim()) metadata.set(row[0].trim(), (row[1] ?? '').trim());
+    const s = parseDecimal(time);
     if (!Number.isFinite(s) || s < 0) {
       throw new InputError(
         path,
         `line ${t.lines[r]}, column ${TIME_COL}`,
-        `expected a time in seconds ≥ 0, got '${time}'`,
+        `expected a time in seconds ≥ 0, got '${excerpt(time)}'`,
       );
     }
     const m = ELECTRODE.exec(name);
@@ -68,7 +79,7 @@ export function readAxion(path: string, options: ReadOptions = {}): SpikeTrains 
       throw new InputError(
         path,
         `line ${t.lines[r]}, column ${ELECTRODE_COL}`,
-        `expected an electrode name like A1_11 (well_electrode), got '${name}'`,
+        `expected an electrode name like A1_11 (well_electrode), got '${excerpt(name)}'`,
       );
     }
     const well = m[1].toUpperCase();
@@ -90,7 +101,7 @@ export function readAxion(path: string, options: ReadOptions = {}): SpikeTrains 
       throw new InputError(
         path,
         'well',
-        `no spikes in well '${options.well}'; wells with spikes (spike counts): ${listing() || 'none'}`,
+        `no spikes in well '${excerpt(options.well)}'; wells with spikes (spike counts): ${listing() || 'none'}`,
       );
     }
   } else if (wells.size === 1) {
@@ -114,13 +125,22 @@ export function readAxion(path: string, options: ReadOptions = {}): SpikeTrains 
     clusters[j++] = electrodeOf[i];
     unitNames.set(electrodeOf[i], `${well}_${electrodeOf[i]}`);
   }
-  const rate = /^\s*([0-9.]+)\s*Hz\s*$/i.exec(metadata['Sampling Frequency'] ?? '');
+  const rateText = /^\s*(\S+)\s*Hz\s*$/i.exec(metadata.get('Sampling Frequency') ?? '')?.[1];
+  const rate = rateText === undefined ? undefined : parseDecimal(rateText);
+  if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) {
+    throw new InputError(
+      path,
+      'Sampling Frequency',
+      `expected a finite positive rate like '12500 Hz', got '${excerpt(rateText!)}'`,
+    );
+  }
   return buildSpikeTrains(path, TIME_COL, wellTimes, clusters, 'none', {
     // The plate's last spike, not the well's: every well was recorded for as long. The
     // export's own "Actual File Section Run" is not used: published example files keep only
     // the first minute of an 18-minute section.
     durationS: last,
-    sampleRateHz: rate ? Number(rate[1]) : undefined,
+    durationFrom: 'last-spike',
+    sampleRateHz: rate,
     unitNames: new Map([...unitNames].sort(([a], [b]) => a - b)),
     reuseClusters: true,
     provenance: {
@@ -129,7 +149,7 @@ export function readAxion(path: string, options: ReadOptions = {}): SpikeTrains 
       files: [path],
       well,
       wells: Object.fromEntries([...wells.entries()].sort(([a], [b]) => compareWells(a, b))),
-      metadata,
+      metadata: Object.fromEntries(metadata),
       footerRows,
     },
   });

@@ -3,10 +3,13 @@
  * template N. The sampling rate is not in the file: it comes from the option or the
  * `sampling_rate` line of the `<name>.params` file next to the data.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../../core/errors.js';
-import { isDataset, isGroup, numbers, openH5 } from '../h5.js';
+import { isDataset, isGroup } from '../h5.js';
+import { excerpt, fsInputError, parseDecimal, pathKind, requireFile } from '../table.js';
+import { type SpikeFormatDescriptor } from './format.js';
+import { numericValues, withH5 } from './h5-read.js';
 import { buildSpikeTrains, type ReadOptions, type SpikeTrains } from './types.js';
 
 /** Candidate params files for `dir/name.result[-suffix].hdf5`. */
@@ -16,16 +19,49 @@ export function circusParamsCandidates(path: string): string[] {
   return [join(dir, `${stem}.params`), join(dirname(dir), `${stem}.params`)];
 }
 
+export const circusFormat: SpikeFormatDescriptor = {
+  name: 'circus',
+  description: 'a SpyKING CIRCUS *.result.hdf5 (/spiketimes/temp_N)',
+  layout: 'file',
+  isolate: true,
+  detect: (info) => /\.result[^/]*\.(hdf5|h5)$/.test(info.lower),
+  detectContents: (f) => f.get('spiketimes') !== null,
+  inputFiles: (path) => {
+    requireFile(path);
+    const extra = circusParamsCandidates(path).filter((p) => pathKind(p) !== 'missing');
+    extra.forEach((p) => requireFile(p, 'sampling_rate'));
+    return [path, ...extra];
+  },
+  read: (path, options) => readCircus(path, options),
+};
+
+/** `sampling_rate = 20000` from a `.params` file (INI); a finite positive rate or an error. */
 export function circusSampleRate(paramsPath: string): number | undefined {
-  const m = /^\s*sampling_rate\s*=\s*([0-9.eE+-]+)/m.exec(readFileSync(paramsPath, 'utf8'));
-  return m ? Number(m[1]) : undefined;
+  requireFile(paramsPath, 'sampling_rate');
+  let text: string;
+  try {
+    text = readFileSync(paramsPath, 'utf8');
+  } catch (err) {
+    throw fsInputError(paramsPath, 'sampling_rate', err);
+  }
+  const m = /^\s*sampling_rate\s*=[ \t]*([^\r\n#;]*)/m.exec(text);
+  if (!m) return undefined;
+  const v = parseDecimal(m[1]);
+  if (!(Number.isFinite(v) && v > 0)) {
+    throw new InputError(
+      paramsPath,
+      'sampling_rate',
+      `expected a finite positive number of Hz, got '${excerpt(m[1].trim())}'`,
+    );
+  }
+  return v;
 }
 
 export async function readCircus(path: string, options: ReadOptions = {}): Promise<SpikeTrains> {
   const files = [path];
   let fs = options.sampleRateHz;
   if (fs === undefined) {
-    const p = circusParamsCandidates(path).find((c) => existsSync(c));
+    const p = circusParamsCandidates(path).find((c) => pathKind(c) !== 'missing');
     if (p) {
       fs = circusSampleRate(p);
       files.push(p);
@@ -38,8 +74,7 @@ export async function readCircus(path: string, options: ReadOptions = {}): Promi
       `missing sample rate; expected ${circusParamsCandidates(path)[0]} with \`sampling_rate = ...\` or the --sample-rate option`,
     );
   }
-  const f = await openH5(path);
-  try {
+  return withH5(path, (f) => {
     const g = f.get('spiketimes');
     if (!isGroup(g))
       throw new InputError(path, '/spiketimes', 'missing group; expected temp_N datasets');
@@ -49,7 +84,7 @@ export async function readCircus(path: string, options: ReadOptions = {}): Promi
       const m = /^temp_(\d+)$/.exec(name);
       const d = g.get(name);
       if (!m || !isDataset(d)) continue;
-      parts.push(numbers(d, path));
+      parts.push(numericValues(d, path));
       ids.push(Number(m[1]));
     }
     const n = parts.reduce((a, p) => a + p.length, 0);
@@ -65,7 +100,5 @@ export async function readCircus(path: string, options: ReadOptions = {}): Promi
       sampleRateHz: fs,
       provenance: { format: 'circus', path, files },
     });
-  } finally {
-    f.close();
-  }
+  });
 }

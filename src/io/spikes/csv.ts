@@ -4,6 +4,8 @@
  * `timeUnit` option (`time` alone means seconds). Comma- or tab-separated.
  */
 import { InputError } from '../../core/errors.js';
+import { excerpt, parseDecimal, parseInteger } from '../table.js';
+import { singleFile, type SpikeFormatDescriptor } from './format.js';
 import { readTable } from './table.js';
 import { buildSpikeTrains, type ReadOptions, type SpikeTrains } from './types.js';
 
@@ -18,6 +20,20 @@ const TIME_COLS: Record<string, 's' | 'ms' | 'samples'> = {
   time_samples: 'samples',
 };
 
+export const csvFormat: SpikeFormatDescriptor = {
+  name: 'csv',
+  description: 'a .csv/.tsv table with a unit column and a time column',
+  layout: 'file',
+  detect: (info) => /\.(csv|tsv)(\.gz)?$/.test(info.lower),
+  inputFiles: singleFile,
+  read: (path, options) => readCsv(path, options),
+};
+
+/**
+ * Numbers are parsed strictly as decimals (`0x10` is an error, not 16). Rows may come in any
+ * order: spikes are sorted by time. Extra columns are ignored; a row missing the time or
+ * the unit is an error naming its line.
+ */
 export function readCsv(path: string, options: ReadOptions = {}): SpikeTrains {
   const { header, rows } = readTable(path);
   const lower = header.map((h) => h.toLowerCase());
@@ -27,7 +43,7 @@ export function readCsv(path: string, options: ReadOptions = {}): SpikeTrains {
     throw new InputError(
       path,
       'header',
-      `expected a unit column (${UNIT_COLS.join('/')}) and a time column (${Object.keys(TIME_COLS).join('/')}), got ${header.join(', ') || 'an empty file'}`,
+      `expected a unit column (${UNIT_COLS.join('/')}) and a time column (${Object.keys(TIME_COLS).join('/')}), got ${excerpt(header.join(', ')) || 'an empty file'}`,
     );
   }
   const unit = options.timeUnit ?? TIME_COLS[lower[tc]];
@@ -42,20 +58,20 @@ export function readCsv(path: string, options: ReadOptions = {}): SpikeTrains {
   const times = new Float64Array(rows.length);
   const clusters = new Float64Array(rows.length);
   rows.forEach((r, i) => {
-    const t = Number(r[tc]);
-    const u = Number(r[uc]);
-    if (r[tc] === undefined || r[tc] === '' || Number.isNaN(t)) {
+    const t = parseDecimal(r[tc] ?? '');
+    const u = parseInteger(r[uc] ?? '');
+    if (Number.isNaN(t)) {
       throw new InputError(
         path,
-        `row ${i + 2}, column ${header[tc]}`,
-        `expected a number, got '${r[tc] ?? ''}'`,
+        `row ${i + 2}, column ${excerpt(header[tc])}`,
+        `expected a number, got '${excerpt(r[tc] ?? '')}'`,
       );
     }
-    if (r[uc] === undefined || r[uc] === '' || !Number.isInteger(u)) {
+    if (Number.isNaN(u)) {
       throw new InputError(
         path,
-        `row ${i + 2}, column ${header[uc]}`,
-        `expected an integer unit id, got '${r[uc] ?? ''}'`,
+        `row ${i + 2}, column ${excerpt(header[uc])}`,
+        `expected an integer unit id, got '${excerpt(r[uc] ?? '')}'`,
       );
     }
     times[i] = unit === 'samples' ? t / options.sampleRateHz! : t * scale;

@@ -5,7 +5,9 @@
  * the file says it, else the first spike); each channel is one unit.
  */
 import { InputError } from '../../core/errors.js';
-import { isDataset, numbers, openH5, type H5Dataset, type H5File } from '../h5.js';
+import { isDataset, type H5Dataset, type H5File } from '../h5.js';
+import { singleFile, type SpikeFormatDescriptor } from './format.js';
+import { checkDatasetSize, numericValues, withH5 } from './h5-read.js';
 import { buildSpikeTrains, type ReadOptions, type SpikeTrains } from './types.js';
 
 export const MAXWELL_DEFAULT_RATE_HZ = 20000;
@@ -18,14 +20,24 @@ function firstDataset(f: H5File, paths: string[]): [string, H5Dataset] | undefin
   return undefined;
 }
 
+export const maxwellFormat: SpikeFormatDescriptor = {
+  name: 'maxwell',
+  description: 'a MaxWell .h5 (/proc0/spikeTimes or /recordings/rec0000/well000/spikes)',
+  layout: 'file',
+  isolate: true,
+  detect: () => false,
+  detectContents: (f) => f.get('proc0') !== null || f.get('recordings') !== null,
+  inputFiles: singleFile,
+  read: (path, options) => readMaxwell(path, options),
+};
+
 export async function readMaxwell(
   path: string,
   options: ReadOptions & { recording?: string } = {},
 ): Promise<SpikeTrains> {
   const rec = options.recording ?? 'rec0000';
   const well = options.well ?? 'well000';
-  const f = await openH5(path);
-  try {
+  return withH5(path, (f) => {
     const base = `recordings/${rec}/${well}`;
     const found = firstDataset(f, [`${base}/spikes`, 'proc0/spikeTimes']);
     if (!found) {
@@ -36,6 +48,7 @@ export async function readMaxwell(
       );
     }
     const [tablePath, table] = found;
+    checkDatasetSize(table, path);
     const rows = table.value as unknown;
     const names = table.metadata.compound_type?.members.map((m) => m.name) ?? [];
     const fi = names.indexOf('frameno');
@@ -74,17 +87,15 @@ export async function readMaxwell(
         firstFrame: t0,
       },
     });
-  } finally {
-    f.close();
-  }
+  });
 }
 
 function samplingRate(f: H5File, base: string, file: string): number | undefined {
   const d = firstDataset(f, [`${base}/settings/sampling`, 'settings/sampling']);
   if (!d) return undefined;
-  const v = numbers(d[1], file)[0];
-  if (!(v > 0))
-    throw new InputError(file, `/${d[0]}`, `expected a positive sampling rate, got ${v}`);
+  const v = numericValues(d[1], file)[0];
+  if (!(Number.isFinite(v) && v > 0))
+    throw new InputError(file, `/${d[0]}`, `expected a finite positive sampling rate, got ${v}`);
   return v;
 }
 
@@ -92,6 +103,9 @@ function samplingRate(f: H5File, base: string, file: string): number | undefined
 function startFrame(f: H5File, base: string, file: string): number | undefined {
   const d = firstDataset(f, [`${base}/start_frame`, `${base}/groups/routed/frame_nos`]);
   if (!d) return undefined;
-  const v = numbers(d[1], file);
+  const v = numericValues(d[1], file);
+  if (v.length > 0 && !Number.isFinite(v[0])) {
+    throw new InputError(file, `/${d[0]}`, `expected a finite first frame number, got ${v[0]}`);
+  }
   return v.length > 0 ? v[0] : undefined;
 }

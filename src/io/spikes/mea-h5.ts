@@ -10,7 +10,9 @@
  * 3600 s), and shifting them would hide that from a manifest window.
  */
 import { InputError } from '../../core/errors.js';
-import { dataset, isDataset, isGroup, numbers, openH5, type H5File } from '../h5.js';
+import { dataset, isDataset, isGroup, type H5File } from '../h5.js';
+import { singleFile, type SpikeFormatDescriptor } from './format.js';
+import { checkDatasetSize, numericValues, withH5 } from './h5-read.js';
 import { buildSpikeTrains, type ReadOptions, type SpikeTrains } from './types.js';
 
 /** True when an open HDF5 file has this layout (what detection looks for). */
@@ -18,12 +20,22 @@ export function isMeaH5(f: H5File): boolean {
   return isDataset(f.get('spikes')) && isDataset(f.get('sCount'));
 }
 
+export const meaH5Format: SpikeFormatDescriptor = {
+  name: 'mea-h5',
+  description: 'an MEA spike-list .h5 (/spikes + /sCount)',
+  layout: 'file',
+  isolate: true,
+  detect: () => false,
+  detectContents: isMeaH5,
+  inputFiles: singleFile,
+  read: (path, options) => readMeaH5(path, options),
+};
+
 /** No option applies: times are seconds and there are no curation labels. */
 export async function readMeaH5(path: string, _options: ReadOptions = {}): Promise<SpikeTrains> {
-  const f = await openH5(path);
-  try {
-    const spikes = numbers(dataset(f, path, 'spikes'), path);
-    const counts = numbers(dataset(f, path, 'sCount'), path);
+  return withH5(path, (f) => {
+    const spikes = numericValues(dataset(f, path, 'spikes'), path);
+    const counts = numericValues(dataset(f, path, 'sCount'), path);
     const names = readNames(f, path, counts.length);
     const label = (u: number) => (names ? `unit ${u} (${names[u]})` : `unit ${u}`);
     let total = 0;
@@ -87,20 +99,19 @@ export async function readMeaH5(path: string, _options: ReadOptions = {}): Promi
         format: 'mea-h5',
         path,
         files: [path],
-        array: optionalString(f, 'array'),
+        array: optionalString(f, path, 'array'),
         recordingTimeS: recordingS ? Array.from(recordingS) : undefined,
         summaryDurationS: optionalNumbers(f, path, 'summary/duration')?.[0],
         meta: readMeta(f, path),
       },
     });
-  } finally {
-    f.close();
-  }
+  });
 }
 
 function readNames(f: H5File, file: string, n: number): string[] | undefined {
   const d = f.get('names');
   if (!isDataset(d)) return undefined;
+  checkDatasetSize(d, file);
   const v = d.value as unknown;
   const names = (Array.isArray(v) ? v : [v]).map((x) =>
     x instanceof Uint8Array ? Buffer.from(x).toString('latin1') : String(x),
@@ -117,12 +128,13 @@ function readNames(f: H5File, file: string, n: number): string[] | undefined {
 
 function optionalNumbers(f: H5File, file: string, p: string): Float64Array | undefined {
   const d = f.get(p);
-  return isDataset(d) ? numbers(d, file) : undefined;
+  return isDataset(d) ? numericValues(d, file) : undefined;
 }
 
-function optionalString(f: H5File, p: string): string | undefined {
+function optionalString(f: H5File, file: string, p: string): string | undefined {
   const d = f.get(p);
   if (!isDataset(d)) return undefined;
+  checkDatasetSize(d, file);
   const v = d.value as unknown;
   const s = Array.isArray(v) ? v[0] : v;
   return typeof s === 'string' ? s.trim() : undefined;
@@ -136,13 +148,13 @@ function readMeta(f: H5File, file: string): Record<string, string | number> | un
   for (const k of g.keys()) {
     const d = g.get(k);
     if (!isDataset(d)) continue;
-    const s = optionalString(f, `meta/${k}`);
+    const s = optionalString(f, file, `meta/${k}`);
     if (s !== undefined) {
       out[k] = s;
       continue;
     }
     try {
-      const v = numbers(d, file);
+      const v = numericValues(d, file);
       if (v.length === 1) out[k] = v[0];
     } catch {
       // A non-numeric, non-string entry is metadata we do not need.

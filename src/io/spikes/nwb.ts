@@ -3,15 +3,27 @@
  * (end offset of each unit's run), one row per `id`.
  */
 import { InputError } from '../../core/errors.js';
-import { dataset, numbers, openH5 } from '../h5.js';
+import { dataset } from '../h5.js';
+import { singleFile, type SpikeFormatDescriptor } from './format.js';
+import { numericValues, withH5 } from './h5-read.js';
 import { buildSpikeTrains, type ReadOptions, type SpikeTrains } from './types.js';
 
+export const nwbFormat: SpikeFormatDescriptor = {
+  name: 'nwb',
+  description: 'an NWB 2.x file with a /units table',
+  layout: 'file',
+  isolate: true,
+  detect: (info) => info.lower.endsWith('.nwb'),
+  detectContents: (f) => f.get('units') !== null,
+  inputFiles: singleFile,
+  read: (path, options) => readNwb(path, options),
+};
+
 export async function readNwb(path: string, _options: ReadOptions = {}): Promise<SpikeTrains> {
-  const f = await openH5(path);
-  try {
-    const times = numbers(dataset(f, path, 'units/spike_times'), path);
-    const index = numbers(dataset(f, path, 'units/spike_times_index'), path);
-    const ids = numbers(dataset(f, path, 'units/id'), path);
+  return withH5(path, (f) => {
+    const times = numericValues(dataset(f, path, 'units/spike_times'), path);
+    const index = numericValues(dataset(f, path, 'units/spike_times_index'), path);
+    const ids = numericValues(dataset(f, path, 'units/id'), path);
     if (index.length !== ids.length) {
       throw new InputError(
         path,
@@ -44,7 +56,5 @@ export async function readNwb(path: string, _options: ReadOptions = {}): Promise
       knownUnitIds: ids,
       provenance: { format: 'nwb', path, files: [path] },
     });
-  } finally {
-    f.close();
-  }
+  });
 }

@@ -3,30 +3,71 @@
  * (or `spike_templates.npy` before curation) + `params.py` for `sample_rate`, with curation
  * labels from `cluster_group.tsv` or `cluster_info.tsv`.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../core/errors.js';
-import { readNpy, toFloat64, toInt32 } from '../npy.js';
+import { readNpyVector, toFloat64, toInt32 } from '../npy.js';
+import {
+  excerpt,
+  fsInputError,
+  parseDecimal,
+  parseInteger,
+  pathKind,
+  requireFile,
+} from '../table.js';
+import { pickFiles, type SpikeFormatDescriptor } from './format.js';
 import { readTable } from './table.js';
 import { buildSpikeTrains, filterByLabels, type ReadOptions, type SpikeTrains } from './types.js';
 
-/** `sample_rate = 30000.0` from a Phy params.py (a Python file of simple assignments). */
+const LABEL_FILES = ['cluster_group.tsv', 'cluster_info.tsv', 'cluster_KSLabel.tsv'];
+
+export const phyFormat: SpikeFormatDescriptor = {
+  name: 'phy',
+  description: 'a Kilosort/Phy folder (spike_times.npy + spike_clusters.npy + params.py)',
+  layout: 'folder',
+  detect: (info) => info.entries.includes('spike_times.npy'),
+  inputFiles: (path) =>
+    pickFiles(
+      path,
+      /^(spike_times\.npy|spike_clusters\.npy|spike_templates\.npy|params\.py|cluster_.*\.tsv)$/,
+    ),
+  read: (path, options) => readPhy(path, options),
+};
+
+/**
+ * `sample_rate = 30000.0` from a Phy params.py (a Python file of simple assignments).
+ * Undefined when there is no params.py or no such line; an InputError when the file is not
+ * readable (a folder, a dangling link) or the rate is not a finite positive number
+ * (`1e999` is Infinity in Python too, and would put every spike at time 0).
+ */
 export function phySampleRate(paramsPath: string): number | undefined {
-  if (!existsSync(paramsPath)) return undefined;
-  const m = /^\s*sample_rate\s*=\s*([0-9.eE+-]+)/m.exec(readFileSync(paramsPath, 'utf8'));
-  const v = m ? Number(m[1]) : NaN;
-  if (m && !(v > 0)) {
-    throw new InputError(paramsPath, 'sample_rate', `expected a positive number, got ${m[1]}`);
+  if (pathKind(paramsPath) === 'missing') return undefined;
+  requireFile(paramsPath, 'sample_rate');
+  let text: string;
+  try {
+    text = readFileSync(paramsPath, 'utf8');
+  } catch (err) {
+    throw fsInputError(paramsPath, 'sample_rate', err);
   }
-  return m ? v : undefined;
+  const m = /^\s*sample_rate\s*=[ \t]*([^\r\n#]*)/m.exec(text);
+  if (!m) return undefined;
+  const v = parseDecimal(m[1]);
+  if (!(Number.isFinite(v) && v > 0)) {
+    throw new InputError(
+      paramsPath,
+      'sample_rate',
+      `expected a finite positive number of Hz, got '${excerpt(m[1].trim())}'`,
+    );
+  }
+  return v;
 }
 
 export function readPhy(dir: string, options: ReadOptions = {}): SpikeTrains {
   const timesPath = join(dir, 'spike_times.npy');
   let clustersPath = join(dir, 'spike_clusters.npy');
-  if (!existsSync(clustersPath)) clustersPath = join(dir, 'spike_templates.npy');
-  if (!existsSync(timesPath)) throw new InputError(dir, 'spike_times.npy', 'missing');
-  if (!existsSync(clustersPath)) {
+  if (pathKind(clustersPath) === 'missing') clustersPath = join(dir, 'spike_templates.npy');
+  if (pathKind(timesPath) === 'missing') throw new InputError(dir, 'spike_times.npy', 'missing');
+  if (pathKind(clustersPath) === 'missing') {
     throw new InputError(dir, 'spike_clusters.npy', 'missing (nor spike_templates.npy)');
   }
   const paramsPath = join(dir, 'params.py');
@@ -38,28 +79,38 @@ export function readPhy(dir: string, options: ReadOptions = {}): SpikeTrains {
       'missing sample rate; expected a line like `sample_rate = 30000.0` or the --sample-rate option',
     );
   }
-  const samples = toFloat64(readNpy(timesPath).data);
+  const samples = toFloat64(readNpyVector(timesPath).data);
   // Convert in place when we own the buffer (toFloat64 copied integer data).
   const times = samples;
   for (let i = 0; i < times.length; i++) times[i] = samples[i] / fs;
-  const clusters = toInt32(readNpy(clustersPath).data, clustersPath);
+  const clusters = toInt32(readNpyVector(clustersPath).data, clustersPath);
   const files = [timesPath, clustersPath];
-  if (existsSync(paramsPath)) files.push(paramsPath);
-  const labels = phyLabels(dir, files);
+  if (pathKind(paramsPath) !== 'missing') files.push(paramsPath);
+  const found = phyLabels(dir, files);
   const st = buildSpikeTrains(timesPath, 'spike_times', times, clusters, 'global', {
     sampleRateHz: fs,
-    labels,
-    knownUnitIds: labels ? [...labels.keys()] : [],
+    labels: found?.labels,
+    knownUnitIds: found ? [...found.labels.keys()] : [],
     reuseClusters: true,
     provenance: { format: 'phy', path: dir, files },
   });
-  return options.labels ? filterByLabels(st, options.labels, join(dir, 'cluster_group.tsv')) : st;
+  return options.labels
+    ? filterByLabels(st, options.labels, found?.file ?? join(dir, 'cluster_group.tsv'))
+    : st;
 }
 
-function phyLabels(dir: string, files: string[]): Map<number, string> | undefined {
-  for (const name of ['cluster_group.tsv', 'cluster_info.tsv', 'cluster_KSLabel.tsv']) {
+/**
+ * Curation labels by cluster id, from the first label table present. Ids are checked here
+ * (decimal 32-bit integers), so a bad one is reported against the table, by line.
+ */
+function phyLabels(
+  dir: string,
+  files: string[],
+): { labels: Map<number, string>; file: string } | undefined {
+  for (const name of LABEL_FILES) {
     const p = join(dir, name);
-    if (!existsSync(p)) continue;
+    if (pathKind(p) === 'missing') continue;
+    requireFile(p, 'labels');
     const { header, rows } = readTable(p);
     const idCol = header.findIndex((h) => h === 'cluster_id' || h === 'id');
     let labelCol = header.indexOf('group');
@@ -68,16 +119,24 @@ function phyLabels(dir: string, files: string[]): Map<number, string> | undefine
       throw new InputError(
         p,
         'header',
-        `expected columns cluster_id and group, got ${header.join(', ')}`,
+        `expected columns cluster_id and group, got ${excerpt(header.join(', '))}`,
       );
     }
     files.push(p);
+    const ksCol = header.indexOf('KSLabel');
     const labels = new Map<number, string>();
-    for (const r of rows) {
-      const label = r[labelCol] || (header.includes('KSLabel') ? r[header.indexOf('KSLabel')] : '');
-      labels.set(Number(r[idCol]), label);
-    }
-    return labels;
+    rows.forEach((r, i) => {
+      const id = parseInteger(r[idCol] ?? '');
+      if (!(id >= -2147483648 && id <= 2147483647)) {
+        throw new InputError(
+          p,
+          `row ${i + 2}, column ${header[idCol]}`,
+          `expected an integer cluster id, got '${excerpt(r[idCol] ?? '')}'`,
+        );
+      }
+      labels.set(id, r[labelCol] || (ksCol >= 0 ? (r[ksCol] ?? '') : ''));
+    });
+    return { labels, file: p };
   }
   return undefined;
 }

@@ -9,17 +9,8 @@
  */
 import { InputError } from '../../core/errors.js';
 
+/** The registered formats' names (the list itself, `SPIKE_FORMATS`, is in `registry.ts`). */
 export type SpikeFormat = 'alf' | 'phy' | 'nwb' | 'circus' | 'maxwell' | 'mea-h5' | 'axion' | 'csv';
-export const SPIKE_FORMATS: SpikeFormat[] = [
-  'alf',
-  'phy',
-  'nwb',
-  'circus',
-  'maxwell',
-  'mea-h5',
-  'axion',
-  'csv',
-];
 
 export interface SpikeTrains {
   /** Unit (cluster) ids as the sorter numbered them, ascending. */
@@ -30,6 +21,13 @@ export interface SpikeTrains {
   unitIndex: Int32Array;
   /** Recording length in seconds (from the file when known, else the last spike time). */
   durationS: number;
+  /**
+   * Where `durationS` comes from: `recording` when the file (or the simulator) states the
+   * recording's end, `last-spike` when the format stores no length and it is the last spike
+   * time. Binning lets a window end at the end of the last spike's bin in the second case.
+   * Absent (older objects) means `last-spike`.
+   */
+  durationFrom?: 'recording' | 'last-spike';
   /** Sampling rate of the acquisition, when the format has one. */
   sampleRateHz?: number;
   /** Curation labels by unit id (e.g. Phy `good`/`mua`, ALF `clusters.label`), when present. */
@@ -64,8 +62,12 @@ export interface ReadOptions {
 
 /**
  * Validates spike times and cluster ids read from a file and builds the canonical form.
- * `sorted: 'global'` demands times ascending over the whole file (ALF, Phy);
- * `'per-unit'` demands them ascending within each unit (NWB, SpyKING CIRCUS).
+ * Times must be finite and ≥ 0 in every format (NaN, ±Infinity and negative times are
+ * refused, naming the spike). Order depends on what the format promises:
+ * `sorted: 'global'` demands times ascending over the whole file (ALF, Phy: the sorters
+ * write them so, and a file out of order is damaged); `'per-unit'` demands them ascending
+ * within each unit (NWB, SpyKING CIRCUS, MEA spike lists); `'none'` sorts whatever comes
+ * (CSV, MaxWell and Axion tables, whose rows carry no order promise).
  */
 export function buildSpikeTrains(
   file: string,
@@ -73,15 +75,17 @@ export function buildSpikeTrains(
   times: Float64Array,
   clusters: ArrayLike<number>,
   sorted: 'global' | 'per-unit' | 'none',
-  rest: Omit<SpikeTrains, 'unitIds' | 'times' | 'unitIndex' | 'durationS'> & {
+  rest: Omit<SpikeTrains, 'unitIds' | 'times' | 'unitIndex' | 'durationS' | 'durationFrom'> & {
+    /** The recording's end when known; `durationFrom` is then `recording` unless given. */
     durationS?: number;
+    durationFrom?: 'recording' | 'last-spike';
     /** Units the file declares (e.g. NWB `id`), kept even when they never fire. */
     knownUnitIds?: ArrayLike<number>;
     /** The caller owns `clusters` (an Int32Array): overwrite it with unit indices, saving n×4 bytes. */
     reuseClusters?: boolean;
   },
 ): SpikeTrains {
-  const { knownUnitIds = [], reuseClusters = false, ...meta } = rest;
+  const { knownUnitIds = [], reuseClusters = false, durationFrom, ...meta } = rest;
   if (times.length !== clusters.length) {
     throw new InputError(
       file,
@@ -179,6 +183,9 @@ export function buildSpikeTrains(
     times: outTimes,
     unitIndex,
     durationS: Math.max(meta.durationS ?? 0, last),
+    durationFrom:
+      durationFrom ??
+      (meta.durationS !== undefined && meta.durationS >= last ? 'recording' : 'last-spike'),
   };
 }
 
@@ -245,6 +252,21 @@ export function sortByTimeThenUnit(
     down(0);
   }
   return [t, u];
+}
+
+/**
+ * How many units carry each label (`unlabeled` for units without one). A Map, so labels
+ * such as `constructor` or `__proto__` count like any other; turn it into an object with
+ * `Object.fromEntries` (which defines own properties) for JSON.
+ */
+export function labelCounts(st: SpikeTrains): Map<string, number> | undefined {
+  if (!st.labels) return undefined;
+  const counts = new Map<string, number>();
+  for (const id of st.unitIds) {
+    const l = st.labels.get(id) ?? 'unlabeled';
+    counts.set(l, (counts.get(l) ?? 0) + 1);
+  }
+  return counts;
 }
 
 /** Keeps only units whose label is in `keep`; unlabeled units are dropped. */

@@ -8,6 +8,17 @@ import { Rng } from '../../core/random.js';
 import type { SpikeTrains } from '../../io/spikes/types.js';
 import type { BinaryRaster } from './raster.js';
 
+/** Narrowest bin accepted (ms): 10 µs, finer than one sample of any acquisition we read. */
+export const MIN_BIN_MS = 0.01;
+
+/**
+ * Most cells (bins × units, one byte each) a raster may have: 2^31 − 1, about 2 GiB. The
+ * cache writes a raster with one `write` and reads it back with `readFileSync`, and Node
+ * refuses both past 2 GiB (ERR_FS_FILE_TOO_LARGE); a raster that big would not train on
+ * this machine either.
+ */
+export const MAX_RASTER_CELLS = 2 ** 31 - 1;
+
 export type UnitRule =
   | { rule: 'skip-take'; skip: number; take: number }
   | { rule: 'top-rate'; n: number }
@@ -42,6 +53,11 @@ export interface BinnedMeta {
   spikesLost: number;
   /** Bin ranges [start, end) of the contiguous splits. */
   splits: { train: [number, number]; val: [number, number]; test: [number, number] };
+  /**
+   * Set when the window ends past the last spike of a recording whose length the format
+   * does not store: the end taken for the recording, and why.
+   */
+  note?: string;
 }
 
 export interface Binned {
@@ -107,8 +123,13 @@ export function splitRanges(bins: number, s: Splits): BinnedMeta['splits'] {
 }
 
 /**
- * Bins the window [startS, startS + lengthS). The window may overrun the last spike by
- * up to one bin (a recording's length is often only known from its last spike).
+ * Bins the window [startS, startS + lengthS).
+ *
+ * The window must lie within the recording. When the file states the recording's end
+ * (`durationFrom: 'recording'`), that is the limit. When it does not (ALF, Phy, CSV, NWB
+ * without a stored length …), the recording is taken to end at the last spike rounded up
+ * to the bin grid of the window (the end of the bin holding the last spike), so a window
+ * may end there; `meta.note` then says so.
  */
 export function binSpikes(
   st: SpikeTrains,
@@ -117,19 +138,42 @@ export function binSpikes(
   fieldPrefix = '',
 ): Binned {
   const endS = o.startS + o.lengthS;
-  if (o.startS < 0 || !(o.lengthS > 0)) {
+  if (!(o.startS >= 0) || !(o.lengthS > 0) || !Number.isFinite(endS)) {
     throw new InputError(
       file,
       `${fieldPrefix}window`,
       `expected start ≥ 0 and length > 0, got ${o.startS} and ${o.lengthS}`,
     );
   }
-  if (endS > st.durationS + o.binS) {
+  if (!(o.binS * 1000 >= MIN_BIN_MS * (1 - 1e-9) && o.binS <= o.lengthS * (1 + 1e-9))) {
+    throw new InputError(
+      file,
+      `${fieldPrefix}bin_ms`,
+      `${o.binS * 1000} ms; expected ${MIN_BIN_MS} ms ≤ bin_ms ≤ the window length (${o.lengthS * 1000} ms)`,
+    );
+  }
+  // Float slack: 1800 + 600 may not land exactly on a stored end.
+  const eps = 1e-9 * Math.max(1, endS);
+  const known = st.durationFrom === 'recording';
+  const last = st.times.length > 0 ? st.times[st.times.length - 1] : 0;
+  let endLimit = st.durationS;
+  let note: string | undefined;
+  if (!known) {
+    const lastBin = last >= o.startS ? Math.floor((last - o.startS) / o.binS + 1e-9) : -1;
+    endLimit = Math.max(st.durationS, o.startS + (lastBin + 1) * o.binS);
+  }
+  if (endS > endLimit + eps) {
     throw new InputError(
       file,
       `${fieldPrefix}window`,
-      `window ${o.startS}–${endS} s runs past the end of the recording ${st.provenance.path}, which is ${st.durationS.toFixed(3)} s long`,
+      `window ${o.startS}–${endS} s runs past the end of the recording ${st.provenance.path}, which is ${st.durationS.toFixed(3)} s long` +
+        (known
+          ? ''
+          : ` (no length stored: its last spike, rounded up to the ${o.binS * 1000} ms bin, ends it at ${endLimit.toFixed(3)} s)`),
     );
+  }
+  if (!known && endS > last) {
+    note = `${st.provenance.format} data store no recording length: the recording is taken to end at its last spike (${last} s) rounded up to the ${o.binS * 1000} ms bin, ${endLimit} s`;
   }
   const chosen = selectUnits(st, o.units, { startS: o.startS, endS }, file, `${fieldPrefix}units`);
   const colOf = new Int32Array(st.unitIds.length).fill(-1);
@@ -137,6 +181,13 @@ export function binSpikes(
   const units = chosen.length;
   const invBin = 1 / o.binS;
   const bins = Math.round(o.lengthS * invBin);
+  if (bins * units > MAX_RASTER_CELLS) {
+    throw new InputError(
+      file,
+      `${fieldPrefix}bin_ms`,
+      `${bins} bins × ${units} units = ${bins * units} raster cells; expected at most ${MAX_RASTER_CELLS} (use wider bins, a shorter window or fewer units)`,
+    );
+  }
   const data = new Uint8Array(bins * units);
   let inWindow = 0;
   let lost = 0;
@@ -166,6 +217,7 @@ export function binSpikes(
       spikesInWindow: inWindow,
       spikesLost: lost,
       splits: splitRanges(bins, o.splits),
+      ...(note !== undefined ? { note } : {}),
     },
   };
 }

@@ -21,13 +21,22 @@
  *     well: A1
  * ```
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import YAML from 'yaml';
 import { z } from 'zod';
-import { fieldPath, parseYamlOrJson } from '../../core/schema.js';
+import { fieldPath } from '../../core/schema.js';
 import { InputError } from '../../core/errors.js';
-import { SPIKE_FORMATS } from '../../io/spikes/types.js';
-import type { Splits, UnitRule } from './binning.js';
+import { SPIKE_FORMATS } from '../../io/spikes/registry.js';
+import { MAX_RASTER_CELLS, MIN_BIN_MS, type Splits, type UnitRule } from './binning.js';
+
+/** A manifest lists datasets: a few KB. Anything past this is not a manifest. */
+const MAX_MANIFEST_BYTES = 4 << 20;
+/**
+ * YAML aliases (`*name`) a manifest may use. Each alias can expand to a whole subtree, so
+ * without a bound nine lines of nested aliases ("billion laughs") expand to 10^9 nodes.
+ */
+const MAX_YAML_ALIASES = 100;
 
 const unitRule = z.discriminatedUnion('rule', [
   z
@@ -121,9 +130,73 @@ export const PAPER_DEFAULTS = {
   splits: { train: 0.5, val: 0.25, test: 0.25 } as Splits,
 };
 
+/**
+ * YAML or JSON text as data, with every failure one InputError line: a UTF-8 BOM is dropped
+ * (editors on Windows add one to JSON as to YAML), alias expansion is bounded, and deep
+ * nesting (a stack overflow in the parser) is reported as such.
+ */
+function parseText(text: string, file: string): unknown {
+  const body = text.replace(/^\uFEFF/, '');
+  const json = /\.json$/i.test(file);
+  try {
+    return json
+      ? JSON.parse(body)
+      : YAML.parse(body, { maxAliasCount: MAX_YAML_ALIASES, prettyErrors: false });
+  } catch (err) {
+    // With prettyErrors off the parser gives only an offset: turn it into line and column.
+    const offset = (err as { pos?: [number, number] }).pos?.[0];
+    let at = '';
+    if (offset !== undefined && !/ at line \d+/.test(String((err as Error).message))) {
+      const before = body.slice(0, offset).split('\n');
+      at = ` at line ${before.length}, column ${before[before.length - 1].length + 1}`;
+    }
+    const message = ((err as Error).message ?? String(err)) + at;
+    const problem =
+      err instanceof RangeError || /call stack/i.test(message)
+        ? 'nested too deeply (or too large) to be a manifest'
+        : message.split('\n')[0].trim();
+    const clipped = problem.length > 200 ? `${problem.slice(0, 200)}…` : problem;
+    throw new InputError(file, undefined, `not valid ${json ? 'JSON' : 'YAML'}: ${clipped}`);
+  }
+}
+
+/**
+ * Bin width bounds, per dataset (the raster is bins × units bytes, allocated at once):
+ *   - at least MIN_BIN_MS (10 µs): below one sample period of the fastest acquisition we
+ *     read (MaxWell 20 kHz = 50 µs, Neuropixels 30 kHz = 33 µs), finer bins only add empty
+ *     rows (and 1e-300 ms would ask for a 4e304-row array);
+ *   - at most the window's length: a wider bin gives zero bins;
+ *   - bins × units at most MAX_RASTER_CELLS (see binning.ts).
+ */
+function checkBins(
+  file: string,
+  field: string,
+  binMs: number,
+  window: { lengthS: number },
+  units: UnitRule,
+): void {
+  const lengthMs = window.lengthS * 1000;
+  if (!(binMs >= MIN_BIN_MS && binMs <= lengthMs * (1 + 1e-9))) {
+    throw new InputError(
+      file,
+      field,
+      `${binMs} ms; expected ${MIN_BIN_MS} ms ≤ bin_ms ≤ the window length (${lengthMs} ms)`,
+    );
+  }
+  const nUnits = units.rule === 'skip-take' ? units.take : units.n;
+  const bins = Math.round(lengthMs / binMs);
+  if (bins * nUnits > MAX_RASTER_CELLS) {
+    throw new InputError(
+      file,
+      field,
+      `${binMs} ms over a ${window.lengthS} s window is ${bins} bins × ${nUnits} units = ${bins * nUnits} raster cells; expected at most ${MAX_RASTER_CELLS} (use wider bins, a shorter window or fewer units)`,
+    );
+  }
+}
+
 /** `datasets[2].window.start_s` from a zod issue path. */
 export function parseManifest(text: string, file: string): Manifest {
-  const raw = parseYamlOrJson(text, file);
+  const raw = parseText(text, file);
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -150,6 +223,18 @@ export function parseManifest(text: string, file: string): Manifest {
     const def = m.defaults ?? {};
     const domainStart =
       d.domain === 'in_vitro' ? PAPER_DEFAULTS.inVitroStartS : PAPER_DEFAULTS.inVivoStartS;
+    const lengthS = d.window?.length_s ?? def.window?.length_s ?? PAPER_DEFAULTS.lengthS;
+    const units = d.units ?? def.units ?? PAPER_DEFAULTS.units;
+    const binMs = d.bin_ms ?? def.bin_ms ?? PAPER_DEFAULTS.binMs;
+    checkBins(
+      file,
+      d.bin_ms === undefined && def.bin_ms !== undefined
+        ? 'defaults.bin_ms'
+        : `datasets[${i}].bin_ms`,
+      binMs,
+      { lengthS },
+      units,
+    );
     return {
       id: d.id,
       domain: d.domain,
@@ -161,10 +246,10 @@ export function parseManifest(text: string, file: string): Manifest {
       well: d.well,
       window: {
         startS: d.window?.start_s ?? def.window?.start_s ?? domainStart,
-        lengthS: d.window?.length_s ?? def.window?.length_s ?? PAPER_DEFAULTS.lengthS,
+        lengthS,
       },
-      units: d.units ?? def.units ?? PAPER_DEFAULTS.units,
-      binS: (d.bin_ms ?? def.bin_ms ?? PAPER_DEFAULTS.binMs) / 1000,
+      units,
+      binS: binMs / 1000,
       splits: d.splits ?? def.splits ?? PAPER_DEFAULTS.splits,
     };
   });
@@ -182,8 +267,17 @@ function allowedKeys(path: (string | number)[]): string {
 export function loadManifest(file: string): Manifest {
   let text: string;
   try {
+    const size = statSync(file).size;
+    if (size > MAX_MANIFEST_BYTES) {
+      throw new InputError(
+        file,
+        undefined,
+        `${size} bytes; expected a manifest of at most ${MAX_MANIFEST_BYTES} bytes`,
+      );
+    }
     text = readFileSync(file, 'utf8');
-  } catch {
+  } catch (err) {
+    if (err instanceof InputError) throw err;
     throw new InputError(file, undefined, 'cannot read the manifest file');
   }
   return parseManifest(text, file);
