@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { basename, resolve } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
 import { UsageError } from '../core/errors.js';
-import { readSpikes, SPIKE_FORMATS, type SpikeTrains } from '../io/spikes/index.js';
+import { labelCounts, readSpikes, SPIKE_FORMATS, type SpikeTrains } from '../io/spikes/index.js';
 import { prepareManifest } from '../pipelines/spikes/prepare.js';
 import { SIM_KINDS, simulateSpikes } from '../sim/spikes.js';
 import { simulateNetwork } from '../sim/network.js';
@@ -51,14 +51,9 @@ export function summarizeSpikes(st: SpikeTrains): SpikeSummary {
   }
   const dur = st.durationS > 0 ? st.durationS : 1;
   const rates = counts.map((c) => c / dur).sort();
-  let labels: Record<string, number> | null = null;
-  if (st.labels) {
-    labels = {};
-    for (const id of st.unitIds) {
-      const l = st.labels.get(id) ?? 'unlabeled';
-      labels[l] = (labels[l] ?? 0) + 1;
-    }
-  }
+  // Counted in a Map (a label such as `constructor` must not reach an object's prototype).
+  const counted = labelCounts(st);
+  const labels = counted ? Object.fromEntries(counted) : null;
   const bins = Math.max(1, Math.ceil(st.durationS * 1000));
   return {
     path: st.provenance.path,

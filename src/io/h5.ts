@@ -454,17 +454,29 @@ const MAX_RATIO = 1100;
 
 /**
  * Refuses to read `nbytes` from a dataset of a file whose size makes it impossible (a
- * corrupted shape declaring billions of values in a small file), before allocating.
+ * corrupted shape declaring billions of values in a small file), before allocating:
+ * uncompressed (contiguous) data must fit in the file; chunked data may be compressed, but
+ * not beyond deflate's limit.
  */
 function checkPlausible(d: H5Dataset, file: string, nbytes: number): void {
   const size = fileSizes.get(d.file_id);
-  if (size === undefined || nbytes <= SMALL_READ) return;
-  if (nbytes > size * MAX_RATIO)
+  if (size === undefined) return;
+  const chunked = Boolean((d.metadata as { chunks?: number[] | null }).chunks);
+  const limit = chunked ? Math.max(SMALL_READ, size * MAX_RATIO) : size;
+  if (nbytes > limit)
     throw new InputError(
       file,
       d.path,
       `shape (${(d.shape ?? []).join(', ')}) declares ${nbytes} bytes of data, impossible in a file of ${size} bytes (corrupted?)`,
     );
+}
+
+/** The same check for a whole dataset, for readers that read it through h5wasm directly. */
+export function checkDatasetSize(d: H5Dataset, file: string): void {
+  h5call(file, d.path, () => {
+    const md = d.metadata;
+    if (md.shape) checkPlausible(d, file, md.shape.reduce((a, b) => a * b, 1) * md.size);
+  });
 }
 
 /** Elements per piece when a 1-D dataset is read in pieces (see numbers). */

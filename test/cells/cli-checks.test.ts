@@ -182,8 +182,16 @@ test('cells tokenize: an interrupted run leaves no output; the next run clears i
   assert.equal(run(...tokenize(out)).status, 0);
   assert.deepEqual(readdirSync(out).sort(), [
     'hs.cells.json',
+    'hs.expr.count.npy',
+    'hs.expr.indptr.npy',
+    'hs.expr.token.npy',
+    'hs.expr.total.npy',
     'hs.tokens.npy',
     'mm.cells.json',
+    'mm.expr.count.npy',
+    'mm.expr.indptr.npy',
+    'mm.expr.token.npy',
+    'mm.expr.total.npy',
     'mm.tokens.npy',
     'vocabulary.json',
   ]);
@@ -193,6 +201,10 @@ test('cells tokenize: an interrupted run leaves no output; the next run clears i
   assert.equal(run(...onlyHuman).status, 0);
   assert.deepEqual(readdirSync(out).sort(), [
     'hs.cells.json',
+    'hs.expr.count.npy',
+    'hs.expr.indptr.npy',
+    'hs.expr.token.npy',
+    'hs.expr.total.npy',
     'hs.tokens.npy',
     'notes.txt',
     'vocabulary.json',

@@ -86,10 +86,16 @@ test('CLI: simulate cells → tokenize → pretrain → embed → classify → p
   );
   assert.match(classify, /pretrained encoder\s+mm → hs: accuracy 0\.\d{3}/);
   assert.match(classify, /from scratch\s+mm → hs/);
+  assert.match(classify, /logistic regression \(log1p CP10k\)\s+mm → hs: accuracy 0\.\d{3}/);
   const saved = JSON.parse(readFileSync(join(dir, 'cls', 'classification.json'), 'utf8')) as {
-    rows: unknown[];
+    rows: { model: string; perClassF1: Record<string, number>; confusion: { labels: string[] } }[];
   };
-  assert.equal(saved.rows.length, 2);
+  assert.deepEqual(
+    saved.rows.map((r) => r.model),
+    ['pretrained encoder', 'from scratch', 'logistic regression (log1p CP10k)'],
+  );
+  for (const r of saved.rows)
+    assert.ok(Object.keys(r.perClassF1).length >= 2 && r.confusion.labels.length >= 2);
   const perturb = run(
     'cells',
     'perturb',

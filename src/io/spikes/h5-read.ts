@@ -2,9 +2,10 @@
  * HDF5 access for the spike readers: a damaged file's failures inside the HDF5 library
  * become InputErrors naming the file, and numeric datasets have their type checked.
  */
-import { statSync } from 'node:fs';
 import { InputError } from '../../core/errors.js';
 import { numbers, openH5, type H5Dataset, type H5File } from '../h5.js';
+
+export { checkDatasetSize } from '../h5.js';
 
 /**
  * Opens `path`, runs `body` and closes the file. Errors raised by h5wasm while walking a
@@ -57,30 +58,6 @@ const H5T_CLASS = [
  * A dataset's values as float64, refusing anything but integers and floats: an enum
  * (h5py's booleans), strings or compound rows would otherwise become 0/1 or NaN times.
  */
-/**
- * Refuses a dataset whose declared size cannot come from this file, before h5wasm allocates
- * it: uncompressed (contiguous) data must fit in the file; chunked data may be compressed,
- * and deflate, the filter h5wasm reads, expands at most about 1032:1.
- */
-export function checkDatasetSize(d: H5Dataset, file: string): void {
-  const m = d.metadata as { total_size?: number; size?: number; chunks?: number[] | null };
-  const bytes = (m.total_size ?? 0) * (m.size ?? 0);
-  let fileBytes = Infinity;
-  try {
-    fileBytes = statSync(file).size;
-  } catch {
-    // The file was opened a moment ago; if it vanished, h5wasm will say so.
-  }
-  const limit = m.chunks ? 1032 * fileBytes + (1 << 20) : fileBytes;
-  if (!(bytes <= limit)) {
-    throw new InputError(
-      file,
-      d.path,
-      `declares ${m.total_size} values of ${m.size} bytes (${bytes} bytes), more than a ${fileBytes}-byte file can hold`,
-    );
-  }
-}
-
 export function numericValues(d: H5Dataset, file: string): Float64Array {
   const type = (d.metadata as { type?: number }).type;
   if (type !== 0 && type !== 1) {
@@ -90,6 +67,5 @@ export function numericValues(d: H5Dataset, file: string): Float64Array {
       `holds ${H5T_CLASS[type ?? -1] ?? `type class ${type}`} values; expected integers or floats`,
     );
   }
-  checkDatasetSize(d, file);
-  return numbers(d, file);
+  return numbers(d, file); // checks the declared size against the file first
 }

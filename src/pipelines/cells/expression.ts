@@ -2,7 +2,8 @@
  * A tokenized corpus' counts by vocabulary token, kept beside its tokens for the linear
  * baseline (rank-value tokens drop the values a count model needs): per cell, the tokens of
  * its expressed genes with their counts (CSR), and the cell's total count over all genes.
- * Files: `<name>.expr.{indptr,tokens,counts,totals}.npy`.
+ * Files: `<name>.expr.{indptr,token,count,total}.npy` (singular: `<name>.tokens.npy` is the
+ * corpus itself).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,8 +22,9 @@ export interface TokenExpression {
 }
 
 const PARTS = ['indptr', 'tokens', 'counts', 'totals'] as const;
+const SUFFIX = { indptr: 'indptr', tokens: 'token', counts: 'count', totals: 'total' } as const;
 const file = (dir: string, name: string, part: (typeof PARTS)[number]) =>
-  join(dir, `${name}.expr.${part}.npy`);
+  join(dir, `${name}.expr.${SUFFIX[part]}.npy`);
 
 export function tokenExpression(
   m: CountMatrix,

@@ -92,7 +92,7 @@ export function isTokenizationFile(name: string): boolean {
     name === 'vocabulary.json' ||
     name.endsWith('.tokens.npy') ||
     name.endsWith('.cells.json') ||
-    /\.expr\.(indptr|tokens|counts|totals)\.npy$/.test(name)
+    /\.expr\.(indptr|token|count|total)\.npy$/.test(name)
   );
 }
 
