@@ -3,7 +3,7 @@
  * become InputErrors naming the file, and numeric datasets have their type checked.
  */
 import { InputError } from '../../core/errors.js';
-import { numbers, openH5, type H5Dataset, type H5File } from '../h5.js';
+import { h5call, numbers, openH5, type H5Dataset, type H5File } from '../h5.js';
 
 export { checkDatasetSize } from '../h5.js';
 
@@ -13,10 +13,11 @@ export { checkDatasetSize } from '../h5.js';
  * a corrupt structure) become one InputError naming the file; errors of our own code
  * (TypeError, RangeError …) pass through, as they are bugs.
  */
-export async function withH5<T>(path: string, body: (f: H5File) => T | Promise<T>): Promise<T> {
+export async function withH5<T>(path: string, body: (f: H5File) => T): Promise<T> {
   const f = await openH5(path);
   try {
-    return await body(f);
+    // HDF5's throwing error handler for the whole read: its diagnostics are never printed.
+    return h5call(path, undefined, () => body(f));
   } catch (err) {
     throw h5InputError(path, err);
   } finally {
