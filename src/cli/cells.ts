@@ -85,6 +85,7 @@ export function registerCellsCommands(program: Command): void {
       2048,
     )
     .option('--layer <name>', 'read this h5ad layer instead of X')
+    .option('--raw', 'read the h5ad raw/X and raw/var (scanpy keeps the counts there)', false)
     .option(
       '--chunk-cells <n>',
       'stream .h5ad files in chunks of n cells (corpora larger than memory)',
@@ -127,10 +128,12 @@ export function registerCellsCommands(program: Command): void {
           select?: string[][];
         },
       ) => {
+        const sources = specs.map(parseCorpusSpec);
+        const bothSpecies = new Set(sources.map((x) => x.species)).size > 1;
         const r = await tokenizeCorpora(
           {
             ...o,
-            sources: specs.map(parseCorpusSpec),
+            sources,
             cellTables: Object.fromEntries(cellTable ?? []),
             select: (select ?? []).map(([corpus, column, value]) => ({ corpus, column, value })),
           },
@@ -140,7 +143,10 @@ export function registerCellsCommands(program: Command): void {
           console.log(
             o.chunkCells !== undefined
               ? `${c.name}: ${c.cells} cells (streamed in chunks of ${o.chunkCells}), ${c.skippedGenes} expressed genes without a token skipped`
-              : `${c.name}: ${c.cells} cells, mean ${(c.meanTokens ?? 0).toFixed(0)} tokens; of its ${c.genes?.expressed} expressed genes ${c.genes?.withToken} have a token and ${c.genes?.shared} a token shared with the other species`,
+              : `${c.name}: ${c.cells} cells, mean ${(c.meanTokens ?? 0).toFixed(0)} tokens; of its ${c.genes?.expressed} expressed genes ${c.genes?.withToken} have a token` +
+                  (bothSpecies
+                    ? ` and ${c.genes?.shared} a token shared with the other species`
+                    : ''),
           );
         console.log(
           `vocabulary: ${r.vocabulary.size} tokens (${r.vocabulary.mode}); ${r.vocabulary.file}`,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,4 +111,37 @@ test('cells tokenize --cell-table --select: the human corpus holds only human ce
     hs.obs.label,
     rows.filter((r) => r[2] === 'human').map((r) => r[4]),
   );
+});
+
+test('cells tokenize refuses a scaled X (negative values) and reads the counts in raw with --raw', async () => {
+  const { readH5ad, writeH5ad } = await import('../../src/io/cells/h5ad.js');
+  const dir = mkdtempSync(join(tmpdir(), 'nb-raw-'));
+  const h5ad = new URL('../../../test/fixtures/cells/csr.h5ad', import.meta.url).pathname;
+  const m = await readH5ad(h5ad);
+  const scaled = join(dir, 'scaled.h5ad');
+  await writeH5ad(scaled, { ...m, data: Float32Array.from(m.data, (v, i) => (i % 2 ? -v : v)) });
+  const orthologs = join(dir, 'orthologs.csv');
+  writeFileSync(
+    orthologs,
+    ['mouse_gene,human_gene', ...m.geneIds.map((g) => `${g},${g}`)].join('\n'),
+  );
+  const tokenize = (path: string, ...extra: string[]) =>
+    spawnSync(
+      process.execPath,
+      [cli, 'cells', 'tokenize', `hs:human:${path}`, '--orthologs', orthologs].concat([
+        '--max-length',
+        '8',
+        '--out',
+        join(dir, 'tok'),
+        ...extra,
+      ]),
+      { encoding: 'utf8' },
+    );
+  const refused = tokenize(scaled);
+  assert.equal(refused.status, 2);
+  assert.match(
+    refused.stderr.trim().split('\n').at(-1)!,
+    /scaled\.h5ad: X: holds negative values .*use --raw/,
+  );
+  assert.equal(tokenize(h5ad, '--raw').status, 0);
 });

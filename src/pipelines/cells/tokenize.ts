@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { writeOutputSet } from '../../core/atomic.js';
-import { UsageError } from '../../core/errors.js';
+import { InputError, UsageError } from '../../core/errors.js';
 import { readCounts, type CountMatrix } from '../../io/cells/index.js';
 import { tokenExpression, writeExpression } from './expression.js';
 import { attachCellTable, selectCells, unmangleGeneNames } from './cell-table.js';
@@ -32,6 +32,8 @@ export interface TokenizeOptions {
   maxLength: number;
   /** h5ad layer to read instead of X (in-memory reading only). */
   layer?: string;
+  /** h5ad: read `raw/X` and `raw/var` (scanpy keeps the counts there when X is scaled). */
+  raw?: boolean;
   /** Stream .h5ad files in chunks of this many cells. */
   chunkCells?: number;
   /** With chunkCells: fraction of the cells the gene medians are fitted on. */
@@ -112,6 +114,9 @@ export async function tokenizeCorpora(
     throw new UsageError(
       '--median-sample samples the cells of streamed corpora: add --chunk-cells',
     );
+  if (o.raw && o.layer !== undefined) throw new UsageError('--raw and --layer: choose one');
+  if (o.chunkCells !== undefined && o.raw)
+    throw new UsageError('--raw: streamed corpora (--chunk-cells) are read from X only');
   if (o.chunkCells !== undefined && o.layer !== undefined)
     throw new UsageError('--layer: streamed corpora (--chunk-cells) are read from X only');
   const names = new Set(o.sources.map((s) => s.name));
@@ -189,7 +194,8 @@ async function streamed(
 async function inMemory(o: TokenizeOptions, orthologs: Orthologs, dir: string): Promise<Written> {
   const corpora = [];
   for (const s of o.sources) {
-    let matrix = await readCounts(s.path, { layer: o.layer });
+    let matrix = await readCounts(s.path, { layer: o.layer, raw: o.raw });
+    requireCounts(matrix, s.path);
     if (o.unmangleRNames) matrix = unmangleGeneNames(matrix);
     const table = o.cellTables?.[s.name];
     if (table) matrix = attachCellTable(matrix, table);
@@ -244,4 +250,18 @@ function genesCovered(
     if (shared.has(token)) out.shared++;
   });
   return out;
+}
+
+/**
+ * Rank-value encoding ranks expression against gene medians: negative values (a scaled or
+ * centred X, as scanpy writes after `sc.pp.scale`) would be ranked as if they were counts.
+ */
+function requireCounts(m: CountMatrix, path: string): void {
+  for (let i = 0; i < m.data.length; i++)
+    if (m.data[i] < 0)
+      throw new InputError(
+        path,
+        m.source.format === 'h5ad' ? 'X' : undefined,
+        'holds negative values (scaled or centred data?); rank-value encoding needs counts: use --raw (scanpy keeps counts in raw) or --layer NAME',
+      );
 }
