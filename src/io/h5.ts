@@ -18,8 +18,9 @@
  *   bounded by h5wasm's 2 GiB WebAssembly heap.
  */
 import type h5wasm from 'h5wasm/node';
-import { closeSync, lstatSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { notAFile } from './table.js';
 import { InputError } from '../core/errors.js';
 
 export type H5File = InstanceType<typeof h5wasm.File>;
@@ -264,27 +265,14 @@ function reason(err: unknown): string {
  * found, a broken symbolic link, a folder, empty). Returns its size in bytes.
  */
 export function expectFile(path: string, expected = 'a file'): number {
-  let st;
-  try {
-    st = statSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    let dangling = false;
-    try {
-      dangling = lstatSync(path).isSymbolicLink();
-    } catch {
-      // not there at all
-    }
-    if (dangling)
-      throw new InputError(path, undefined, `a broken symbolic link; expected ${expected}`);
-    if (code === 'ENOENT' || code === 'ENOTDIR')
-      throw new InputError(path, undefined, 'file not found');
-    throw new InputError(path, undefined, `cannot be read (${code ?? (err as Error).message})`);
-  }
-  if (st.isDirectory()) throw new InputError(path, undefined, `a folder; expected ${expected}`);
-  if (!st.isFile())
-    throw new InputError(path, undefined, `not a regular file; expected ${expected}`);
-  return st.size;
+  const problem = notAFile(path);
+  if (problem)
+    throw new InputError(
+      path,
+      undefined,
+      problem.replace(/expected a file$/, `expected ${expected}`),
+    );
+  return statSync(path).size;
 }
 
 const SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);

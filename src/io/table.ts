@@ -170,7 +170,8 @@ export function pathKind(path: string): 'file' | 'folder' | 'missing' | 'danglin
 }
 
 /** Why `path` cannot be read as a file, in words, or undefined when it is a readable file. */
-function notAFile(path: string): string | undefined {
+/** What keeps `path` from being read as a regular file, or undefined when it is one. */
+export function notAFile(path: string): string | undefined {
   switch (pathKind(path)) {
     case 'file':
       return undefined;

@@ -327,9 +327,9 @@ test('folders and broken symbolic links where a file is expected are one-line In
       for (const [path, pattern] of [
         [
           folder,
-          /: a folder; expected|: a folder without matrix\.mtx|no family \.npy files|expected ids\.npy/,
+          /: is a folder; expected|: a folder without matrix\.mtx|no family \.npy files|expected ids\.npy/,
         ],
-        [dangling, /: a broken symbolic link; expected|: not found/],
+        [dangling, /: is a symbolic link to .*, which does not exist; expected|: not found/],
       ] as const)
         await assert.rejects(
           Promise.resolve().then(() => read(path)),
@@ -348,7 +348,7 @@ test('folders and broken symbolic links where a file is expected are one-line In
     writeFileSync(join(tenx, 'barcodes.tsv'), 'b\n');
     assert.throws(
       () => readTenxMtx(tenx),
-      /10x\/matrix\.mtx: a folder; expected a Matrix Market file/,
+      /10x\/matrix\.mtx: is a folder; expected a Matrix Market file/,
     );
     rmSync(join(tenx, 'matrix.mtx'), { recursive: true });
     writeFileSync(

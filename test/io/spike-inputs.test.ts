@@ -650,3 +650,30 @@ describe('an HDF5 file that sends the library into an endless loop', () => {
     }
   });
 });
+
+describe('a named pipe (FIFO) given as a file', () => {
+  test('is refused at once by the table, npy, HDF5 and count-matrix readers, not read forever', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { readCounts } = await import('../../src/io/cells/index.js');
+    const dir = fresh('fifo');
+    const t = Date.now();
+    for (const name of ['s.csv', 'spikes.npy', 's.nwb', 'c.h5ad']) {
+      const p = join(dir, name);
+      execFileSync('mkfifo', [p]);
+      const read =
+        name === 'c.h5ad'
+          ? () => readCounts(p)
+          : name === 'spikes.npy'
+            ? async () => readNpy(p)
+            : () => readSpikes(p);
+      await assert.rejects(
+        read(),
+        (e: Error) =>
+          e instanceof InputError &&
+          e.message.startsWith(p) &&
+          /not a regular file/.test(e.message),
+      );
+    }
+    assert.ok(Date.now() - t < 5000, 'no read blocked on the pipe');
+  });
+});
