@@ -92,7 +92,10 @@ test('files that are not HDF5 end in one InputError line naming the file, and HD
       /folder\.h5: is a folder; expected an HDF5 file/,
     );
     symlinkSync(join(dir, 'nowhere.h5'), join(dir, 'dangling.h5'));
-    await assert.rejects(readX(join(dir, 'dangling.h5')), /dangling\.h5: is a symbolic link to .*, which does not exist/);
+    await assert.rejects(
+      readX(join(dir, 'dangling.h5')),
+      /dangling\.h5: is a symbolic link to .*, which does not exist/,
+    );
     // The signature may sit at 512 (after a user block); such a file is read.
     writeFileSync(join(dir, 'ub.h5'), Buffer.concat([Buffer.alloc(512), bytes]));
     assert.deepEqual(Array.from(await readX(join(dir, 'ub.h5'))), [1, 2, 3]);
