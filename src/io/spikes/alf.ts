@@ -15,7 +15,7 @@ import {
 } from '../npy.js';
 import { excerpt, parseDecimal, pathKind } from '../table.js';
 import { listFolder, pickFiles, type SpikeFormatDescriptor } from './format.js';
-import { readTable } from './table.js';
+import { readTable } from './side-tables.js';
 import { buildSpikeTrains, filterByLabels, type ReadOptions, type SpikeTrains } from './types.js';
 
 /**

@@ -6,7 +6,7 @@
 import { InputError } from '../../core/errors.js';
 import { excerpt, parseDecimal, parseInteger } from '../table.js';
 import { singleFile, type SpikeFormatDescriptor } from './format.js';
-import { readTable } from './table.js';
+import { readTable } from './side-tables.js';
 import { buildSpikeTrains, type ReadOptions, type SpikeTrains } from './types.js';
 
 const UNIT_COLS = ['unit', 'unit_id', 'cluster', 'cluster_id'];

@@ -16,7 +16,7 @@ import {
   requireFile,
 } from '../table.js';
 import { pickFiles, type SpikeFormatDescriptor } from './format.js';
-import { readTable } from './table.js';
+import { readTable } from './side-tables.js';
 import { buildSpikeTrains, filterByLabels, type ReadOptions, type SpikeTrains } from './types.js';
 
 const LABEL_FILES = ['cluster_group.tsv', 'cluster_info.tsv', 'cluster_KSLabel.tsv'];

@@ -1,4 +1,4 @@
-/** The small tables that sit next to spike files, read with the project's table reader. */
+/** The small tables that sit next to spike files (ALF intervals, Phy cluster labels, CSV spike lists), read with the project's table reader (io/table.ts). */
 import { readDelimited, readText } from '../table.js';
 
 export interface Table {
