@@ -178,18 +178,22 @@ function truncatedHeader(file: string, expected: number, actual: number): InputE
   );
 }
 
+/** A descriptor of the regular file `path`; file-system errors become InputErrors. */
+function openReadable(path: string): number {
+  requireFile(path);
+  try {
+    return openSync(path, 'r');
+  } catch (err) {
+    throw fsInputError(path, undefined, err);
+  }
+}
+
 /**
  * Opens `path` and runs `body` on the descriptor, turning file-system errors (a folder, a
  * dangling link, no permission) into InputErrors naming the file.
  */
 function withFile<T>(path: string, body: (fd: number, size: number) => T): T {
-  requireFile(path);
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    throw fsInputError(path, undefined, err);
-  }
+  const fd = openReadable(path);
   try {
     return body(fd, fstatSync(fd).size);
   } catch (err) {
@@ -342,13 +346,7 @@ function fortranToC(src: NpyData, shape: number[]): NpyData {
  * (it cannot be transposed chunk by chunk: use `readNpy`).
  */
 export function* readNpyChunks(path: string, chunkLength = 1 << 22): Generator<NpyData> {
-  requireFile(path);
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    throw fsInputError(path, undefined, err);
-  }
+  const fd = openReadable(path);
   try {
     const size = fstatSync(fd).size;
     const h = readHeaderFd(fd, path, size);

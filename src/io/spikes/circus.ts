@@ -3,13 +3,13 @@
  * template N. The sampling rate is not in the file: it comes from the option or the
  * `sampling_rate` line of the `<name>.params` file next to the data.
  */
-import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../../core/errors.js';
 import { isDataset, isGroup } from '../h5.js';
-import { excerpt, fsInputError, parseDecimal, pathKind, requireFile } from '../table.js';
+import { pathKind, requireFile } from '../table.js';
 import { type SpikeFormatDescriptor } from './format.js';
 import { numericValues, withH5 } from './h5-read.js';
+import { paramsRate } from './side-tables.js';
 import { buildSpikeTrains, type ReadOptions, type SpikeTrains } from './types.js';
 
 /** Candidate params files for `dir/name.result[-suffix].hdf5`. */
@@ -37,24 +37,7 @@ export const circusFormat: SpikeFormatDescriptor = {
 
 /** `sampling_rate = 20000` from a `.params` file (INI); a finite positive rate or an error. */
 export function circusSampleRate(paramsPath: string): number | undefined {
-  requireFile(paramsPath, 'sampling_rate');
-  let text: string;
-  try {
-    text = readFileSync(paramsPath, 'utf8');
-  } catch (err) {
-    throw fsInputError(paramsPath, 'sampling_rate', err);
-  }
-  const m = /^\s*sampling_rate\s*=[ \t]*([^\r\n#;]*)/m.exec(text);
-  if (!m) return undefined;
-  const v = parseDecimal(m[1]);
-  if (!(Number.isFinite(v) && v > 0)) {
-    throw new InputError(
-      paramsPath,
-      'sampling_rate',
-      `expected a finite positive number of Hz, got '${excerpt(m[1].trim())}'`,
-    );
-  }
-  return v;
+  return paramsRate(paramsPath, 'sampling_rate', '#;');
 }
 
 export async function readCircus(path: string, options: ReadOptions = {}): Promise<SpikeTrains> {

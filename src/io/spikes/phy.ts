@@ -3,20 +3,12 @@
  * (or `spike_templates.npy` before curation) + `params.py` for `sample_rate`, with curation
  * labels from `cluster_group.tsv` or `cluster_info.tsv`.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../core/errors.js';
 import { readNpyVector, toFloat64, toInt32 } from '../npy.js';
-import {
-  excerpt,
-  fsInputError,
-  parseDecimal,
-  parseInteger,
-  pathKind,
-  requireFile,
-} from '../table.js';
+import { excerpt, parseInteger, pathKind, requireFile } from '../table.js';
 import { pickFiles, type SpikeFormatDescriptor } from './format.js';
-import { readTable } from './side-tables.js';
+import { paramsRate, readTable } from './side-tables.js';
 import { buildSpikeTrains, filterByLabels, type ReadOptions, type SpikeTrains } from './types.js';
 
 const LABEL_FILES = ['cluster_group.tsv', 'cluster_info.tsv', 'cluster_KSLabel.tsv'];
@@ -42,24 +34,7 @@ export const phyFormat: SpikeFormatDescriptor = {
  */
 export function phySampleRate(paramsPath: string): number | undefined {
   if (pathKind(paramsPath) === 'missing') return undefined;
-  requireFile(paramsPath, 'sample_rate');
-  let text: string;
-  try {
-    text = readFileSync(paramsPath, 'utf8');
-  } catch (err) {
-    throw fsInputError(paramsPath, 'sample_rate', err);
-  }
-  const m = /^\s*sample_rate\s*=[ \t]*([^\r\n#]*)/m.exec(text);
-  if (!m) return undefined;
-  const v = parseDecimal(m[1]);
-  if (!(Number.isFinite(v) && v > 0)) {
-    throw new InputError(
-      paramsPath,
-      'sample_rate',
-      `expected a finite positive number of Hz, got '${excerpt(m[1].trim())}'`,
-    );
-  }
-  return v;
+  return paramsRate(paramsPath, 'sample_rate');
 }
 
 export function readPhy(dir: string, options: ReadOptions = {}): SpikeTrains {
