@@ -10,12 +10,11 @@ import { CellEncoder } from '../models/cell-encoder.js';
 import { manualSeed } from '../engine/index.js';
 import { renderCellsReport } from '../report/cells.js';
 import type { ConfusionMatrix } from '../stats/index.js';
-import { readTokenizedCorpus } from '../pipelines/cells/corpus-files.js';
+import { corpusRows, readTokenizedCorpus } from '../pipelines/cells/corpus-files.js';
 import { loadPretrainedRun } from '../pipelines/cells/pretrain.js';
 import { embedCells, trainCellClassifier } from '../pipelines/cells/tasks.js';
 import { readExpression } from '../pipelines/cells/expression.js';
 import { linearBaseline } from '../pipelines/cells/linear-baseline.js';
-import type { TokenCorpus } from '../pipelines/cells/pretrain.js';
 import { accuracy, confusionMatrix, macroF1, perClassF1 } from '../stats/index.js';
 
 export interface ClassifyOptions {
@@ -96,7 +95,7 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
       `obs.${o.label}`,
       `fewer than 2 of its classes are in the test corpus (${[...testClasses].join(', ')}): nothing to train with --only-test-classes`,
     );
-  const trainCorpus = subsetCorpus(train.corpus, trainCells);
+  const trainCorpus = corpusRows(train.corpus, trainCells);
   const options = { freezeEncoder: o.freeze, epochs: o.epochs, seed: o.seed };
   const model = loadPretrainedRun(o.run);
   const before = new Float32Array([
@@ -172,14 +171,6 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
     }),
   );
   return { rows, confusion: pretrained.confusion, files };
-}
-
-/** The token rows of the chosen cells. */
-function subsetCorpus(c: TokenCorpus, cells: number[]): TokenCorpus {
-  const L = c.maxLength;
-  const tokens = new Int32Array(cells.length * L);
-  cells.forEach((cell, k) => tokens.set(c.tokens.subarray(cell * L, (cell + 1) * L), k * L));
-  return { tokens, maxLength: L };
 }
 
 /** F1 of each class the test corpus has (predictions of other classes count as errors). */

@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
 import { UsageError } from '../core/errors.js';
 import { renderCellsReport } from '../report/cells.js';
-import { readTokenizedCorpus, readVocabulary } from '../pipelines/cells/corpus-files.js';
+import {
+  corpusRows,
+  readTokenizedCorpus,
+  readVocabulary,
+} from '../pipelines/cells/corpus-files.js';
 import { loadPretrainedRun } from '../pipelines/cells/pretrain.js';
 import {
   embedCells,
@@ -70,11 +74,9 @@ export function perturbCells(o: PerturbOptions): PerturbResult {
   const model = loadPretrainedRun(o.run);
   const { vocab } = readVocabulary(o.tokens);
   const { corpus, cells } = readTokenizedCorpus(o.tokens, o.corpus);
-  const L = corpus.maxLength;
   const chosen = selectCells(cells.obs, o.cells, '--cells');
   const goalCells = o.goal ? selectCells(cells.obs, o.goal, '--goal') : null;
-  const subset = { tokens: new Int32Array(chosen.length * L), maxLength: L };
-  chosen.forEach((i, k) => subset.tokens.set(corpus.tokens.subarray(i * L, (i + 1) * L), k * L));
+  const subset = corpusRows(corpus, chosen);
   let tokens: number[];
   if (o.genes && o.genes.length > 0) {
     tokens = o.genes.map((g) => {

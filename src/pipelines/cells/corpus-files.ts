@@ -93,3 +93,11 @@ export function readVocabulary(dir: string): { vocab: Vocabulary; medians: GeneM
   );
   return { vocab: Vocabulary.fromJSON(j.vocabulary), medians: new Map(j.medians) };
 }
+
+/** The token rows of the chosen cells (in that order), as a corpus of their own. */
+export function corpusRows(c: TokenCorpus, cells: readonly number[]): TokenCorpus {
+  const L = c.maxLength;
+  const tokens = new Int32Array(cells.length * L);
+  cells.forEach((cell, k) => tokens.set(c.tokens.subarray(cell * L, (cell + 1) * L), k * L));
+  return { tokens, maxLength: L };
+}

@@ -21,6 +21,7 @@ import {
   type StopSignal,
 } from '../../engine/index.js';
 import { CellEncoder, type CellEncoderConfig } from '../../models/cell-encoder.js';
+import { corpusRows } from './corpus-files.js';
 import { DEFAULT_PRETRAIN_LOSS, pretrainLoss, type PretrainLossOptions } from './pretrain-loss.js';
 
 export interface PretrainConfig {
@@ -141,8 +142,7 @@ export function pretrainEncoder(
       for (let s = 0; s < steps; s++) {
         if (stopRequested()) return false;
         const idx = order.slice(s * config.batchSize, (s + 1) * config.batchSize);
-        const batch = new Int32Array(idx.length * L);
-        idx.forEach((c, k) => batch.set(corpus.tokens.subarray(c * L, (c + 1) * L), k * L));
+        const batch = corpusRows(corpus, idx).tokens;
         optimizer.lr = lrAt(epoch * steps + s);
         const t0 = performance.now();
         const parts = tidy(() => {

@@ -22,12 +22,10 @@ import type { CellEncoder } from '../../models/cell-encoder.js';
 import { accuracy, confusionMatrix, macroF1, type ConfusionMatrix } from '../../stats/index.js';
 import { stratifiedSplit } from '../../stats/splits.js';
 import type { TokenCorpus } from './pretrain.js';
+import { corpusRows } from './corpus-files.js';
 
 function rows(c: TokenCorpus, idx: number[]): Tensor {
-  const L = c.maxLength;
-  const out = new Int32Array(idx.length * L);
-  idx.forEach((i, k) => out.set(c.tokens.subarray(i * L, (i + 1) * L), k * L));
-  return Tensor.from(out, [idx.length, L], 'int64');
+  return Tensor.from(corpusRows(c, idx).tokens, [idx.length, c.maxLength], 'int64');
 }
 
 /** How a cell's token states become one embedding: their mean, or the `<cls>` state. */
