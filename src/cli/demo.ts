@@ -3,7 +3,8 @@ import { Option, type Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { DEMO_SESSIONS, writeDemoData } from '../pipelines/spikes/demo-study.js';
 import { outFolder } from './options.js';
-import { MAX_EPOCHS, WORKERS, modelList, packageVersion, studyAndPrint } from './spikes-model.js';
+import { MAX_EPOCHS, WORKERS, modelList, packageVersion } from './spikes-model.js';
+import { studyAndPrint } from './spikes-study.js';
 
 export function registerDemoCommand(program: Command): void {
   program

@@ -12,6 +12,7 @@ import { registerEngineCommands } from './engine.js';
 import { registerEphysCommands, registerSimulateEphys } from './ephys.js';
 import { registerSimulateSpikes, registerSpikesCommands } from './spikes-data.js';
 import { registerSpikeModelCommands } from './spikes-model.js';
+import { registerStudyCommands } from './spikes-study.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -26,7 +27,9 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerEngineCommands(program);
   registerSpikesCommands(program);
-  registerSpikeModelCommands(program.commands.find((c) => c.name() === 'spikes')!);
+  const spikes = program.commands.find((c) => c.name() === 'spikes')!;
+  registerSpikeModelCommands(spikes);
+  registerStudyCommands(spikes);
   registerEphysCommands(program);
   registerCellsCommands(program);
   const simulate = program

@@ -1,10 +1,8 @@
 /** `neurobridge spikes train`: the causal spike transformer on a manifest dataset. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { runInWorker } from '../engine/worker.js';
 import { LOSS_NAMES, type LossName } from '../models/losses.js';
-import { UNIT_ALIGNMENTS, type UnitAlignment } from '../pipelines/spikes/alignment.js';
 import {
   PRESET_NAMES,
   PRESETS,
@@ -21,15 +19,12 @@ import {
   type GenerateOptions,
 } from '../commands/spikes-run.js';
 import { runFolder } from '../pipelines/spikes/trained-run.js';
-import { writeStudyReport } from '../report/spikes-study.js';
 import type { SpikeTrainJob, SpikeTrainProgress } from '../workers/spikes-train.js';
-import type { StudyJob, StudyOutcome } from '../workers/spikes-study.js';
 import { choice, integer, outFolder, seed } from './options.js';
 import { createProgress, type Progress } from './progress.js';
 
 export function registerSpikeModelCommands(spikes: Command): void {
   registerEvalCommands(spikes);
-  registerStudyCommand(spikes);
   registerInterpretCommand(spikes);
   spikes
     .command('train')
@@ -129,111 +124,6 @@ export function modelList(value: string): string[] {
     }
   }
   return entries;
-}
-
-function registerStudyCommand(spikes: Command): void {
-  spikes
-    .command('report')
-    .description('(re)write the self-contained HTML report of a finished study')
-    .argument('<study-dir>', 'the --out folder of `spikes study`')
-    .action((dir: string) => console.log(`report: ${writeStudyReport(dir)}`));
-  spikes
-    .command('study')
-    .description(
-      'N × N transfer study: a model per dataset, scored on every test split; cells cached, resumable',
-    )
-    .argument('<manifest>', 'study manifest (YAML or JSON)')
-    .requiredOption(
-      '--out <dir>',
-      'output folder (cells/, models/, study.json); re-running resumes',
-      outFolder,
-    )
-    .option(
-      '--models <list>',
-      `comma-separated models: presets (${PRESET_NAMES.join(', ')}), losses (${LOSS_NAMES.join(', ')}: with --preset) or PRESET:LOSS, e.g. default,paper:dice`,
-      modelList,
-    )
-    .addOption(choice('--preset <name>', PRESET_NAMES.join(' | '), PRESET_NAMES, 'default'))
-    .option(
-      '--losses <list>',
-      'comma-separated losses trained with --preset (same as --models)',
-      modelList,
-    )
-    .option('--seed <n>', 'random seed', seed, 0)
-    .option('--max-epochs <n>', 'override the preset', MAX_EPOCHS)
-    .addOption(
-      choice(
-        '--alignment <rule>',
-        "cross-dataset unit alignment: none (index order), rate-rank or anneal (simulated annealing on the model's Dice loss); both fitted on the target's val split only",
-        UNIT_ALIGNMENTS,
-        'none',
-      ),
-    )
-    .option(
-      '--workers <n>',
-      'train and score in N processes (cores are split between them)',
-      WORKERS,
-      1,
-    )
-    .action(
-      async (
-        manifest: string,
-        o: {
-          out: string;
-          models?: string[];
-          preset: PresetName;
-          losses?: string[];
-          seed: number;
-          maxEpochs?: number;
-          alignment: UnitAlignment;
-          workers: number;
-        },
-      ) => {
-        const losses = o.models ?? o.losses ?? [o.preset];
-        const options: StudyJob = {
-          workers: o.workers,
-          manifest: resolve(manifest),
-          out: o.out,
-          preset: o.preset,
-          losses,
-          seed: o.seed,
-          maxEpochs: o.maxEpochs,
-          codeVersion: packageVersion(),
-          alignment: o.alignment,
-        };
-        const result = await studyAndPrint(options);
-        console.log(
-          `${result.computedCells} cells computed, ${result.cachedCells} from the cache; ${join(o.out, 'study.json')}`,
-        );
-        if (result.report) console.log(`report: ${result.report}`);
-      },
-    );
-}
-
-/** Runs a study in a worker, streaming its progress lines, and prints the grouped table. */
-export async function studyAndPrint(options: StudyJob): Promise<StudyOutcome> {
-  const result = await runInWorker<typeof options, string, StudyOutcome>(
-    new URL('../workers/spikes-study.js', import.meta.url),
-    options,
-    (line) => console.error(line),
-    { stopOnInterrupt: true },
-  );
-  const pm = (m: { mean: number; sd: number }) =>
-    `${m.mean.toFixed(3)} ± ${Number.isNaN(m.sd) ? '–' : m.sd.toFixed(3)}`;
-  const p = (t: { p: number } | null) => (t ? t.p.toExponential(1) : '–');
-  console.log(`unit alignment for cross-dataset cells: ${result.unitAlignment}`);
-  for (const [loss, r] of Object.entries(result.losses)) {
-    console.log(
-      `\n${loss}: grouped ROC-AUC / PR-AUC / AP / bits per spike, then the multi-scale and coupled GLMs' ROC / AP / bits on the same cells (mean ± sd over cells; t-tests of ROC-AUC vs 0.5, the rate baseline and the GLM)`,
-    );
-    for (const [name, g] of Object.entries(r.groups)) {
-      console.log(
-        `  ${name.padEnd(28)} n=${g.cells}  ROC ${pm(g.rocAuc)}  PR ${pm(g.prAuc)}  AP ${pm(g.averagePrecision)}  bits ${pm(g.bitsPerSpike)}  | GLM ROC ${pm(g.glm.rocAuc)}  AP ${pm(g.glm.averagePrecision)}  bits ${pm(g.glm.bitsPerSpike)}${g.coupledGlm ? `  | coupled GLM ROC ${pm(g.coupledGlm.rocAuc)}  AP ${pm(g.coupledGlm.averagePrecision)}  bits ${pm(g.coupledGlm.bitsPerSpike)}` : ''}  p(chance) ${p(g.rocVsChance)}  p(rate) ${p(g.rocVsRate)}  p(GLM) ${p(g.rocVsGlm)}`,
-      );
-    }
-    console.log(`  3-D map stress ${r.map.stress.toExponential(2)}`);
-  }
-  return result;
 }
 
 export function packageVersion(): string {

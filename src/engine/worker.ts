@@ -22,6 +22,11 @@ export function runInWorker<I, P, R>(
      * killing the process; a second Ctrl-C quits at once.
      */
     stopOnInterrupt?: boolean;
+    /**
+     * Signals that ask the task to stop the same way, without the Ctrl-C message: e.g.
+     * SIGTERM, which Slurm sends a job it cancels or whose time runs out.
+     */
+    stopOn?: NodeJS.Signals[];
   } = {},
 ): Promise<R> {
   return new Promise<R>((resolve, reject) => {
@@ -38,10 +43,17 @@ export function runInWorker<I, P, R>(
         '\nneurobridge: stopping after the current step (Ctrl-C again to quit now); re-run the same command to resume\n',
       );
     };
+    const onStopSignal = () => Atomics.store(stopFlag, 0, 1);
+    const stopOn = o.stopOn ?? [];
     if (o.stopOnInterrupt) process.on('SIGINT', onInterrupt);
+    for (const s of stopOn) process.on(s, onStopSignal);
+    const unlisten = () => {
+      process.off('SIGINT', onInterrupt);
+      for (const s of stopOn) process.off(s, onStopSignal);
+    };
     const settle = () => {
       settled = true;
-      process.off('SIGINT', onInterrupt);
+      unlisten();
     };
     worker.on('message', (m: WorkerMessage<P, R>) => {
       if (m.kind === 'progress') onProgress?.(m.payload);
@@ -58,7 +70,7 @@ export function runInWorker<I, P, R>(
       reject(e);
     });
     worker.on('exit', (code) => {
-      process.off('SIGINT', onInterrupt);
+      unlisten();
       if (!settled)
         reject(new Error(`worker ${script.pathname} exited with code ${code} before answering`));
     });

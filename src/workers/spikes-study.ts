@@ -2,6 +2,7 @@
 // progress lines, and writes the HTML report.
 import { Interrupted } from '../core/errors.js';
 import { serveTask } from '../engine/worker.js';
+import type { StopSignal } from '../engine/checkpoint.js';
 import { runStudy, type StudyOptions, type StudyResult } from '../pipelines/spikes/study.js';
 import { runStudyInProcesses } from '../pipelines/spikes/study-processes.js';
 import { writeStudyReport } from '../report/spikes-study.js';
@@ -10,7 +11,17 @@ export type StudyJob = Omit<StudyOptions, 'onProgress'> & { workers?: number };
 export type StudyOutcome = StudyResult & { report: string | null };
 
 await serveTask<StudyJob, string, StudyOutcome>(async ({ workers, ...options }, report, signal) => {
-  const withProgress = { ...options, onProgress: report, signal };
+  const withProgress: StudyOptions = {
+    ...options,
+    onProgress: report,
+    signal,
+    onEpoch: (source, model, r) => {
+      report(
+        `${source} (${model}) epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, validation bits/spike ${r.valBitsPerSpike.toFixed(4)}, ${r.seconds.toFixed(1)} s`,
+      );
+      holdForFaultTests(r.epoch, signal, report);
+    },
+  };
   const result =
     (workers ?? 1) > 1
       ? await runStudyInProcesses(withProgress, workers!)
@@ -23,3 +34,16 @@ await serveTask<StudyJob, string, StudyOutcome>(async ({ workers, ...options }, 
   report('writing the HTML report');
   return { ...result, report: writeStudyReport(options.out) };
 });
+
+/**
+ * Fault injection for the Slurm executor's tests, off unless NEUROBRIDGE_TEST_HOLD_AFTER_EPOCHS
+ * is set: once that many epochs are committed, training waits here until it is told to stop,
+ * so a test can cancel a job mid-training at a known checkpoint.
+ */
+function holdForFaultTests(epoch: number, signal: StopSignal, report: (m: string) => void) {
+  const after = Number(process.env.NEUROBRIDGE_TEST_HOLD_AFTER_EPOCHS ?? 0);
+  if (!(after > 0) || epoch < after) return;
+  report(`holding after ${after} committed epochs (NEUROBRIDGE_TEST_HOLD_AFTER_EPOCHS)`);
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  while (!signal.aborted) Atomics.wait(nap, 0, 0, 200);
+}

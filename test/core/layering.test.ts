@@ -12,6 +12,7 @@ const LAYERS = [
   'pipelines',
   'models',
   'engine',
+  'cluster', // Slurm's commands, claim holders
   'sim', // simulators write real formats through io
   'io',
   'stats',

@@ -21,6 +21,7 @@
  *     well: A1
  * ```
  */
+import { slurmResourcesSchema, type SlurmResources } from '../../cluster/batch-script.js';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import YAML from 'yaml';
@@ -96,6 +97,8 @@ const manifestSchema = z
     version: z.literal(1).optional(),
     defaults: z.object(overridable).strict().optional(),
     datasets: z.array(datasetSchema).min(1),
+    /** Resources of each job of `spikes study --executor slurm` (options override them). */
+    cluster: slurmResourcesSchema.optional(),
   })
   .strict();
 
@@ -119,6 +122,7 @@ export interface DatasetSpec {
 export interface Manifest {
   file: string;
   datasets: DatasetSpec[];
+  cluster?: SlurmResources;
 }
 
 export const PAPER_DEFAULTS = {
@@ -253,11 +257,13 @@ export function parseManifest(text: string, file: string): Manifest {
       splits: d.splits ?? def.splits ?? PAPER_DEFAULTS.splits,
     };
   });
-  return { file, datasets };
+  return { file, datasets, cluster: m.cluster };
 }
 
 function allowedKeys(path: (string | number)[]): string {
-  if (path.length === 0) return 'version, defaults, datasets';
+  if (path.length === 0) return 'version, defaults, datasets, cluster';
+  if (path[0] === 'cluster' && path.length === 1)
+    return Object.keys(slurmResourcesSchema.shape).join(', ');
   if (path[0] === 'defaults' && path.length === 1) return Object.keys(overridable).join(', ');
   if (path[0] === 'datasets' && path.length === 2)
     return Object.keys(datasetSchema.shape).join(', ');

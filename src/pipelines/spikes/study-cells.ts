@@ -1,10 +1,19 @@
 /**
  * The store of a study's results, owning its folder layout (shaped like cache.ts):
  * `cells/MODEL/SOURCE__TARGET.json` (one transfer cell each, under the key that made it),
- * `models/` (training folders) and `study.json` (the summary). The study writes it; the
- * report and `spikes study status` read it.
+ * `cells/written.log` (one line per cell written, for audits), `claims/` (who is computing
+ * which model), `models/` (training folders), `plan.json` (every cell's key) and
+ * `study.json` (the summary). The study writes it; the report and `spikes study status`
+ * read it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../../core/errors.js';
@@ -23,6 +32,26 @@ const studyResultSchema = z
     run: z.object({ manifest: z.string() }).passthrough(),
   })
   .passthrough() as unknown as z.ZodType<StudyResult, z.ZodTypeDef, unknown>;
+
+/** Every model of a study and the key each of its cells must carry (written at the start). */
+export interface StudyPlanRecord {
+  manifest: string;
+  datasets: string[];
+  units: { model: string; source: string; modelKey: string; cellKeys: Record<string, string> }[];
+}
+
+const planSchema = z.object({
+  manifest: z.string(),
+  datasets: z.array(z.string()),
+  units: z.array(
+    z.object({
+      model: z.string(),
+      source: z.string(),
+      modelKey: z.string(),
+      cellKeys: z.record(z.string()),
+    }),
+  ),
+}) as z.ZodType<StudyPlanRecord, z.ZodTypeDef, unknown>;
 
 export class StudyCells {
   constructor(readonly dir: string) {}
@@ -56,8 +85,71 @@ export class StudyCells {
     }
   }
 
-  write(cell: StudyCell): void {
+  /** Stores a cell atomically and records who wrote it in `cells/written.log`. */
+  write(cell: StudyCell, writer: string): void {
     writeFileAtomic(this.cellFile(cell.model, cell.source, cell.target), JSON.stringify(cell));
+    appendFileSync(
+      join(this.dir, 'cells', 'written.log'),
+      `${new Date().toISOString()} ${cell.key} ${modelFolder(cell.model)}/${cell.source}__${cell.target} ${writer}\n`,
+    );
+  }
+
+  claimFile(model: string, source: string): string {
+    return join(this.dir, 'claims', `${modelFolder(model)}__${source}.claim`);
+  }
+
+  /**
+   * Claims the model trained on `source` for `holder`: true when the claim is now held
+   * (created, already ours, or taken over from a holder `alive` says is gone), false when
+   * a live holder has it. Creation is exclusive (O_EXCL), so of two claimants one wins.
+   */
+  claim(model: string, source: string, holder: string, alive: (holder: string) => boolean) {
+    const file = this.claimFile(model, source);
+    mkdirSync(join(this.dir, 'claims'), { recursive: true });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        writeFileSync(file, holder, { flag: 'wx' });
+        return true;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      const current = this.claimHolder(model, source);
+      if (current === holder) return true;
+      if (current !== null && alive(current)) return false;
+      rmSync(file, { force: true });
+    }
+    return false;
+  }
+
+  claimHolder(model: string, source: string): string | null {
+    try {
+      return readFileSync(this.claimFile(model, source), 'utf8').trim();
+    } catch {
+      return null;
+    }
+  }
+
+  release(model: string, source: string, holder: string): void {
+    if (this.claimHolder(model, source) === holder)
+      rmSync(this.claimFile(model, source), { force: true });
+  }
+
+  get planFile(): string {
+    return join(this.dir, 'plan.json');
+  }
+
+  writePlan(plan: StudyPlanRecord): void {
+    writeFileAtomic(this.planFile, JSON.stringify(plan, null, 2));
+  }
+
+  readPlan(): StudyPlanRecord {
+    if (!existsSync(this.planFile))
+      throw new InputError(
+        this.planFile,
+        undefined,
+        'no plan.json: this is not a study folder (run `neurobridge spikes study` first)',
+      );
+    return readValidated(this.planFile, planSchema);
   }
 
   /** A cell that must exist (the report of a finished study). */

@@ -6,6 +6,7 @@
  * directions) with t-tests, and a 3-D stress map of the datasets.
  */
 import { createHash } from 'node:crypto';
+import { currentHolder, holderAlive } from '../../cluster/holder.js';
 import type { StopSignal } from '../../engine/checkpoint.js';
 import type { PlattScaling } from '../../stats/calibration.js';
 import { meanSd, oneSampleTTest, pairedTTest, type TTestResult } from '../../stats/index.js';
@@ -29,7 +30,7 @@ import {
   type TransferScores,
 } from './experiment.js';
 import { loadManifest } from './manifest.js';
-import { trainSpikeModel, type TrainConfig } from './train.js';
+import { committedEpochs, trainSpikeModel, type EpochRecord, type TrainConfig } from './train.js';
 import { probeModel, type ModelProbes } from './probes.js';
 import { StudyCells } from './study-cells.js';
 
@@ -52,6 +53,8 @@ export interface StudyOptions {
   onProgress?: (message: string) => void;
   /** Called after each newly computed cell is stored. */
   onCell?: (cell: StudyCell) => void;
+  /** Called after each training epoch (before its checkpoint is committed). */
+  onEpoch?: (source: string, model: string, record: EpochRecord) => void;
 }
 
 export interface StudyCell {
@@ -132,17 +135,51 @@ function trainingConfig(o: StudyOptions, entry: string, units: number): TrainCon
   return variantConfig(modelVariant(entry, o.preset), units, o);
 }
 
-export async function runStudy(o: StudyOptions): Promise<StudyResult> {
+/** The datasets and the models of a study, each with the keys its cells must carry. */
+export interface StudyPlan {
+  context: StudyContext;
+  units: SourcePlan[];
+}
+
+/** Loads (bins, cached) every dataset and plans every model; records the plan in the folder. */
+export async function planStudy(o: StudyOptions): Promise<StudyPlan> {
   const manifest = loadManifest(o.manifest);
   const data: LoadedDataset[] = [];
   for (const spec of manifest.datasets) {
     o.onProgress?.(`preparing ${spec.id}`);
     data.push(await loadDataset(o.manifest, spec.id));
   }
+  const store = new StudyCells(o.out);
+  const context: StudyContext = { o, data, store, baselines: new Map() };
+  const units = o.losses.flatMap((entry) => data.map((_, i) => planSource(context, entry, i)));
+  store.writePlan({
+    manifest: o.manifest,
+    datasets: data.map((d) => d.spec.id),
+    units: units.map((u) => ({
+      model: u.entry,
+      source: u.source.spec.id,
+      modelKey: u.modelKey,
+      cellKeys: Object.fromEntries(data.map((t, j) => [t.spec.id, u.cellKeys[j]])),
+    })),
+  });
+  return { context, units };
+}
+
+/** The stored cells of a planned model (null where missing or made under another key). */
+export function storedCells(context: StudyContext, plan: SourcePlan): (StudyCell | null)[] {
+  return context.data.map((t, j) =>
+    context.store.cached(plan.entry, plan.source.spec.id, t.spec.id, plan.cellKeys[j]),
+  );
+}
+
+export async function runStudy(o: StudyOptions): Promise<StudyResult> {
+  const { context, units } = await planStudy(o);
+  const { data, store } = context;
   const startedAt = new Date();
   let computed = 0;
   let cached = 0;
   let stopped = false;
+  let busy = false;
   const result: StudyResult = {
     datasets: data.map((d) => ({ id: d.spec.id, domain: d.spec.domain, key: d.key })),
     losses: {},
@@ -164,17 +201,16 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
       seconds: 0,
     },
   };
-  const store = new StudyCells(o.out);
-  const context: StudyContext = { o, data, store, baselines: new Map() };
+  const holder = currentHolder();
   for (const entry of o.losses) {
     const n = data.length;
     const cells: (StudyCell | null)[][] = data.map(() => data.map(() => null));
-    for (let i = 0; i < n && !stopped; i++) {
+    let entryComplete = true;
+    for (const plan of units.filter((u) => u.entry === entry)) {
+      if (stopped) break;
+      const i = plan.index;
       if (o.sources && !o.sources.includes(data[i].spec.id)) continue;
-      const plan = planSource(context, entry, i);
-      const stored = data.map((t, j) =>
-        store.cached(entry, plan.source.spec.id, t.spec.id, plan.cellKeys[j]),
-      );
+      const stored = storedCells(context, plan);
       if (stored.every((c) => c !== null)) {
         cells[i] = stored;
         cached += n;
@@ -184,31 +220,43 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
         stopped = true;
         break;
       }
-      const trained = trainSource(context, plan);
-      for (let j = 0; j < n; j++) {
-        if (stored[j]) {
-          cells[i][j] = stored[j];
-          cached++;
-          continue;
-        }
-        if (o.signal?.aborted) {
-          stopped = true;
-          break;
-        }
-        const cell = scoreCell(context, plan, trained, j);
-        store.write(cell);
-        o.onCell?.(cell);
-        cells[i][j] = cell;
-        computed++;
+      // Two runs (jobs, processes) never compute the same model's cells at once.
+      if (!store.claim(entry, plan.source.spec.id, holder, holderAlive)) {
+        const other = store.claimHolder(entry, plan.source.spec.id);
+        o.onProgress?.(`skipping ${plan.source.spec.id} (${entry}): ${other} is computing it`);
+        busy = true;
+        entryComplete = false;
+        continue;
       }
-      trained.best.dispose();
+      try {
+        const trained = trainSource(context, plan);
+        for (let j = 0; j < n; j++) {
+          if (stored[j]) {
+            cells[i][j] = stored[j];
+            cached++;
+            continue;
+          }
+          if (o.signal?.aborted) {
+            stopped = true;
+            break;
+          }
+          const cell = scoreCell(context, plan, trained, j);
+          store.write(cell, holder);
+          o.onCell?.(cell);
+          cells[i][j] = cell;
+          computed++;
+        }
+        trained.best.dispose();
+      } finally {
+        store.release(entry, plan.source.spec.id, holder);
+      }
     }
-    if (stopped || o.sources) continue;
+    if (stopped || o.sources || !entryComplete) continue;
     result.losses[entry] = summarise(cells as StudyCell[][], data, o.seed);
   }
   result.computedCells = computed;
   result.cachedCells = cached;
-  result.complete = !stopped && !o.sources;
+  result.complete = !stopped && !busy && !o.sources;
   result.run.finishedAt = new Date().toISOString();
   result.run.seconds = (Date.now() - startedAt.getTime()) / 1000;
   if (result.complete) store.writeSummary(result);
@@ -216,7 +264,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
 }
 
 /** What every step of a study shares. */
-interface StudyContext {
+export interface StudyContext {
   o: StudyOptions;
   data: LoadedDataset[];
   store: StudyCells;
@@ -225,7 +273,7 @@ interface StudyContext {
 }
 
 /** One model of the study: an entry (preset/loss) trained on one source dataset. */
-interface SourcePlan {
+export interface SourcePlan {
   entry: string;
   loss: LossName;
   index: number;
@@ -277,18 +325,20 @@ function baselinesOf(c: StudyContext, i: number) {
 /** Trains (or resumes, or reloads) the plan's model; calibrates Dice/focal scores. */
 function trainSource(c: StudyContext, plan: SourcePlan): TrainedSource {
   const { source, config, entry } = plan;
-  c.o.onProgress?.(`training on ${source.spec.id} (${entry})`);
-  const started = performance.now();
-  const { best } = trainSpikeModel(
-    source.splits.train,
-    config,
-    c.store.modelDir(entry, source.spec.id, plan.modelKey),
-    {
-      validate: validationScorer(source.splits, config),
-      startGlm: () => baselinesOf(c, plan.index).glm,
-      signal: c.o.signal,
-    },
+  const dir = c.store.modelDir(entry, source.spec.id, plan.modelKey);
+  const resumeAt = committedEpochs(dir);
+  c.o.onProgress?.(
+    resumeAt > 0
+      ? `resuming training on ${source.spec.id} (${entry}) after epoch ${resumeAt} of its checkpoint`
+      : `training on ${source.spec.id} (${entry})`,
   );
+  const started = performance.now();
+  const { best } = trainSpikeModel(source.splits.train, config, dir, {
+    validate: validationScorer(source.splits, config),
+    startGlm: () => baselinesOf(c, plan.index).glm,
+    signal: c.o.signal,
+    onEpoch: (record) => c.o.onEpoch?.(source.spec.id, entry, record),
+  });
   const { glm, coupledGlm } = baselinesOf(c, plan.index);
   const calibration = needsCalibration(plan.loss) ? sourceCalibration(best, source.splits) : false;
   return {

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { Interrupted, UsageError } from '../../core/errors.js';
 import {
   checkpointStateSchema,
+  readCheckpointState,
   runEpochs,
   type CheckpointState,
   type StopSignal,
@@ -154,6 +155,11 @@ const trainStateSchema = checkpointStateSchema.extend({
   ),
   stopped: z.boolean(),
 }) as unknown as z.ZodType<TrainState, z.ZodTypeDef, unknown>;
+
+/** Epochs already committed in a training folder (0 when training has not started there). */
+export function committedEpochs(dir: string): number {
+  return readCheckpointState(dir, STATE, trainStateSchema)?.epoch ?? 0;
+}
 
 /** Trains (or resumes training) in `dir`; returns the final state and the best model. */
 export function trainSpikeModel(
