@@ -37,13 +37,13 @@ await serveTask<StudyJob, string, StudyOutcome>(async ({ workers, ...options }, 
 
 /**
  * Fault injection for the Slurm executor's tests, off unless NEUROBRIDGE_TEST_HOLD_AFTER_EPOCHS
- * is set: once that many epochs are committed, training waits here until it is told to stop,
- * so a test can cancel a job mid-training at a known checkpoint.
+ * is set: at the end of that epoch (counting from 1) training waits here until it is told to
+ * stop; the epoch is then committed, so a test cancels a job mid-training at a known checkpoint.
  */
 function holdForFaultTests(epoch: number, signal: StopSignal, report: (m: string) => void) {
   const after = Number(process.env.NEUROBRIDGE_TEST_HOLD_AFTER_EPOCHS ?? 0);
-  if (!(after > 0) || epoch < after) return;
-  report(`holding after ${after} committed epochs (NEUROBRIDGE_TEST_HOLD_AFTER_EPOCHS)`);
+  if (!(after > 0) || epoch + 1 < after) return;
+  report(`holding at the end of epoch ${epoch + 1} (NEUROBRIDGE_TEST_HOLD_AFTER_EPOCHS)`);
   const nap = new Int32Array(new SharedArrayBuffer(4));
   while (!signal.aborted) Atomics.wait(nap, 0, 0, 200);
 }
