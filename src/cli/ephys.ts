@@ -211,6 +211,34 @@ export function registerEphysCommands(program: Command): void {
 
 export function registerSimulateEphys(simulate: Command): void {
   simulate
+    .command('icephys')
+    .description(
+      'current-clamp sweeps of a deterministic AdEx model neuron (R 200 MΩ, τ 20 ms, rheobase 90 pA) under long-square, short-square and ramp protocols, as NWB with icephys tables',
+    )
+    .option(
+      '--protocols <list>',
+      'comma-separated: long_square, short_square, ramp',
+      listOf(['long_square', 'short_square', 'ramp'] as const),
+      ['long_square', 'short_square', 'ramp'],
+    )
+    .option('--step <pA>', 'long-square amplitude step', integer(1, 1000), 20)
+    .requiredOption('--out <file>', 'NWB file to write')
+    .action(
+      async (o: {
+        protocols: ('long_square' | 'short_square' | 'ramp')[];
+        step: number;
+        out: string;
+      }) => {
+        const { protocolSweeps, writeIcephysNwb } = await import('../sim/icephys.js');
+        const sweeps = o.protocols.flatMap((p, k) =>
+          protocolSweeps(p, undefined, { stepPa: o.step, firstSweep: k * 100 }),
+        );
+        await writeIcephysNwb(o.out, sweeps);
+        console.log(`${sweeps.length} sweeps (${o.protocols.join(', ')}) → ${o.out}`);
+      },
+    );
+
+  simulate
     .command('ephys')
     .description(
       'a mouse-like and a human-like interneuron cohort (IPFX feature vectors + metadata) and their cohort files',
