@@ -1,5 +1,5 @@
-/** `neurobridge ephys fit|evaluate|transfer` and `neurobridge simulate ephys`. */
-import { Option, type Command } from 'commander';
+/** `neurobridge ephys extract|fit|evaluate|transfer` and `neurobridge simulate ephys|icephys`. */
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
 import { readCohortSpec } from '../pipelines/ephys/cohort-spec.js';
@@ -15,6 +15,7 @@ import { loadCohort, type LoadedCohort } from '../pipelines/ephys/load.js';
 import { renderSpeciesTransfer } from '../report/ephys.js';
 import { simulateEphysCohort, writeEphysCohort, type EphysSpecies } from '../sim/ephys.js';
 import { integer, listOf, outFolder, seed } from './options.js';
+import { createProgress, type Progress } from './progress.js';
 
 const FOLDS = integer(2, 1000);
 const REPEATS = integer(1, 1000);
@@ -30,10 +31,68 @@ async function load(file: string): Promise<LoadedCohort> {
   return l;
 }
 
+/** `START:END` in seconds from sweep start, START < END. */
+function stimulusWindow(value: string): { start: number; end: number } {
+  const m = /^\s*([0-9.eE+-]+)\s*:\s*([0-9.eE+-]+)\s*$/.exec(value);
+  const start = Number(m?.[1]);
+  const end = Number(m?.[2]);
+  if (!m || !Number.isFinite(start) || !Number.isFinite(end) || start < 0 || end <= start)
+    throw new InvalidArgumentError(
+      'expected START:END in seconds from sweep start, 0 ≤ START < END (e.g. 1.02:2.02)',
+    );
+  return { start, end };
+}
+
 export function registerEphysCommands(program: Command): void {
   const ephys = program
     .command('ephys')
     .description('electrophysiology → transcriptomic subclass, mouse → human transfer');
+
+  ephys
+    .command('extract')
+    .description(
+      'IPFX-equivalent features from current-clamp NWB files (one cell per file): features.csv, sweeps.json, feature vectors (.h5) and report.html',
+    )
+    .argument(
+      '<files...>',
+      'NWB files with CurrentClampSeries (current icephys tables or the older sweep_table)',
+    )
+    .option(
+      '--stimulus-window <start:end>',
+      'stimulus epoch in seconds from sweep start, instead of detecting it from the stimulus (e.g. a pre-pulse before the step)',
+      stimulusWindow,
+    )
+    .requiredOption('--out <dir>', 'output folder', outFolder)
+    .action(
+      async (
+        files: string[],
+        o: { out: string; stimulusWindow?: { start: number; end: number } },
+      ) => {
+        const { runEphysExtract } = await import('../commands/ephys-extract.js');
+        let bar: Progress | undefined;
+        let current = '';
+        const summary = await runEphysExtract(files, {
+          ...o,
+          onProgress: (file, filesDone, sweepsDone, sweeps) => {
+            if (file !== current) {
+              bar?.stop();
+              current = file;
+              bar = createProgress(`file ${filesDone + 1}/${files.length} sweeps`, sweeps);
+            }
+            bar!.update(sweepsDone);
+          },
+        });
+        bar?.stop();
+        for (const c of summary.cells)
+          console.log(
+            `${c.id}: ${c.sweeps} sweeps, ${c.excluded} excluded, ${c.spikes} spikes${c.rheobase_i !== undefined ? `, rheobase ${c.rheobase_i} pA` : ''}`,
+          );
+        for (const n of summary.featureVectorNotes) console.error(`feature vectors: ${n}`);
+        console.log(
+          `features: ${summary.files.features}\nsweeps: ${summary.files.sweeps}\n${summary.featureVectorCells ? `feature vectors: ${summary.files.vectors} (${summary.featureVectorCells} cells)\n` : ''}report: ${summary.files.report}`,
+        );
+      },
+    );
 
   ephys
     .command('evaluate')
@@ -151,6 +210,34 @@ export function registerEphysCommands(program: Command): void {
 }
 
 export function registerSimulateEphys(simulate: Command): void {
+  simulate
+    .command('icephys')
+    .description(
+      'current-clamp sweeps of a deterministic AdEx model neuron (R 200 MΩ, τ 20 ms, rheobase 90 pA) under long-square, short-square and ramp protocols, as NWB with icephys tables',
+    )
+    .option(
+      '--protocols <list>',
+      'comma-separated: long_square, short_square, ramp',
+      listOf(['long_square', 'short_square', 'ramp'] as const),
+      ['long_square', 'short_square', 'ramp'],
+    )
+    .option('--step <pA>', 'long-square amplitude step', integer(1, 1000), 20)
+    .requiredOption('--out <file>', 'NWB file to write')
+    .action(
+      async (o: {
+        protocols: ('long_square' | 'short_square' | 'ramp')[];
+        step: number;
+        out: string;
+      }) => {
+        const { protocolSweeps, writeIcephysNwb } = await import('../sim/icephys.js');
+        const sweeps = o.protocols.flatMap((p, k) =>
+          protocolSweeps(p, undefined, { stepPa: o.step, firstSweep: k * 100 }),
+        );
+        await writeIcephysNwb(o.out, sweeps);
+        console.log(`${sweeps.length} sweeps (${o.protocols.join(', ')}) → ${o.out}`);
+      },
+    );
+
   simulate
     .command('ephys')
     .description(

@@ -419,6 +419,8 @@ export function attrString(
 const H5T_INTEGER = 0;
 const H5T_FLOAT = 1;
 const H5T_STRING = 3;
+const H5T_COMPOUND = 6;
+const H5T_REFERENCE = 7;
 
 /** Refuses a dataset whose compression filters this build cannot decode, by name. */
 export function checkFilters(d: H5Dataset, file: string): void {
@@ -543,6 +545,68 @@ export function stringsOf(d: H5Dataset, file: string): string[] {
     if (typeof v === 'string') return [v];
     if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>, String);
     throw new InputError(file, d.path, 'expected an array of strings');
+  });
+}
+
+/**
+ * The HDF5 paths that a dataset of object references points to (NWB tables), or, for a
+ * compound dataset, those of its reference member `member` (h5wasm does not decode
+ * references inside compounds, so the raw rows are read and each reference resolved).
+ * A reference that resolves to nothing is an InputError naming the dataset and the row.
+ */
+export function referencedPaths(f: H5File, d: H5Dataset, file: string, member?: string): string[] {
+  return h5call(file, d.path, () => {
+    checkFilters(d, file);
+    const md = d.metadata;
+    const n = (md.shape ?? []).reduce((a, b) => a * b, 1);
+    checkPlausible(d, file, n * md.size);
+    let refs: Uint8Array[];
+    if (member === undefined) {
+      if (md.type !== H5T_REFERENCE)
+        throw new InputError(file, d.path, 'expected object references');
+      const v = d.value as unknown as { ref_data: Uint8Array }[];
+      refs = (Array.isArray(v) ? v : [v]).map((r) => r.ref_data);
+    } else {
+      const m = md.compound_type?.members.find((x) => x.name === member);
+      if (md.type !== H5T_COMPOUND || !m || m.type !== H5T_REFERENCE)
+        throw new InputError(
+          file,
+          d.path,
+          `expected a compound with an object-reference member '${member}'`,
+        );
+      const { Module } = h5();
+      const ptr = Module._malloc(Math.max(1, n * md.size));
+      if (ptr === 0) throw new Error(`could not allocate ${n * md.size} bytes in the HDF5 heap`);
+      try {
+        Module.get_dataset_data(d.file_id, d.path, null, null, null, BigInt(ptr));
+        const raw = Module.HEAPU8.slice(ptr, ptr + n * md.size);
+        refs = Array.from({ length: n }, (_, r) =>
+          raw.slice(r * md.size + m.offset, r * md.size + m.offset + m.size),
+        );
+      } finally {
+        Module._free(ptr);
+      }
+    }
+    return refs.map((ref_data, r) => {
+      const target = f.dereference({ ref_data } as Parameters<H5File['dereference']>[0]);
+      if (!target || !('path' in target))
+        throw new InputError(file, d.path, `row ${r}: the object reference points to nothing`);
+      return (target as { path: string }).path;
+    });
+  });
+}
+
+/** A compound dataset's numeric member as float64 (e.g. idx_start of NWB time-series references). */
+export function compoundNumbers(d: H5Dataset, file: string, member: string): Float64Array {
+  return h5call(file, d.path, () => {
+    checkFilters(d, file);
+    const md = d.metadata;
+    const names = md.compound_type?.members.map((x) => x.name) ?? [];
+    const k = names.indexOf(member);
+    if (md.type !== H5T_COMPOUND || k < 0)
+      throw new InputError(file, d.path, `expected a compound with a member '${member}'`);
+    const rows = d.value as unknown as unknown[][];
+    return Float64Array.from(rows, (row) => Number(row[k]));
   });
 }
 
