@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cmath>
 #include <limits>
+#include <torch/version.h>
 #include "causal-attention.h"
 #include "tensor.h"
 
@@ -29,6 +30,15 @@ static std::vector<at::Tensor> Attention(const at::Tensor& q, const at::Tensor& 
                                          bool causal, bool training, bool needWeights) {
   if (causal && !mask && !needWeights && gFusedAttention.load() && FusedCausalAttentionApplies(q, k, v))
     return {FusedCausalAttentionForward(q, k, v, dropout, training), at::Tensor()};
+#if TORCH_VERSION_MAJOR >= 2
+  // On CUDA, LibTorch 2.x's scaled_dot_product_attention picks its fused kernels (flash or
+  // memory-efficient) when no weights are needed. It takes a mask or is_causal, not both.
+  // LibTorch 1.13 (Debian's) has no such function: CUDA then runs the math path below.
+  if (!needWeights && q.is_cuda() && !(causal && mask))
+    return {at::scaled_dot_product_attention(q, k, v, causal ? c10::optional<at::Tensor>() : mask,
+                                             training ? dropout : 0.0, causal),
+            at::Tensor()};
+#endif
   const int64_t L = q.size(-2), S = k.size(-2), d = q.size(-1);
   const double minusInf = -std::numeric_limits<double>::infinity();
   const bool smallMask = mask && mask->dim() <= 2;

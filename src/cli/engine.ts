@@ -20,7 +20,9 @@ export function registerEngineCommands(program: Command): void {
       console.log(
         `BLAS: ${info.blasLibraries.join(', ') || 'unknown'}${info.referenceBlas ? '  ← reference BLAS: slow, see README' : ''}`,
       );
-      console.log(`CUDA: ${info.cuda ? `${info.cudaDevices} device(s)` : 'not available'}`);
+      console.log(
+        `CUDA: ${info.cuda ? `${info.cudaDevices} device(s)` : 'not available'}; causal attention on CUDA: ${info.cudaAttention}`,
+      );
     });
 
   engine

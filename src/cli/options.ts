@@ -7,9 +7,27 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { InvalidArgumentError, Option } from 'commander';
+import { DEVICE_PATTERN } from '../engine/runtime.js';
 
 const fmt = (n: number) =>
   Number.isInteger(n) && Math.abs(n) >= 10000 ? n.toLocaleString('en-US') : String(n);
+
+/**
+ * `--device cpu|cuda|cuda:N`: where neural models train (CUDA needs the addon built against a
+ * CUDA LibTorch; the check that a device exists happens when the engine loads).
+ */
+export function deviceOption(): Option {
+  return new Option(
+    '--device <name>',
+    'cpu, cuda or cuda:N (CUDA: the addon built against a CUDA LibTorch, see README)',
+  )
+    .argParser((value: string) => {
+      if (!DEVICE_PATTERN.test(value))
+        throw new InvalidArgumentError('expected cpu, cuda or cuda:N');
+      return value;
+    })
+    .default('cpu');
+}
 
 /** A whole number in [min, max]; `why` explains the upper bound in the message. */
 export function integer(min: number, max: number, why?: string): (value: string) => number {

@@ -20,7 +20,7 @@ import {
 } from '../commands/spikes-run.js';
 import { runFolder } from '../pipelines/spikes/trained-run.js';
 import type { SpikeTrainJob, SpikeTrainProgress } from '../workers/spikes-train.js';
-import { choice, integer, outFolder, seed } from './options.js';
+import { choice, deviceOption, integer, outFolder, seed } from './options.js';
 import { createProgress, type Progress } from './progress.js';
 
 export function registerSpikeModelCommands(spikes: Command): void {
@@ -52,6 +52,7 @@ export function registerSpikeModelCommands(spikes: Command): void {
     )
     .option('--seed <n>', 'random seed', seed, 0)
     .option('--max-epochs <n>', 'override the preset', MAX_EPOCHS)
+    .addOption(deviceOption())
     .requiredOption(
       '--out <dir>',
       'output folder (checkpoints, train.jsonl, result.json); re-running resumes',
@@ -69,6 +70,7 @@ export function registerSpikeModelCommands(spikes: Command): void {
           seed: number;
           maxEpochs?: number;
           out: string;
+          device: string;
         },
       ) => {
         const job: SpikeTrainJob = {
@@ -81,6 +83,7 @@ export function registerSpikeModelCommands(spikes: Command): void {
           seed: o.seed,
           out: o.out,
           maxEpochs: o.maxEpochs,
+          device: o.device,
         };
         let bar: Progress | null = null;
         let lastVal = '';

@@ -17,7 +17,7 @@ import { studyStatus } from '../pipelines/spikes/study-slurm.js';
 import { writeStudyReport } from '../report/spikes-study.js';
 import type { StudyJob, StudyOutcome } from '../workers/spikes-study.js';
 import type { SlurmStudyJob, SlurmStudyOutcome } from '../workers/spikes-study-slurm.js';
-import { choice, integer, outFolder, seed } from './options.js';
+import { choice, deviceOption, integer, outFolder, seed } from './options.js';
 import { MAX_EPOCHS, WORKERS, modelList, packageVersion } from './spikes-model.js';
 
 export const EXECUTORS = ['local', 'slurm'] as const;
@@ -41,6 +41,7 @@ interface StudyCliOptions {
   gpus?: string;
   sbatchArg: string[];
   pollSeconds: number;
+  device: string;
 }
 
 export function registerStudyCommands(spikes: Command): void {
@@ -100,6 +101,7 @@ export function registerStudyCommands(spikes: Command): void {
       WORKERS,
       1,
     )
+    .addOption(deviceOption())
     .option('--detach', 'slurm: submit the jobs and return (see `spikes study status DIR`)')
     .option('--partition <name>', "slurm: partition (default: the cluster's default)")
     .option('--time <limit>', 'slurm: time limit per job, e.g. 12:00:00 or 2-00:00:00')
@@ -127,6 +129,7 @@ export function registerStudyCommands(spikes: Command): void {
         maxEpochs: o.maxEpochs,
         codeVersion: packageVersion(),
         alignment: o.alignment,
+        device: o.device,
       };
       if (o.executor === 'slurm') return studyOnSlurm(options, o);
       if (o.detach) throw new UsageError('--detach needs --executor slurm');
@@ -174,7 +177,10 @@ function resourcesOf(manifest: string, o: StudyCliOptions): SlurmResources {
   const given = Object.fromEntries(
     Object.entries(fromOptions.data).filter(([, v]) => v !== undefined),
   );
-  return { ...fromManifest, ...given };
+  const resources: SlurmResources = { ...fromManifest, ...given };
+  // A CUDA study asks for one GPU per job unless told otherwise.
+  if (o.device.startsWith('cuda') && !resources.gpus) resources.gpus = '1';
+  return resources;
 }
 
 async function studyOnSlurm(options: StudyJob, o: StudyCliOptions): Promise<void> {

@@ -49,15 +49,18 @@ export function cudaAvailable(): boolean {
   return native().cudaAvailable() as boolean;
 }
 
+/** The device names the engine takes. */
+export const DEVICE_PATTERN = /^(cpu|cuda(:\d+)?)$/;
+
 /** Sets the device new tensors and modules are created on: 'cpu', 'cuda' or 'cuda:N'. */
 export function setDefaultDevice(name: string): void {
+  if (!DEVICE_PATTERN.test(name))
+    throw new UsageError(`unknown device '${name}' (cpu, cuda, cuda:N)`);
   if (name.startsWith('cuda') && !cudaAvailable()) {
     throw new UsageError(
-      `device ${name} requested but this build has no CUDA: build against a CUDA LibTorch (LIBTORCH=...)`,
+      `device ${name} requested but libtorch sees no CUDA device (a CPU-only build of the addon, or no GPU here): on a GPU machine, build against a CUDA LibTorch (LIBTORCH=/path/to/libtorch npm run build)`,
     );
   }
-  if (name !== 'cpu' && !name.startsWith('cuda'))
-    throw new UsageError(`unknown device '${name}' (cpu, cuda, cuda:N)`);
   device = name;
 }
 export function defaultDevice(): string {
@@ -70,6 +73,8 @@ export interface EngineInfo {
   openblasThreads: string | undefined;
   cuda: boolean;
   cudaDevices: number;
+  /** How causal attention runs on CUDA with this build (on CPU: the engine's fused kernel). */
+  cudaAttention: string;
   blasLibraries: string[];
   referenceBlas: boolean;
 }
@@ -82,9 +87,17 @@ export function engineInfo(): EngineInfo {
     openblasThreads: process.env.OPENBLAS_NUM_THREADS,
     cuda: n.cudaAvailable() as boolean,
     cudaDevices: n.cudaDeviceCount() as number,
+    cudaAttention: cudaAttentionPath(n.torchVersion() as string),
     blasLibraries: loadedBlasLibraries(),
     referenceBlas: blasIsReference(),
   };
+}
+
+/** LibTorch 2.0 brought scaled_dot_product_attention, which the addon uses on CUDA. */
+export function cudaAttentionPath(torchVersion: string): string {
+  return Number(torchVersion.split('.')[0]) >= 2
+    ? 'fused scaled_dot_product_attention'
+    : 'math path (LibTorch < 2.0 has no scaled_dot_product_attention)';
 }
 
 /** Tensors currently alive in this thread's addon instance (for leak checks). */

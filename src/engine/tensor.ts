@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../core/errors.js';
 import { native, type NativeHandle } from './native.js';
+import { defaultDevice } from './runtime.js';
 import type { NativeArg, TensorListOp, TensorOp } from './native-api.js';
 import { track, type Disposable } from './scope.js';
 
@@ -83,7 +84,10 @@ export class Tensor implements Disposable {
     return this.handle;
   }
 
-  /** A tensor holding a copy of `data` (row-major) with the given shape (default: 1-D). */
+  /**
+   * A tensor holding a copy of `data` (row-major) with the given shape (default: 1-D), on
+   * `device` (default: the engine's default device, so batches meet the model's parameters).
+   */
   static from(
     data: ArrayLike<number> | AnyTypedArray,
     shape?: readonly number[],
@@ -99,7 +103,7 @@ export class Tensor implements Disposable {
         `Tensor.from: ${arr.length} values cannot fill shape [${sh.join(', ')}]`,
       );
     }
-    return Tensor.wrap(native().fromBuffer(arr, [...sh], dt, device));
+    return Tensor.wrap(native().fromBuffer(arr, [...sh], dt, device ?? defaultDevice()));
   }
 
   get isDisposed(): boolean {

@@ -2,6 +2,7 @@
 // progress lines, and writes the HTML report.
 import { Interrupted } from '../core/errors.js';
 import { serveTask } from '../engine/worker.js';
+import { setDefaultDevice } from '../engine/runtime.js';
 import type { StopSignal } from '../engine/checkpoint.js';
 import { runStudy, type StudyOptions, type StudyResult } from '../pipelines/spikes/study.js';
 import { runStudyInProcesses } from '../pipelines/spikes/study-processes.js';
@@ -11,6 +12,7 @@ export type StudyJob = Omit<StudyOptions, 'onProgress'> & { workers?: number };
 export type StudyOutcome = StudyResult & { report: string | null };
 
 await serveTask<StudyJob, string, StudyOutcome>(async ({ workers, ...options }, report, signal) => {
+  setDefaultDevice(options.device ?? 'cpu');
   const withProgress: StudyOptions = {
     ...options,
     onProgress: report,

@@ -2,6 +2,7 @@
 import { appendFileSync } from 'node:fs';
 import { writeFileAtomic } from '../core/atomic.js';
 import { serveTask } from '../engine/worker.js';
+import { setDefaultDevice } from '../engine/runtime.js';
 import { loadDataset } from '../pipelines/spikes/dataset.js';
 import { runFolder, writeRunRecord } from '../pipelines/spikes/trained-run.js';
 import {
@@ -23,6 +24,8 @@ export interface SpikeTrainJob {
   out: string;
   cacheDir?: string;
   maxEpochs?: number;
+  /** Where the model trains: cpu, cuda or cuda:N. */
+  device?: string;
 }
 export type SpikeTrainProgress =
   | {
@@ -38,6 +41,7 @@ export type SpikeTrainProgress =
 
 await serveTask<SpikeTrainJob, SpikeTrainProgress, ExperimentResult>(
   async (job, report, signal) => {
+    setDefaultDevice(job.device ?? 'cpu');
     report({ kind: 'phase', message: `preparing ${job.dataset}` });
     const source = await loadDataset(job.manifest, job.dataset, job.cacheDir);
     const target =

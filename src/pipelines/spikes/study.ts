@@ -48,6 +48,8 @@ export interface StudyOptions {
   alignment?: UnitAlignment;
   /** Only train models on these datasets (a worker process's share); no summary is written. */
   sources?: string[];
+  /** Where models train: cpu (default), cuda or cuda:N; set by the process that trains. */
+  device?: string;
   /** Stops before the next model or cell (Ctrl-C; tests simulate a kill with it). */
   signal?: StopSignal;
   onProgress?: (message: string) => void;
