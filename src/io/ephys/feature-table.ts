@@ -2,6 +2,7 @@
  * Scalar electrophysiology feature tables (one row per cell, one column per feature), such
  * as IPFX's feature exports (`LeeDalley_ephys_fx.csv`) or preprocessed tables from
  * Patch-seq papers. Empty fields and NaN/NA are missing values; anything else must be a number.
+ * Columns that are not features (QC flags, dates, free text) are left out by name or pattern.
  */
 import { InputError } from '../../core/errors.js';
 import { columnIndex, readDelimited } from '../table.js';
@@ -17,17 +18,26 @@ export interface FeatureTable {
 
 const MISSING = new Set(['', 'nan', 'na', 'n/a', 'null', 'none']);
 
+/** A column-name pattern where `*` stands for any run of characters (`*_qc`, `failed_*`). */
+export function columnPattern(glob: string): RegExp {
+  const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+  return new RegExp(`^${escaped}$`);
+}
+
 export function readFeatureTable(
   path: string,
-  o: { idColumn?: string; features?: string[] } = {},
+  o: { idColumn?: string; features?: string[]; exclude?: string[] } = {},
 ): FeatureTable {
   expectFile(path, 'a feature table (CSV/TSV)');
   const t = readDelimited(path);
   // Published tables often leave the id column's header empty (pandas index).
   const idAt = o.idColumn !== undefined ? columnIndex(t, o.idColumn, 'id column') : 0;
-  const featureAt = o.features
-    ? o.features.map((f) => columnIndex(t, f, 'feature column'))
-    : t.header.map((_, i) => i).filter((i) => i !== idAt);
+  const excluded = (o.exclude ?? []).map(columnPattern);
+  const featureAt = (
+    o.features
+      ? o.features.map((f) => columnIndex(t, f, 'feature column'))
+      : t.header.map((_, i) => i).filter((i) => i !== idAt)
+  ).filter((i) => !excluded.some((re) => re.test(t.header[i])));
   const seen = new Map<string, number>();
   const values = t.rows.map((row, r) => {
     if (row.length !== t.header.length)
