@@ -205,7 +205,7 @@ async function loadSpeciesPair(mouseFile: string, humanFile: string) {
   ] as const) {
     const dropped = Object.entries(l.droppedClasses).map(([k, n]) => `${k} ${n}`);
     console.error(
-      `${c.species}: ${c.ids.length} cells after QC (${qc.droppedCells} dropped for missing values, ${l.unlabeled} without a label${dropped.length ? `, dropped classes: ${dropped.join(', ')}` : ''}), classes ${JSON.stringify(classCounts(c.labels))}`,
+      `${c.species}: ${c.ids.length} cells after QC (${qc.droppedCells} dropped for missing values, ${l.unlabeled} without a label${l.excludedCells ? `, ${l.excludedCells} excluded by exclude_cells_where` : ''}${dropped.length ? `, dropped classes: ${dropped.join(', ')}` : ''}), classes ${JSON.stringify(classCounts(c.labels))}`,
     );
   }
   return pair;

@@ -14,6 +14,8 @@ export interface FeatureTable {
   features: string[];
   /** Per cell, one value per feature; NaN = missing. */
   values: Float64Array[];
+  /** Rows left out by `excludeRows`. */
+  excludedRows?: number;
 }
 
 const MISSING = new Set(['', 'nan', 'na', 'n/a', 'null', 'none']);
@@ -26,10 +28,26 @@ export function columnPattern(glob: string): RegExp {
 
 export function readFeatureTable(
   path: string,
-  o: { idColumn?: string; features?: string[]; exclude?: string[] } = {},
+  o: {
+    idColumn?: string;
+    features?: string[];
+    exclude?: string[];
+    /** Rows whose column holds one of these texts are left out, e.g. { failed_qc: ['True'] }. */
+    excludeRows?: Record<string, string[]>;
+  } = {},
 ): FeatureTable {
   expectFile(path, 'a feature table (CSV/TSV)');
-  const t = readDelimited(path);
+  const all = readDelimited(path);
+  const tests = Object.entries(o.excludeRows ?? {}).map(
+    ([column, texts]): [number, Set<string>] => [
+      columnIndex(all, column, 'exclude_cells_where column'),
+      new Set(texts),
+    ],
+  );
+  const keep = all.rows.flatMap((row, r) =>
+    tests.some(([c, texts]) => texts.has((row[c] ?? '').trim())) ? [] : [r],
+  );
+  const t = { ...all, rows: keep.map((r) => all.rows[r]), lines: keep.map((r) => all.lines[r]) };
   // Published tables often leave the id column's header empty (pandas index).
   const idAt = o.idColumn !== undefined ? columnIndex(t, o.idColumn, 'id column') : 0;
   const excluded = (o.exclude ?? []).map(columnPattern);
@@ -78,5 +96,6 @@ export function readFeatureTable(
     ids: t.rows.map((row) => row[idAt].trim()),
     features: featureAt.map((c) => t.header[c]),
     values,
+    excludedRows: all.rows.length - keep.length,
   };
 }

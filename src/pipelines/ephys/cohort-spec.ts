@@ -10,6 +10,7 @@
  *   label_column: Revised_subclass_label
  *   grouping: ipfx                        # ipfx | single | per-feature | families.json
  *   exclude_columns: ['*_qc', 'failed_*'] # table columns that are not features (QC, dates)
+ *   exclude_cells_where: { failed_qc: ['True'] }  # rows left out by a column's text
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
@@ -25,6 +26,7 @@ const schema = z
     label_column: z.string().min(1),
     feature_id_column: z.string().optional(),
     exclude_columns: z.array(z.string().min(1)).optional(),
+    exclude_cells_where: z.record(z.array(z.string())).optional(),
     first_word: z.boolean().optional(),
     id_match: z.enum(['exact', 'alphanumeric']).optional(),
     grouping: z.string().optional(),
@@ -48,6 +50,7 @@ export function readCohortSpec(file: string): CohortSpec {
     labelColumn: s.label_column,
     featureIdColumn: s.feature_id_column,
     excludeColumns: s.exclude_columns,
+    excludeCellsWhere: s.exclude_cells_where,
     firstWord: s.first_word,
     idMatch: s.id_match,
     grouping: builtIn(s.grouping),

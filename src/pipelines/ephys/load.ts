@@ -22,6 +22,8 @@ export interface CohortSpec {
   featureIdColumn?: string;
   /** Feature-table columns left out, by name or `*` pattern (QC flags, dates, free text). */
   excludeColumns?: string[];
+  /** Feature-table rows left out when a column holds one of the texts ({ failed_qc: ['True'] }). */
+  excludeCellsWhere?: Record<string, string[]>;
   firstWord?: boolean;
   idMatch?: IdMatch;
   /** 'ipfx' | 'single' | 'per-feature' or a JSON/YAML file { family: [features] }. */
@@ -59,6 +61,8 @@ export interface JoinedCohort {
   cohort: EphysCohort;
   unlabeled: number;
   droppedClasses: Record<string, number>;
+  /** Cells left out by `exclude_cells_where`. */
+  excludedCells: number;
   spec: CohortSpec;
 }
 
@@ -76,6 +80,7 @@ export async function joinCohort(spec: CohortSpec): Promise<JoinedCohort> {
     : readFeatureTable(spec.features, {
         idColumn: spec.featureIdColumn,
         exclude: spec.excludeColumns,
+        excludeRows: spec.excludeCellsWhere,
       });
   // Classes are aligned (and unknown ones reported) only for cells that have features.
   const idMatch = spec.idMatch ?? 'exact';
@@ -92,7 +97,8 @@ export async function joinCohort(spec: CohortSpec): Promise<JoinedCohort> {
     'families' in source
       ? cohortFromVectors(spec.species, source, labels, { idMatch })
       : cohortFromTable(spec.species, source, labels, { grouping: grouping(spec), idMatch });
-  return { ...joined, droppedClasses: dropped, spec };
+  const excludedCells = 'excludedRows' in source ? (source.excludedRows ?? 0) : 0;
+  return { ...joined, droppedClasses: dropped, excludedCells, spec };
 }
 
 /** Stops when QC left no cell, or fewer than two classes to tell apart. */
