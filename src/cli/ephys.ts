@@ -15,8 +15,10 @@ import {
   checkTrainable,
   joinCohort,
   loadCohort,
+  type JoinedCohort,
   type LoadedCohort,
 } from '../pipelines/ephys/load.js';
+import type { QcReport } from '../pipelines/ephys/qc.js';
 import { classCounts } from '../pipelines/ephys/cohort.js';
 import { onSharedFeatures } from '../pipelines/ephys/shared-features.js';
 import { speciesShift } from '../pipelines/ephys/species-shift.js';
@@ -29,12 +31,23 @@ const FOLDS = integer(2, 1000);
 const REPEATS = integer(1, 1000);
 const TREES = integer(1, 100_000);
 
+/** Where a cohort's cells went before and during QC, for its summary line. */
+function cellNotes(l: JoinedCohort, qc: QcReport): string {
+  const dropped = Object.entries(l.droppedClasses).map(([k, n]) => `${k} ${n}`);
+  return [
+    `${qc.droppedCells} dropped for missing values`,
+    `${l.unlabeled} without a label`,
+    ...(l.excludedCells ? [`${l.excludedCells} excluded by exclude_cells_where`] : []),
+    ...(dropped.length ? [`dropped classes: ${dropped.join(', ')}`] : []),
+  ].join(', ');
+}
+
 /** Loads a cohort and prints its summary line (stderr). */
 async function load(file: string): Promise<LoadedCohort> {
   const l = await loadCohort(readCohortSpec(file));
   const d = describeCohort(l);
   console.error(
-    `${d.species}: ${d.cells} cells after QC (${l.qc.droppedCells} dropped for missing values, ${l.qc.droppedFeatures.length} features dropped, ${l.unlabeled} without a label), classes ${JSON.stringify(d.classes)}`,
+    `${d.species}: ${d.cells} cells after QC (${l.qc.droppedFeatures.length} features dropped, ${cellNotes(l, l.qc)}), classes ${JSON.stringify(d.classes)}`,
   );
   return l;
 }
@@ -197,15 +210,14 @@ async function loadSpeciesPair(mouseFile: string, humanFile: string) {
   const f = pair.features;
   const used = f.families.reduce((n, g) => n + g.features.length, 0);
   console.error(
-    `shared features: ${used + f.droppedForMissing.length} (not used: ${f.onlyMouse.length} mouse-only, ${f.onlyHuman.length} human-only${f.onlyHuman.length ? `: ${f.onlyHuman.join(', ')}` : ''}); ${f.droppedForMissing.length} dropped for missing values; ${used} used in ${f.families.length} families`,
+    `shared features: ${used + f.droppedForMissing.length} (not used: ${f.onlyMouse.length} mouse-only, ${f.onlyHuman.length} human-only${f.onlyHuman.length ? `: ${f.onlyHuman.join(', ')}` : ''}); ${f.droppedForMissing.length} dropped for missing values${f.droppedForMissing.length ? ` (${f.droppedForMissing.map((d) => d.feature).join(', ')})` : ''}; ${used} used in ${f.families.length} families`,
   );
   for (const [l, c, qc] of [
     [mouse, pair.mouse, pair.qc.mouse],
     [human, pair.human, pair.qc.human],
   ] as const) {
-    const dropped = Object.entries(l.droppedClasses).map(([k, n]) => `${k} ${n}`);
     console.error(
-      `${c.species}: ${c.ids.length} cells after QC (${qc.droppedCells} dropped for missing values, ${l.unlabeled} without a label${l.excludedCells ? `, ${l.excludedCells} excluded by exclude_cells_where` : ''}${dropped.length ? `, dropped classes: ${dropped.join(', ')}` : ''}), classes ${JSON.stringify(classCounts(c.labels))}`,
+      `${c.species}: ${c.ids.length} cells after QC (${cellNotes(l, qc)}), classes ${JSON.stringify(classCounts(c.labels))}`,
     );
   }
   return pair;

@@ -171,7 +171,10 @@ test('ephys transfer CLI on the real-format fixtures: transfer.json with the fea
   );
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stderr, /shared features: 82 \(not used: 12 mouse-only, 11 human-only/);
-  assert.match(run.stderr, /16 dropped for missing values; 66 used in 6 families/);
+  assert.match(
+    run.stderr,
+    /16 dropped for missing values \(sag_depol, .*\); 66 used in 6 families/,
+  );
   assert.match(run.stderr, /mouse: 32 cells after QC .*3 excluded by exclude_cells_where/);
   const json = JSON.parse(readFileSync(join(out, 'transfer.json'), 'utf8'));
   assert.equal(json.sharedFeatures.droppedForMissing.length, 16);

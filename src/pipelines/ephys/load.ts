@@ -33,12 +33,9 @@ export interface CohortSpec {
   maxMissingFraction?: number;
 }
 
-export interface LoadedCohort {
-  cohort: EphysCohort;
+/** A joined cohort after QC (`cohort` holds the cells and features QC kept). */
+export interface LoadedCohort extends JoinedCohort {
   qc: QcReport;
-  unlabeled: number;
-  droppedClasses: Record<string, number>;
-  spec: CohortSpec;
 }
 
 function grouping(spec: CohortSpec): Grouping {
@@ -124,11 +121,5 @@ export async function loadCohort(spec: CohortSpec): Promise<LoadedCohort> {
     maxMissingFraction: spec.maxMissingFraction,
   });
   checkTrainable(cohort, spec);
-  return {
-    cohort,
-    qc: report,
-    unlabeled: joined.unlabeled,
-    droppedClasses: joined.droppedClasses,
-    spec,
-  };
+  return { ...joined, cohort, qc: report };
 }
