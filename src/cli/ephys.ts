@@ -11,7 +11,18 @@ import {
   type EphysModelName,
 } from '../commands/ephys-evaluate.js';
 import { fitForestPipeline } from '../pipelines/ephys/forest.js';
-import { loadCohort, type LoadedCohort } from '../pipelines/ephys/load.js';
+import {
+  checkTrainable,
+  joinCohort,
+  loadCohort,
+  type JoinedCohort,
+  type LoadedCohort,
+} from '../pipelines/ephys/load.js';
+import type { QcReport } from '../pipelines/ephys/qc.js';
+import { classCounts } from '../pipelines/ephys/cohort.js';
+import { onSharedFeatures } from '../pipelines/ephys/shared-features.js';
+import { speciesShift } from '../pipelines/ephys/species-shift.js';
+import { STRATEGIES, type StudyStrategy } from '../pipelines/ephys/strategy-names.js';
 import { renderSpeciesTransfer } from '../report/ephys.js';
 import { simulateEphysCohort, writeEphysCohort, type EphysSpecies } from '../sim/ephys.js';
 import { integer, listOf, outFolder, seed } from './options.js';
@@ -21,12 +32,23 @@ const FOLDS = integer(2, 1000);
 const REPEATS = integer(1, 1000);
 const TREES = integer(1, 100_000);
 
+/** Where a cohort's cells went before and during QC, for its summary line. */
+function cellNotes(l: JoinedCohort, qc: QcReport): string {
+  const dropped = Object.entries(l.droppedClasses).map(([k, n]) => `${k} ${n}`);
+  return [
+    `${qc.droppedCells} dropped for missing values`,
+    `${l.unlabeled} without a label`,
+    ...(l.excludedCells ? [`${l.excludedCells} excluded by exclude_cells_where`] : []),
+    ...(dropped.length ? [`dropped classes: ${dropped.join(', ')}`] : []),
+  ].join(', ');
+}
+
 /** Loads a cohort and prints its summary line (stderr). */
 async function load(file: string): Promise<LoadedCohort> {
   const l = await loadCohort(readCohortSpec(file));
   const d = describeCohort(l);
   console.error(
-    `${d.species}: ${d.cells} cells after QC (${l.qc.droppedCells} dropped for missing values, ${l.qc.droppedFeatures.length} features dropped, ${l.unlabeled} without a label), classes ${JSON.stringify(d.classes)}`,
+    `${d.species}: ${d.cells} cells after QC (${l.qc.droppedFeatures.length} features dropped, ${cellNotes(l, l.qc)}), classes ${JSON.stringify(d.classes)}`,
   );
   return l;
 }
@@ -171,42 +193,93 @@ export function registerEphysCommands(program: Command): void {
   ephys
     .command('transfer')
     .description(
-      'mouse → human transfer of the attention BiLSTM: human-only vs pretrain + fine-tune vs joint training, cross-validated on human cells',
+      'mouse → human transfer: the attention BiLSTM (human-only, pretrain + fine-tune, joint) and the sPCA + forest pipeline (human-only, mouse-trained, pooled), cross-validated on the same human folds, on the features both cohorts share',
     )
     .argument('<mouse-cohort>', 'mouse cohort file')
-    .argument('<human-cohort>', 'human cohort file (same families after QC, classes aligned)')
+    .argument(
+      '<human-cohort>',
+      'human cohort file (classes aligned; only features both cohorts have are used)',
+    )
+    .addOption(
+      new Option('--strategies <list>', `comma-separated: ${STRATEGIES.join(', ')}`)
+        .argParser(listOf(STRATEGIES))
+        .default(STRATEGIES, 'all'),
+    )
     .option('--folds <k>', 'stratified folds over human cells', FOLDS, 5)
     .option('--repeats <n>', 'repeats', REPEATS, 1)
     .option('--hidden <n>', 'BiLSTM hidden units per direction (paper: 128)', integer(1, 4096), 128)
+    .option('--trees <n>', 'random-forest trees', TREES, 500)
     .option('--seed <n>', 'random seed', seed, 0)
     .requiredOption('--out <dir>', 'writes transfer.json and report.html here', outFolder)
     .action(
       async (
         mouseFile: string,
         humanFile: string,
-        o: { folds: number; repeats: number; hidden: number; seed: number; out: string },
+        o: {
+          strategies: StudyStrategy[];
+          folds: number;
+          repeats: number;
+          hidden: number;
+          trees: number;
+          seed: number;
+          out: string;
+        },
       ) => {
-        const mouse = await load(mouseFile);
-        const human = await load(humanFile);
+        const started = Date.now();
+        const pair = await loadSpeciesPair(mouseFile, humanFile);
         const { runSpeciesTransfer } = await import('../pipelines/ephys/transfer-study.js');
-        const result = runSpeciesTransfer(mouse.cohort, human.cohort, {
-          folds: o.folds,
-          repeats: o.repeats,
-          hidden: o.hidden,
-          seed: o.seed,
-          onFold: (done, total) => console.error(`training ${done}/${total}`),
+        const result = runSpeciesTransfer(pair.mouse, pair.human, {
+          ...o,
+          onFold: (done, total, s) => console.error(`training ${done}/${total} (${s})`),
         });
         for (const [s, r] of Object.entries(result.strategies))
           console.log(
-            `${s.padEnd(18)} human macro-F1 ${r.macroF1.mean.toFixed(3)} ± ${r.macroF1.sd.toFixed(3)}${result.versusHumanOnly[s as 'joint'] ? `  p vs human-only ${result.versusHumanOnly[s as 'joint']!.p.toExponential(2)}` : ''}`,
+            `${s.padEnd(18)} human macro-F1 ${r.macroF1.mean.toFixed(3)} ± ${r.macroF1.sd.toFixed(3)}`,
           );
-        writeFileAtomic(join(o.out, 'transfer.json'), JSON.stringify(result, null, 2));
-        writeFileAtomic(join(o.out, 'report.html'), renderSpeciesTransfer(result));
+        for (const c of result.comparisons)
+          console.log(
+            `${c.strategy} − ${c.baseline}: ${c.difference >= 0 ? '+' : ''}${c.difference.toFixed(3)}  p paired ${c.paired.p.toExponential(2)}, corrected ${c.corrected.p.toExponential(2)}`,
+          );
+        const report = {
+          ...result,
+          sharedFeatures: pair.features,
+          qc: pair.qc,
+          shift: speciesShift(pair.mouse, pair.human),
+          seconds: (Date.now() - started) / 1000,
+        };
+        writeFileAtomic(join(o.out, 'transfer.json'), JSON.stringify(report, null, 2));
+        writeFileAtomic(join(o.out, 'report.html'), renderSpeciesTransfer(report));
         console.log(
           `results: ${join(o.out, 'transfer.json')}\nreport: ${join(o.out, 'report.html')}`,
         );
       },
     );
+}
+
+/** Both cohorts of a transfer on their shared features, QC'd together; prints what was used. */
+async function loadSpeciesPair(mouseFile: string, humanFile: string) {
+  const mouse = await joinCohort(readCohortSpec(mouseFile));
+  const human = await joinCohort(readCohortSpec(humanFile));
+  const pair = onSharedFeatures(mouse.cohort, human.cohort, {
+    mouse: mouse.spec.maxMissingFraction,
+    human: human.spec.maxMissingFraction,
+  });
+  checkTrainable(pair.mouse, mouse.spec);
+  checkTrainable(pair.human, human.spec);
+  const f = pair.features;
+  const used = f.families.reduce((n, g) => n + g.features.length, 0);
+  console.error(
+    `shared features: ${used + f.droppedForMissing.length} (not used: ${f.onlyMouse.length} mouse-only, ${f.onlyHuman.length} human-only${f.onlyHuman.length ? `: ${f.onlyHuman.join(', ')}` : ''}); ${f.droppedForMissing.length} dropped for missing values${f.droppedForMissing.length ? ` (${f.droppedForMissing.map((d) => d.feature).join(', ')})` : ''}; ${used} used in ${f.families.length} families`,
+  );
+  for (const [l, c, qc] of [
+    [mouse, pair.mouse, pair.qc.mouse],
+    [human, pair.human, pair.qc.human],
+  ] as const) {
+    console.error(
+      `${c.species}: ${c.ids.length} cells after QC (${cellNotes(l, qc)}), classes ${JSON.stringify(classCounts(c.labels))}`,
+    );
+  }
+  return pair;
 }
 
 export function registerSimulateEphys(simulate: Command): void {

@@ -11,6 +11,7 @@ import { SIM_KINDS, simulateSpikes } from '../sim/spikes.js';
 import { simulateNetwork } from '../sim/network.js';
 import { WRITE_FORMATS, writeSpikes, type WriteFormat } from '../sim/spikes-writers.js';
 import { choice, integer, outFolder, real, seed } from './options.js';
+import { quantileSorted } from '../stats/hypothesis-tests.js';
 
 export interface SpikeSummary {
   path: string;
@@ -27,13 +28,9 @@ export interface SpikeSummary {
   spontaneousS: [number, number] | null;
 }
 
-function quantile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return 0;
-  const pos = q * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
+// No units → zeros in the summary (quantileSorted gives NaN, which JSON cannot hold).
+const quantile = (sorted: Float64Array, q: number) =>
+  sorted.length === 0 ? 0 : quantileSorted(sorted, q);
 
 export function summarizeSpikes(st: SpikeTrains): SpikeSummary {
   const nU = st.unitIds.length;

@@ -16,6 +16,7 @@ import {
   predictForestPipeline,
   type ForestPipeline,
 } from '../pipelines/ephys/forest.js';
+import { classCounts } from '../pipelines/ephys/cohort.js';
 import type { LoadedCohort } from '../pipelines/ephys/load.js';
 
 /** The models `ephys evaluate --models` offers. */
@@ -36,12 +37,10 @@ export interface EvaluateOptions {
 
 /** The cohort summary of the report (and the line printed for it). */
 export function describeCohort(l: LoadedCohort): EphysEvaluation['cohort'] {
-  const classes: Record<string, number> = {};
-  for (const c of l.cohort.labels) classes[c] = (classes[c] ?? 0) + 1;
   return {
     species: l.spec.species,
     cells: l.cohort.ids.length,
-    classes,
+    classes: classCounts(l.cohort.labels),
     families: l.cohort.families.map((f) => ({ name: f.name, features: f.features.length })),
   };
 }

@@ -111,6 +111,15 @@ export function meanSd(xs: ArrayLike<number>): { mean: number; sd: number } {
   return { mean, sd: n > 1 ? Math.sqrt(ss / (n - 1)) : NaN };
 }
 
+/** The q-quantile of ascending `sorted` values, interpolated linearly (numpy's default); empty → NaN. */
+export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
+  if (sorted.length === 0) return NaN;
+  const pos = q * (sorted.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
 function needAtLeast(fn: string, what: string, n: number, min: number): void {
   if (n < min) throw new UsageError(`${fn}: ${what} has ${n} values, need at least ${min}`);
 }
@@ -146,6 +155,27 @@ export function pairedTTest(a: ArrayLike<number>, b: ArrayLike<number>): TTestRe
   const d = new Float64Array(a.length);
   for (let i = 0; i < a.length; i++) d[i] = a[i] - b[i];
   return oneSampleTTest(d, 0);
+}
+
+/**
+ * Corrected resampled t-test (Nadeau & Bengio 2003, Machine Learning 52:239) for two models
+ * scored on the same J train/test splits of one data set. The splits' training sets overlap,
+ * so the paired t-test's variance estimate var(d)/J is too small; this one uses
+ * (1/J + nTest/nTrain)·var(d), df = J − 1. `testToTrain` is nTest/nTrain (1/(k−1) for k folds).
+ */
+export function correctedResampledTTest(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  testToTrain: number,
+): TTestResult {
+  if (a.length !== b.length)
+    throw new UsageError(`correctedResampledTTest: a has ${a.length} values, b has ${b.length}`);
+  needAtLeast('correctedResampledTTest', 'a', a.length, 2);
+  const d = Float64Array.from(a, (x, i) => x - b[i]);
+  const { mean, sd } = meanSd(d);
+  const t = mean / Math.sqrt((1 / d.length + testToTrain) * sd * sd);
+  const df = d.length - 1;
+  return { t, df, p: studentTTwoSided(t, df) };
 }
 
 function isConstant(xs: ArrayLike<number>): boolean {

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -85,5 +85,33 @@ test('ephys: a saved model that is not JSON, and bad options, fail with one line
   failsWith(
     ['simulate', 'ephys', '--mouse-cells', 'many', '--out', 'd'],
     /--mouse-cells <n>' argument 'many' is invalid/,
+  );
+});
+
+test('ephys transfer: cohorts with no feature in common, a bad strategy, and an exclude_cells_where column the table lacks fail with one line', () => {
+  const mouse = cohort('m', ['Pvalb', 'Sst', 'Pvalb', 'Sst', 'Pvalb', 'Sst'], 'single');
+  writeFileSync(
+    join(dir, 'h-features.csv'),
+    'specimen_id,width_rheo\n' + [1, 2, 3, 4, 5, 6].map((i) => `c${i},${i}`).join('\n'),
+  );
+  writeFileSync(
+    join(dir, 'h.yaml'),
+    'species: human\nfeatures: h-features.csv\nlabels: m-meta.csv\nid_column: specimen_id\nlabel_column: subclass\ngrouping: single\n',
+  );
+  failsWith(
+    ['ephys', 'transfer', mouse, 'h.yaml', '--out', 't'],
+    /^neurobridge: the mouse and human cohorts share no feature name within a family \(mouse e\.g\. tau, sag; human e\.g\. width_rheo\)$/,
+  );
+  failsWith(
+    ['ephys', 'transfer', mouse, mouse, '--strategies', 'joint,svm', '--out', 't'],
+    /'svm' is not one of human-only, pretrain-finetune, joint, rf-human-only/,
+  );
+  writeFileSync(
+    join(dir, 'x.yaml'),
+    `${readFileSync(mouse, 'utf8')}exclude_cells_where: { failed_qc: ['True'] }\n`,
+  );
+  failsWith(
+    ['ephys', 'transfer', 'x.yaml', mouse, '--out', 't'],
+    /^neurobridge: .*m-features\.csv: failed_qc: no exclude_cells_where column named 'failed_qc'/,
   );
 });

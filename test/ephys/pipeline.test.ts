@@ -97,11 +97,14 @@ test('CLI: simulate ephys → evaluate (forest + BiLSTM, report opens in Chromiu
     '3',
     '--hidden',
     '16',
+    '--trees',
+    '30',
     '--out',
     'transfer',
   );
   assert.match(transfer, /human-only\s+human macro-F1/);
-  assert.match(transfer, /joint\s+human macro-F1 .* p vs human-only/);
+  assert.match(transfer, /rf-joint\s+human macro-F1/);
+  assert.match(transfer, /joint − human-only: [+-]\d\.\d{3}\s+p paired \S+, corrected \S+/);
 
   const chromium = browserPath();
   if (!chromium) return t.skip('no Chromium installed (CI installs it)');

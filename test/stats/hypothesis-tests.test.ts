@@ -10,6 +10,8 @@ import {
   oneSampleTTest,
   pairedTTest,
   pearson,
+  quantileSorted,
+  correctedResampledTTest,
   spearman,
   studentTCdf,
   studentTTwoSided,
@@ -125,4 +127,29 @@ test('average ranks, edge cases and errors', () => {
   assert.throws(() => spearman([1, 2], [1, 2]), UsageError);
   assert.throws(() => pairedTTest([1, 2, 3], [1, 2]), UsageError);
   assert.throws(() => oneSampleTTest([1]), UsageError);
+});
+
+test('corrected resampled t-test (Nadeau–Bengio) matches scipy; with no train/test overlap term it is ttest_rel', () => {
+  // Reference: numpy/scipy 1.17, t = mean(d) / sqrt((1/J + 1/4) var(d, ddof=1)),
+  // p = 2 * scipy.stats.t.sf(|t|, J - 1); ttest_rel(a, b) = (4.598554040837581, 0.0012931824146337183).
+  const a = [0.71, 0.74, 0.69, 0.78, 0.75, 0.72, 0.7, 0.77, 0.73, 0.76];
+  const b = [0.68, 0.73, 0.7, 0.71, 0.72, 0.69, 0.66, 0.74, 0.7, 0.71];
+  const c = correctedResampledTTest(a, b, 1 / 4);
+  assertClose(c.t, 2.458030527911299, 1e-12, 'corrected t');
+  assertClose(c.p, 0.03627566391586581, 1e-9, 'corrected p');
+  assert.equal(c.df, 9);
+  const plain = correctedResampledTTest(a, b, 0);
+  assertClose(plain.t, 4.598554040837581, 1e-12, 'ttest_rel t');
+  assertClose(plain.p, 0.0012931824146337183, 1e-9, 'ttest_rel p');
+  assert.throws(() => correctedResampledTTest([1, 2], [1], 0.25), UsageError);
+});
+
+test('quantileSorted interpolates linearly like numpy.percentile', () => {
+  // numpy.percentile([3.2, -1, 7.5, 0.25, 4, 2, 9], [5, 25, 50, 75, 95]).
+  const sorted = Float64Array.from([3.2, -1, 7.5, 0.25, 4, 2, 9]).sort();
+  const want = [-0.625, 1.125, 3.2, 5.75, 8.549999999999999];
+  [0.05, 0.25, 0.5, 0.75, 0.95].forEach((q, i) =>
+    assertClose(quantileSorted(sorted, q), want[i], 1e-12, `q ${q}`),
+  );
+  assert.ok(Number.isNaN(quantileSorted([], 0.5)));
 });

@@ -2,6 +2,7 @@
  * Scalar electrophysiology feature tables (one row per cell, one column per feature), such
  * as IPFX's feature exports (`LeeDalley_ephys_fx.csv`) or preprocessed tables from
  * Patch-seq papers. Empty fields and NaN/NA are missing values; anything else must be a number.
+ * Columns that are not features (QC flags, dates, free text) are left out by name or pattern.
  */
 import { InputError } from '../../core/errors.js';
 import { columnIndex, readDelimited } from '../table.js';
@@ -13,21 +14,48 @@ export interface FeatureTable {
   features: string[];
   /** Per cell, one value per feature; NaN = missing. */
   values: Float64Array[];
+  /** Rows left out by `excludeRows`. */
+  excludedRows?: number;
 }
 
 const MISSING = new Set(['', 'nan', 'na', 'n/a', 'null', 'none']);
 
+/** A column-name pattern where `*` stands for any run of characters (`*_qc`, `failed_*`). */
+export function columnPattern(glob: string): RegExp {
+  const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+  return new RegExp(`^${escaped}$`);
+}
+
 export function readFeatureTable(
   path: string,
-  o: { idColumn?: string; features?: string[] } = {},
+  o: {
+    idColumn?: string;
+    features?: string[];
+    exclude?: string[];
+    /** Rows whose column holds one of these texts are left out, e.g. { failed_qc: ['True'] }. */
+    excludeRows?: Record<string, string[]>;
+  } = {},
 ): FeatureTable {
   expectFile(path, 'a feature table (CSV/TSV)');
-  const t = readDelimited(path);
+  const all = readDelimited(path);
+  const tests = Object.entries(o.excludeRows ?? {}).map(
+    ([column, texts]): [number, Set<string>] => [
+      columnIndex(all, column, 'exclude_cells_where column'),
+      new Set(texts),
+    ],
+  );
+  const keep = all.rows.flatMap((row, r) =>
+    tests.some(([c, texts]) => texts.has((row[c] ?? '').trim())) ? [] : [r],
+  );
+  const t = { ...all, rows: keep.map((r) => all.rows[r]), lines: keep.map((r) => all.lines[r]) };
   // Published tables often leave the id column's header empty (pandas index).
   const idAt = o.idColumn !== undefined ? columnIndex(t, o.idColumn, 'id column') : 0;
-  const featureAt = o.features
-    ? o.features.map((f) => columnIndex(t, f, 'feature column'))
-    : t.header.map((_, i) => i).filter((i) => i !== idAt);
+  const excluded = (o.exclude ?? []).map(columnPattern);
+  const featureAt = (
+    o.features
+      ? o.features.map((f) => columnIndex(t, f, 'feature column'))
+      : t.header.map((_, i) => i).filter((i) => i !== idAt)
+  ).filter((i) => !excluded.some((re) => re.test(t.header[i])));
   const seen = new Map<string, number>();
   const values = t.rows.map((row, r) => {
     if (row.length !== t.header.length)
@@ -68,5 +96,6 @@ export function readFeatureTable(
     ids: t.rows.map((row) => row[idAt].trim()),
     features: featureAt.map((c) => t.header[c]),
     values,
+    excludedRows: all.rows.length - keep.length,
   };
 }

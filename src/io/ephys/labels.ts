@@ -52,3 +52,12 @@ export type IdMatch = 'exact' | 'alphanumeric';
 export function idKey(id: string, match: IdMatch): string {
   return match === 'exact' ? id : id.toLowerCase().replace(/[^0-9a-z]/g, '');
 }
+
+/** The labels of the cells among `ids` only (a metadata table often covers far more cells). */
+export function labelsOf(table: LabelTable, ids: string[], match: IdMatch): LabelTable {
+  const keys = new Set(ids.map((id) => idKey(id, match)));
+  return {
+    ...table,
+    labels: new Map([...table.labels].filter(([id]) => keys.has(idKey(id, match)))),
+  };
+}

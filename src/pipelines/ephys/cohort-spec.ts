@@ -9,6 +9,8 @@
  *   id_column: specimen_id
  *   label_column: Revised_subclass_label
  *   grouping: ipfx                        # ipfx | single | per-feature | families.json
+ *   exclude_columns: ['*_qc', 'failed_*'] # table columns that are not features (QC, dates)
+ *   exclude_cells_where: { failed_qc: ['True'] }  # rows left out by a column's text
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
@@ -23,6 +25,8 @@ const schema = z
     id_column: z.string().min(1),
     label_column: z.string().min(1),
     feature_id_column: z.string().optional(),
+    exclude_columns: z.array(z.string().min(1)).optional(),
+    exclude_cells_where: z.record(z.array(z.string())).optional(),
     first_word: z.boolean().optional(),
     id_match: z.enum(['exact', 'alphanumeric']).optional(),
     grouping: z.string().optional(),
@@ -45,6 +49,8 @@ export function readCohortSpec(file: string): CohortSpec {
     idColumn: s.id_column,
     labelColumn: s.label_column,
     featureIdColumn: s.feature_id_column,
+    excludeColumns: s.exclude_columns,
+    excludeCellsWhere: s.exclude_cells_where,
     firstWord: s.first_word,
     idMatch: s.id_match,
     grouping: builtIn(s.grouping),

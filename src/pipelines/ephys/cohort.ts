@@ -148,3 +148,20 @@ export function subsetCohort(c: EphysCohort, rows: number[]): EphysCohort {
 export function flatFeatures(c: EphysCohort): number[][] {
   return c.ids.map((_, i) => c.families.flatMap((f) => Array.from(f.values[i])));
 }
+
+/** The cells of `a` then those of `b` (same families and features, in the same order). */
+export function concatCohorts(a: EphysCohort, b: EphysCohort): EphysCohort {
+  return {
+    species: `${a.species}+${b.species}`,
+    ids: [...a.ids, ...b.ids],
+    labels: [...a.labels, ...b.labels],
+    families: a.families.map((f, j) => ({ ...f, values: [...f.values, ...b.families[j].values] })),
+  };
+}
+
+/** Cells per class. */
+export function classCounts(labels: string[]): Record<string, number> {
+  const n: Record<string, number> = {};
+  for (const l of labels) n[l] = (n[l] ?? 0) + 1;
+  return n;
+}

@@ -7,7 +7,7 @@ import { InputError } from '../../core/errors.js';
 import { readJsonFile } from '../../core/json.js';
 import { readFeatureTable } from '../../io/ephys/feature-table.js';
 import { readFeatureVectors } from '../../io/ephys/ipfx.js';
-import { readLabels, type IdMatch } from '../../io/ephys/labels.js';
+import { labelsOf, readLabels, type IdMatch } from '../../io/ephys/labels.js';
 import { cohortFromTable, cohortFromVectors, type EphysCohort, type Grouping } from './cohort.js';
 import { qualityControl, type QcReport } from './qc.js';
 import { alignLabels, DEFAULT_CLASS_MAP, loadClassMap } from './species-map.js';
@@ -20,6 +20,10 @@ export interface CohortSpec {
   labelColumn: string;
   /** Feature-table id column (default: the first column). */
   featureIdColumn?: string;
+  /** Feature-table columns left out, by name or `*` pattern (QC flags, dates, free text). */
+  excludeColumns?: string[];
+  /** Feature-table rows left out when a column holds one of the texts ({ failed_qc: ['True'] }). */
+  excludeCellsWhere?: Record<string, string[]>;
   firstWord?: boolean;
   idMatch?: IdMatch;
   /** 'ipfx' | 'single' | 'per-feature' or a JSON/YAML file { family: [features] }. */
@@ -29,12 +33,9 @@ export interface CohortSpec {
   maxMissingFraction?: number;
 }
 
-export interface LoadedCohort {
-  cohort: EphysCohort;
+/** A joined cohort after QC (`cohort` holds the cells and features QC kept). */
+export interface LoadedCohort extends JoinedCohort {
   qc: QcReport;
-  unlabeled: number;
-  droppedClasses: Record<string, number>;
-  spec: CohortSpec;
 }
 
 function grouping(spec: CohortSpec): Grouping {
@@ -52,33 +53,53 @@ function grouping(spec: CohortSpec): Grouping {
   return parsed as Record<string, string[]>;
 }
 
-export async function loadCohort(spec: CohortSpec): Promise<LoadedCohort> {
+/** Features joined with aligned labels, before QC (the species-pair loader QCs both together). */
+export interface JoinedCohort {
+  cohort: EphysCohort;
+  unlabeled: number;
+  droppedClasses: Record<string, number>;
+  /** Cells left out by `exclude_cells_where`. */
+  excludedCells: number;
+  spec: CohortSpec;
+}
+
+export async function joinCohort(spec: CohortSpec): Promise<JoinedCohort> {
   const raw = readLabels(spec.labels, {
     idColumn: spec.idColumn,
     labelColumn: spec.labelColumn,
     firstWord: spec.firstWord,
   });
-  const map = spec.classMap ? loadClassMap(spec.classMap) : DEFAULT_CLASS_MAP;
-  const { labels, dropped } = alignLabels(raw, map, spec.dropUnknown ? 'drop' : 'error');
   const isVectors =
     existsSync(spec.features) &&
     (statSync(spec.features).isDirectory() || /\.(h5|hdf5)$/i.test(spec.features));
-  const joined = isVectors
-    ? cohortFromVectors(spec.species, await readFeatureVectors(spec.features), labels, {
-        idMatch: spec.idMatch,
-      })
-    : cohortFromTable(
-        spec.species,
-        readFeatureTable(spec.features, { idColumn: spec.featureIdColumn }),
-        labels,
-        {
-          grouping: grouping(spec),
-          idMatch: spec.idMatch,
-        },
-      );
-  const { cohort, report } = qualityControl(joined.cohort, {
-    maxMissingFraction: spec.maxMissingFraction,
-  });
+  const source = isVectors
+    ? await readFeatureVectors(spec.features)
+    : readFeatureTable(spec.features, {
+        idColumn: spec.featureIdColumn,
+        exclude: spec.excludeColumns,
+        excludeRows: spec.excludeCellsWhere,
+      });
+  // Classes are aligned (and unknown ones reported) only for cells that have features.
+  const idMatch = spec.idMatch ?? 'exact';
+  const map = spec.classMap ? loadClassMap(spec.classMap) : DEFAULT_CLASS_MAP;
+  const withFeatures = labelsOf(raw, source.ids, idMatch);
+  if (withFeatures.labels.size === 0)
+    throw new InputError(
+      spec.labels,
+      spec.idColumn,
+      `no labelled cell id of ${spec.features} is found here (ids like '${source.ids[0]}' vs '${[...raw.labels.keys()][0]}'; check the id columns or set id_match: alphanumeric)`,
+    );
+  const { labels, dropped } = alignLabels(withFeatures, map, spec.dropUnknown ? 'drop' : 'error');
+  const joined =
+    'families' in source
+      ? cohortFromVectors(spec.species, source, labels, { idMatch })
+      : cohortFromTable(spec.species, source, labels, { grouping: grouping(spec), idMatch });
+  const excludedCells = 'excludedRows' in source ? (source.excludedRows ?? 0) : 0;
+  return { ...joined, droppedClasses: dropped, excludedCells, spec };
+}
+
+/** Stops when QC left no cell, or fewer than two classes to tell apart. */
+export function checkTrainable(cohort: EphysCohort, spec: CohortSpec): void {
   if (cohort.ids.length === 0)
     throw new InputError(
       spec.features,
@@ -92,5 +113,13 @@ export async function loadCohort(spec: CohortSpec): Promise<LoadedCohort> {
       spec.labelColumn,
       `need at least 2 classes among the cells that passed QC to train a classifier, found ${classes.size}${classes.size ? ` (${[...classes].join(', ')})` : ''}`,
     );
-  return { cohort, qc: report, unlabeled: joined.unlabeled, droppedClasses: dropped, spec };
+}
+
+export async function loadCohort(spec: CohortSpec): Promise<LoadedCohort> {
+  const joined = await joinCohort(spec);
+  const { cohort, report } = qualityControl(joined.cohort, {
+    maxMissingFraction: spec.maxMissingFraction,
+  });
+  checkTrainable(cohort, spec);
+  return { ...joined, cohort, qc: report };
 }

@@ -15,7 +15,9 @@ import {
   type FamilySequences,
 } from './bilstm-training.js';
 
-export type TransferStrategy = 'human-only' | 'pretrain-finetune' | 'joint';
+import type { TransferStrategy } from './strategy-names.js';
+
+export type { TransferStrategy };
 
 export interface TransferData {
   mouseTrain: FamilySequences;
