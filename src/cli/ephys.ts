@@ -25,7 +25,8 @@ import { speciesShift } from '../pipelines/ephys/species-shift.js';
 import { STRATEGIES, type StudyStrategy } from '../pipelines/ephys/strategy-names.js';
 import { renderSpeciesTransfer } from '../report/ephys.js';
 import { simulateEphysCohort, writeEphysCohort, type EphysSpecies } from '../sim/ephys.js';
-import { integer, listOf, outFolder, seed } from './options.js';
+import { deviceOption, integer, listOf, outFolder, seed } from './options.js';
+import { setDefaultDevice } from '../engine/runtime.js';
 import { createProgress, type Progress } from './progress.js';
 
 const FOLDS = integer(2, 1000);
@@ -210,6 +211,7 @@ export function registerEphysCommands(program: Command): void {
     .option('--hidden <n>', 'BiLSTM hidden units per direction (paper: 128)', integer(1, 4096), 128)
     .option('--trees <n>', 'random-forest trees', TREES, 500)
     .option('--seed <n>', 'random seed', seed, 0)
+    .addOption(deviceOption())
     .requiredOption('--out <dir>', 'writes transfer.json and report.html here', outFolder)
     .action(
       async (
@@ -223,8 +225,10 @@ export function registerEphysCommands(program: Command): void {
           trees: number;
           seed: number;
           out: string;
+          device: string;
         },
       ) => {
+        setDefaultDevice(o.device);
         const started = Date.now();
         const pair = await loadSpeciesPair(mouseFile, humanFile);
         const { runSpeciesTransfer } = await import('../pipelines/ephys/transfer-study.js');
