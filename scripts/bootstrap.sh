@@ -2,7 +2,8 @@
 # Installs what neurobridge needs on Debian/Ubuntu and builds it.
 #   bash scripts/bootstrap.sh          # for running: libtorch, OpenBLAS, compilers
 #   bash scripts/bootstrap.sh test     # + what the test suite uses (python3-torch for interop
-#                                      # checks, chromium for the HTML report test)
+#                                      # checks, chromium for the HTML report test, a one-node
+#                                      # Slurm for the cluster executor's tests)
 #   bash scripts/bootstrap.sh bench    # + PyTorch for the side-by-side benchmark
 # As root it installs system packages itself; otherwise it prints the sudo line and stops.
 # Each step prints one line; what the tools print goes to bootstrap.log (its last lines are
@@ -75,4 +76,12 @@ else
   step "libtorch addon (full build, a few minutes)" npm run --silent build:native
 fi
 step "TypeScript" npm run --silent build:ts
+# The Slurm executor's tests run against a real (one-node) Slurm; starting one needs root.
+if [ "$mode" = test ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    step "local Slurm cluster (scripts/slurm-local.sh start)" bash scripts/slurm-local.sh start
+  elif ! timeout 5 sinfo >/dev/null 2>&1; then
+    echo "note: no Slurm answers; its tests will be skipped (as root: bash scripts/slurm-local.sh start)" >&2
+  fi
+fi
 echo "neurobridge is built ($(node -p "require('./package.json').version")); log: $NB_LOG"

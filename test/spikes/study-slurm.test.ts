@@ -24,6 +24,8 @@ const run = promisify(execFile);
 const skip = slurmAvailable()
   ? false
   : 'no Slurm answers here: start one with `bash scripts/slurm-local.sh start` (as root)';
+if (skip && process.env.NEUROBRIDGE_REQUIRE_SLURM)
+  test('Slurm is required here (NEUROBRIDGE_REQUIRE_SLURM) and answers', () => assert.fail(skip));
 
 function twoSessions(): string {
   const dir = mkdtempSync(join(tmpdir(), 'nb-slurm-'));
