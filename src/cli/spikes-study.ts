@@ -200,7 +200,8 @@ async function studyOnSlurm(options: StudyJob, o: StudyCliOptions): Promise<void
   );
   const ids = outcome.submitted.map((s) => s.id);
   if (ids.length) console.log(`submitted ${ids.length} job(s): ${ids.join(', ')}`);
-  if (o.detach) {
+  if (o.detach || outcome.stoppedWaiting) {
+    if (outcome.stoppedWaiting) console.log('stopped waiting; the jobs go on');
     console.log(`follow it with: neurobridge spikes study status ${o.out}`);
     return;
   }

@@ -7,7 +7,7 @@
  * Re-running the same command submits only models whose cells are missing and that have no
  * live job; a resubmitted job resumes training from the model's last epoch checkpoint.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
@@ -71,6 +71,8 @@ export interface SlurmOutcome {
   /** Jobs that ended without storing their cells. */
   failed: (JobStatus & { model: string; source: string; log: string })[];
   sharing: string;
+  /** Waiting was stopped (Ctrl-C) while jobs were still queued or running; they go on. */
+  stoppedWaiting?: boolean;
 }
 
 /** The files of the Slurm executor inside a study folder. */
@@ -150,17 +152,28 @@ export async function runStudyOnSlurm(o: StudyOptions, x: SlurmExecution): Promi
       reported.add(job.id);
       failed.push({ ...job, model: u.model, source: u.source });
       o.onProgress?.(
-        `job ${job.id} (${u.source}, ${u.model}) ended ${job.state} with ${u.cellsDone}/${u.cells} cells stored; log: ${job.log}`,
+        `job ${job.id} (${u.source}, ${u.model}) ended ${job.state} with ${u.cellsDone}/${u.cells} cells stored; log: ${job.log}${lastLine(job.log)}`,
       );
     }
     if (!states.some((u) => isLive(u.job?.phase) && u.cellsDone < u.cells)) break;
-    if (o.signal?.aborted) return { result: null, units: states, submitted, failed, sharing };
+    if (o.signal?.aborted)
+      return { result: null, units: states, submitted, failed, sharing, stoppedWaiting: true };
     await sleep(x.pollSeconds * 1000);
   }
   const complete = states.every((u) => u.cellsDone === u.cells);
   // Every cell is stored: the local run only reads them and writes the summary.
   const result = complete ? await runStudy(options) : null;
   return { result, units: states, submitted, failed, sharing };
+}
+
+/** The log's last line, where a job's one-line error lands. */
+function lastLine(log: string): string {
+  try {
+    const line = readFileSync(log, 'utf8').trim().split('\n').pop();
+    return line ? ` (last line: ${line})` : '';
+  } catch {
+    return '';
+  }
 }
 
 const isLive = (phase: JobPhase | undefined) => phase === 'queued' || phase === 'running';
