@@ -6,6 +6,7 @@
 import { Option, type Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { slurmResourcesSchema, type SlurmResources } from '../cluster/batch-script.js';
+import { describeEnd } from '../cluster/slurm.js';
 import { UsageError } from '../core/errors.js';
 import { runInWorker } from '../engine/worker.js';
 import { LOSS_NAMES } from '../models/losses.js';
@@ -154,7 +155,11 @@ export function registerStudyCommands(spikes: Command): void {
       );
       for (const u of status.units) {
         const job = u.job ? `job ${u.job.id} ${u.job.state}, log ${u.job.log}` : 'no Slurm job';
-        const claim = u.claimedBy ? `, being computed by ${u.claimedBy}` : '';
+        const claim = u.claimedBy
+          ? `, being computed by ${u.claimedBy}`
+          : u.staleClaim
+            ? `, left unfinished by ${u.staleClaim} (re-run the study to resume it)`
+            : '';
         console.log(`  ${u.source} (${u.model}): ${u.cellsDone}/${u.cells} cells · ${job}${claim}`);
       }
     });
@@ -213,7 +218,7 @@ async function studyOnSlurm(options: StudyJob, o: StudyCliOptions): Promise<void
   }
   const missing = outcome.units.filter((u) => u.cellsDone < u.cells);
   for (const f of outcome.failed)
-    console.error(`job ${f.id} (${f.source}, ${f.model}) ended ${f.state}; log: ${f.log}`);
+    console.error(`job ${f.id} (${f.source}, ${f.model}) ended ${describeEnd(f)}; log: ${f.log}`);
   throw new UsageError(
     `${missing.length} model(s) still lack cells (${missing.map((u) => `${u.source} ${u.model}`).join(', ')}); re-run the same command to collect finished jobs and resubmit the rest`,
   );

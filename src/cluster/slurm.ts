@@ -31,6 +31,18 @@ export function phaseOf(state: string): JobPhase {
   return 'failed';
 }
 
+/** How a job ended, with what a user can do about it. */
+export function describeEnd(job: JobStatus): string {
+  const state = job.state.split(' ')[0];
+  const [exit, signal] = (job.exitCode ?? '').split(':').map(Number);
+  if (state === 'TIMEOUT') return 'TIMEOUT (raise --time; a resubmitted job resumes)';
+  if (state === 'OUT_OF_MEMORY') return 'OUT_OF_MEMORY (raise --mem)';
+  if (signal === 9)
+    return `${state} (killed by signal 9, often the out-of-memory killer: raise --mem)`;
+  if (exit > 0) return `${state} (exit code ${exit})`;
+  return job.state;
+}
+
 function run(command: string, args: string[], input?: string): string {
   try {
     return execFileSync(command, args, {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { batchScript } from '../../src/cluster/batch-script.js';
 import { currentHolder, holderAlive } from '../../src/cluster/holder.js';
 import { folderSharing } from '../../src/cluster/shared-folder.js';
-import { phaseOf } from '../../src/cluster/slurm.js';
+import { describeEnd, phaseOf } from '../../src/cluster/slurm.js';
 import { StudyCells } from '../../src/pipelines/spikes/study-cells.js';
 import { loadManifest } from '../../src/pipelines/spikes/manifest.js';
 import { writeFileSync } from 'node:fs';
@@ -17,6 +17,12 @@ test("Slurm's states map to the phases a study acts on", () => {
   assert.equal(phaseOf('COMPLETED'), 'completed');
   for (const s of ['FAILED', 'TIMEOUT', 'CANCELLED by 0', 'NODE_FAIL', 'OUT_OF_MEMORY'])
     assert.equal(phaseOf(s), 'failed', s);
+  const end = (state: string, exitCode: string) =>
+    describeEnd({ id: '1', state, phase: phaseOf(state), exitCode });
+  assert.match(end('FAILED', '0:9'), /signal 9.*out-of-memory.*--mem/);
+  assert.match(end('TIMEOUT', '0:15'), /raise --time/);
+  assert.equal(end('FAILED', '1:0'), 'FAILED (exit code 1)');
+  assert.equal(end('CANCELLED by 0', '0:15'), 'CANCELLED by 0');
 });
 
 test('a batch script carries the resources, the log and a quoted command', () => {

@@ -16,7 +16,9 @@ import { UsageError } from '../../core/errors.js';
 import { readValidated } from '../../core/schema.js';
 import { batchScript, type SlurmResources } from '../../cluster/batch-script.js';
 import { folderSharing } from '../../cluster/shared-folder.js';
+import { holderAlive } from '../../cluster/holder.js';
 import {
+  describeEnd,
   jobStatuses,
   nodeCount,
   slurmAvailable,
@@ -133,7 +135,7 @@ export async function runStudyOnSlurm(o: StudyOptions, x: SlurmExecution): Promi
   }
   for (const f of failed)
     o.onProgress?.(
-      `job ${f.id} (${f.source}, ${f.model}) ended ${f.state} before storing its cells (log: ${f.log}); resubmitted`,
+      `job ${f.id} (${f.source}, ${f.model}) ended ${describeEnd(f)} before storing its cells (log: ${f.log}); resubmitted`,
     );
   states = unitStates(store, plan, jobs);
   if (x.detach) return { result: null, units: states, submitted, failed, sharing };
@@ -152,7 +154,7 @@ export async function runStudyOnSlurm(o: StudyOptions, x: SlurmExecution): Promi
       reported.add(job.id);
       failed.push({ ...job, model: u.model, source: u.source });
       o.onProgress?.(
-        `job ${job.id} (${u.source}, ${u.model}) ended ${job.state} with ${u.cellsDone}/${u.cells} cells stored; log: ${job.log}${lastLine(job.log)}`,
+        `job ${job.id} (${u.source}, ${u.model}) ended ${describeEnd(job)} with ${u.cellsDone}/${u.cells} cells stored; log: ${job.log}${lastLine(job.log)}`,
       );
     }
     if (!states.some((u) => isLive(u.job?.phase) && u.cellsDone < u.cells)) break;
@@ -270,7 +272,8 @@ export interface StudyStatus {
   dir: string;
   /** study.json is written: every cell was stored and summarised. */
   summarised: boolean;
-  units: (UnitState & { claimedBy: string | null })[];
+  /** claimedBy: a live holder computing the model; staleClaim: a holder that is gone. */
+  units: (UnitState & { claimedBy: string | null; staleClaim: string | null })[];
   /** Slurm's answer was used (false: no Slurm commands here, job states not shown). */
   slurm: boolean;
 }
@@ -284,7 +287,11 @@ export function studyStatus(dir: string): StudyStatus {
   return {
     dir,
     summarised: existsSync(store.summaryFile),
-    units: units.map((u) => ({ ...u, claimedBy: store.claimHolder(u.model, u.source) })),
+    units: units.map((u) => {
+      const holder = store.claimHolder(u.model, u.source);
+      const alive = holder !== null && holderAlive(holder);
+      return { ...u, claimedBy: alive ? holder : null, staleClaim: alive ? null : holder };
+    }),
     slurm,
   };
 }
