@@ -294,6 +294,9 @@ describe('spikes CLI: checks and all-or-nothing outputs', () => {
       /unknown model 'paper:mse': expected a preset \(default, paper/,
     );
     failsWith([...study, '--workers', '0'], /--workers <n>' argument '0' is invalid/);
+    failsWith([...study, '--executor', 'pbs'], /--executor <name>' argument 'pbs' is invalid/);
+    failsWith([...study, '--device', 'gpu'], /--device <name>' argument 'gpu' is invalid/);
+    failsWith([...train, '--device', 'cuda:x'], /--device <name>' argument 'cuda:x' is invalid/);
     failsWith([...train, '--max-epochs', '1.5'], /--max-epochs <n>' argument '1\.5' is invalid/);
     failsWith(
       ['spikes', 'interpret', 'run', '--start', '-1', '--out', 'i.json'],
