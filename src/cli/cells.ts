@@ -7,6 +7,7 @@ import { writeNpy } from '../io/npy.js';
 import { CELL_ENCODER_PRESET_NAMES } from '../models/cell-encoder.js';
 import { readTokenizedCorpus } from '../pipelines/cells/corpus-files.js';
 import {
+  DEFAULT_CLASSIFIER,
   PERTURB_MODES,
   POOLINGS,
   type PerturbMode,
@@ -17,7 +18,11 @@ import {
   tokenizeCorpora,
   type TokenizeOptions,
 } from '../pipelines/cells/tokenize.js';
-import type { PretrainCorporaOptions } from '../pipelines/cells/pretrain-corpora.js';
+import {
+  COST_ESTIMATE_FILE,
+  PRESET_EPOCHS,
+  type PretrainCorporaOptions,
+} from '../pipelines/cells/pretrain-corpora.js';
 import type { ClassifyOptions } from '../commands/cells-classify.js';
 import { VOCABULARY_MODES } from '../pipelines/cells/vocabulary.js';
 import { simulateCellCorpus, simulatedOrthologTable } from '../sim/cells.js';
@@ -168,7 +173,11 @@ export function registerCellsCommands(program: Command): void {
         'small',
       ),
     )
-    .option('--epochs <n>', 'epochs', EPOCHS, 10)
+    .option(
+      '--epochs <n>',
+      `epochs (default: the preset's, ${CELL_ENCODER_PRESET_NAMES.map((p) => `${p} ${PRESET_EPOCHS[p]}`).join(', ')})`,
+      EPOCHS,
+    )
     .option('--batch-size <n>', 'cells per batch', integer(1, 65_536), 16)
     .option(
       '--lr <x>',
@@ -188,10 +197,10 @@ export function registerCellsCommands(program: Command): void {
     .action(async (dir: string, o: Omit<PretrainCorporaOptions, 'tokens'>) => {
       const { pretrainCorpora } = await import('../pipelines/cells/pretrain-corpora.js');
       let bar: Progress | null = null;
-      const { history } = pretrainCorpora({ ...o, tokens: dir }, (p, config) => {
+      const { history, estimate } = pretrainCorpora({ ...o, tokens: dir }, (p, config) => {
         bar ??= createProgress('pretrain', p.steps * config.epochs);
         bar.update(p.epoch * p.steps + p.step + 1, {
-          epoch: p.epoch,
+          epoch: `${p.epoch + 1}/${config.epochs}`,
           loss: p.loss,
           'tokens/s': Math.round(p.tokensPerSecond),
         });
@@ -199,7 +208,13 @@ export function registerCellsCommands(program: Command): void {
       (bar as Progress | null)?.stop();
       for (const h of history)
         console.log(
-          `epoch ${h.epoch + 1}: MLM ${h.mlm.toFixed(3)}  SimCSE ${h.simcse.toFixed(3)}  (${h.seconds.toFixed(1)} s)`,
+          `epoch ${h.epoch + 1}: MLM ${h.mlm.toFixed(3)}  SimCSE ${h.simcse.toFixed(3)}  (${h.seconds.toFixed(1)} s${h.tokens ? `, ${Math.round(h.tokens / h.seconds)} tokens/s` : ''})`,
+        );
+      if (estimate)
+        console.log(
+          `full-size estimate: preset paper, ${estimate.target.cells / 1e6} M cells × ${estimate.target.tokensPerCell} tokens, ${estimate.target.epochs} epoch: ` +
+            `${estimate.hours.toFixed(0)} h (${(estimate.hours / 24).toFixed(0)} days) on this machine ` +
+            `(${Math.round(estimate.measured.tokensPerSecond)} tokens/s measured here ÷ ${estimate.costRatio.toFixed(1)}, the ratio of multiply-accumulates per token; ${join(o.out, COST_ESTIMATE_FILE)})`,
         );
       console.log(`encoder: ${join(o.out, 'encoder.safetensors')}`);
     });
@@ -233,7 +248,10 @@ export function registerCellsCommands(program: Command): void {
     .argument('<run>', 'folder written by `cells pretrain`')
     .argument('<tokens>', 'folder written by `cells tokenize`')
     .requiredOption('--train <name>', 'training corpus')
-    .requiredOption('--test <name>', 'test corpus')
+    .requiredOption(
+      '--test <name>',
+      'test corpus (the training corpus itself: a held-out part of it)',
+    )
     .option('--label <column>', 'cell annotation with the classes', 'cell_type')
     .option('--freeze', 'train only the head on a frozen encoder', false)
     .option(
@@ -252,14 +270,36 @@ export function registerCellsCommands(program: Command): void {
       'train on the cells of the classes the test corpus has only',
       false,
     )
+    .option(
+      '--test-fraction <f>',
+      'with --test equal to --train: the stratified fraction of its cells held out for testing (default 0.2)',
+      real(0, 1, { minExclusive: true, maxExclusive: true }),
+    )
+    .option(
+      '--lr <x>',
+      `fine-tuning learning rate (AdamW; default ${DEFAULT_CLASSIFIER.lr})`,
+      real(0, 10, { minExclusive: true }),
+    )
+    .addOption(
+      choice(
+        '--pooling <p>',
+        'cell embedding the head reads: mean (over genes) or cls',
+        POOLINGS,
+        DEFAULT_CLASSIFIER.pooling,
+      ),
+    )
     .option('--seed <n>', 'random seed', seed, 0)
     .requiredOption('--out <dir>', 'classification.json and report.html', outFolder)
     .action(async (run: string, dir: string, o: Omit<ClassifyOptions, 'run' | 'tokens'>) => {
       const { classifyCells } = await import('../commands/cells-classify.js');
       const r = classifyCells({ ...o, run, tokens: dir });
+      const split = o.test === o.train ? `${o.train} (held-out cells)` : `${o.train} → ${o.test}`;
       for (const row of r.rows)
         console.log(
-          `${row.model.padEnd(34)} ${o.train} → ${o.test}: accuracy ${row.accuracy.toFixed(3)}  macro-F1 ${row.macroF1.toFixed(3)}`,
+          `${row.model.padEnd(34)} ${split}: accuracy ${row.accuracy.toFixed(3)}  macro-F1 ${row.macroF1.toFixed(3)}` +
+            (row.validation
+              ? `  (validation macro-F1 ${row.validation.macroF1.toFixed(3)} at epoch ${row.validation.epoch + 1}, ${row.validation.cells} cells of ${o.train})`
+              : ''),
         );
       console.log(`results: ${r.files.results}\nreport: ${r.files.report}`);
     });
@@ -280,7 +320,12 @@ export function registerCellsCommands(program: Command): void {
         'comma-separated genes (default: the 50 most often expressed in the selected cells)',
       ).argParser((v) => v.split(',').map((g) => g.trim())),
     )
-    .option('--goal <column=value>', 'goal state: mean embedding of these cells')
+    .option('--together', 'perturb the genes of --genes together, as one perturbation', false)
+    .option(
+      '--goal <column=value>',
+      'goal state: mean embedding of these cells; column=* for one goal per value of the column (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .requiredOption('--out <dir>', 'perturbation.json and report.html', outFolder)
     .action(
       async (
@@ -291,15 +336,20 @@ export function registerCellsCommands(program: Command): void {
           cells: string;
           mode: PerturbMode;
           genes?: string[];
-          goal?: string;
+          together: boolean;
+          goal?: string[];
           out: string;
         },
       ) => {
         const { perturbCells } = await import('../commands/cells-perturb.js');
-        const r = perturbCells({ ...o, run, tokens: dir });
+        const { goal, ...rest } = o;
+        const r = perturbCells({ ...rest, goals: goal, run, tokens: dir });
         for (const e of r.effects.slice(0, 10))
           console.log(
-            `${e.gene.padEnd(20)} cells ${String(e.cells).padStart(5)}  shift ${e.shift.toExponential(2)}${e.towardGoal === null ? '' : `  toward goal ${e.towardGoal.toExponential(2)}`}`,
+            `${e.gene.padEnd(20)} cells ${String(e.cells).padStart(5)}  shift ${e.shift.toExponential(2)}` +
+              Object.entries(e.towardGoals)
+                .map(([g, d]) => `  Δcos ${g} ${d >= 0 ? '+' : ''}${d.toExponential(2)}`)
+                .join(''),
           );
         console.log(`results: ${r.files.results}\nreport: ${r.files.report}`);
       },

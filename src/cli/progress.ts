@@ -50,7 +50,7 @@ function formatFields(fields: Record<string, string | number>): string {
   return Object.entries(fields)
     .map(
       ([k, v]) =>
-        `${k} ${typeof v === 'number' ? (Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(2) : v.toFixed(4)) : v}`,
+        `${k} ${typeof v === 'number' && !Number.isInteger(v) ? (Math.abs(v) < 1e-3 ? v.toExponential(2) : v.toFixed(4)) : v}`,
     )
     .join(' · ');
 }

@@ -5,17 +5,23 @@
  */
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
-import { InputError } from '../core/errors.js';
+import { InputError, UsageError } from '../core/errors.js';
 import { CellEncoder } from '../models/cell-encoder.js';
 import { manualSeed } from '../engine/index.js';
 import { renderCellsReport } from '../report/cells.js';
 import type { ConfusionMatrix } from '../stats/index.js';
 import { corpusRows, readTokenizedCorpus } from '../pipelines/cells/corpus-files.js';
 import { loadPretrainedRun } from '../pipelines/cells/pretrain.js';
-import { embedCells, trainCellClassifier } from '../pipelines/cells/tasks.js';
+import {
+  embedCells,
+  trainCellClassifier,
+  type CellClassifier,
+  type Pooling,
+} from '../pipelines/cells/tasks.js';
 import { readExpression } from '../pipelines/cells/expression.js';
 import { linearBaseline } from '../pipelines/cells/linear-baseline.js';
 import { accuracy, confusionMatrix, macroF1, perClassF1 } from '../stats/index.js';
+import { stratifiedSplit } from '../stats/splits.js';
 
 export interface ClassifyOptions {
   /** Folder written by `cells pretrain`. */
@@ -35,6 +41,14 @@ export interface ClassifyOptions {
   onlyTestClasses?: boolean;
   /** The linear baseline (logistic regression on log1p CP10k); default on. */
   linear?: boolean;
+  /**
+   * When `test` is `train`: the stratified fraction of its cells held out for testing
+   * (default 0.2); the rest is the training pool. Only for a single corpus.
+   */
+  testFraction?: number;
+  /** Fine-tuning learning rate and pooling (default: DEFAULT_CLASSIFIER's). */
+  lr?: number;
+  pooling?: Pooling;
   seed: number;
   out: string;
 }
@@ -45,6 +59,8 @@ export interface ClassificationRow {
   macroF1: number;
   perClassF1: Record<string, number>;
   confusion: ConfusionMatrix;
+  /** Early stopping's pick on the training corpus' validation cells (neural models only). */
+  validation?: CellClassifier['validation'];
 }
 
 export interface ClassifyResult {
@@ -80,14 +96,25 @@ export function corpusLabels(
 }
 
 export function classifyCells(o: ClassifyOptions): ClassifyResult {
+  const single = o.test === o.train;
+  if (o.testFraction !== undefined && !single)
+    throw new UsageError(
+      '--test-fraction splits one corpus into training and test cells: give --test the same corpus as --train',
+    );
   const train = readTokenizedCorpus(o.tokens, o.train);
-  const test = readTokenizedCorpus(o.tokens, o.test);
   const allTrainLabels = corpusLabels(o.tokens, train.cells, o.label, 2);
-  const testLabels = corpusLabels(o.tokens, test.cells, o.label);
+  // One corpus: a stratified held-out fraction is the test set, the rest the training pool.
+  const [pool, held] = single
+    ? stratifiedSplit(allTrainLabels, [1 - (o.testFraction ?? 0.2), o.testFraction ?? 0.2], o.seed)
+    : [allTrainLabels.map((_, i) => i), null];
+  const test = single
+    ? { ...train, corpus: corpusRows(train.corpus, held ?? []) }
+    : readTokenizedCorpus(o.tokens, o.test);
+  const testLabels = held
+    ? held.map((i) => allTrainLabels[i])
+    : corpusLabels(o.tokens, test.cells, o.label);
   const testClasses = new Set(testLabels);
-  const trainCells = allTrainLabels.flatMap((l, i) =>
-    !o.onlyTestClasses || testClasses.has(l) ? [i] : [],
-  );
+  const trainCells = pool.filter((i) => !o.onlyTestClasses || testClasses.has(allTrainLabels[i]));
   const trainLabels = trainCells.map((i) => allTrainLabels[i]);
   if (new Set(trainLabels).size < 2)
     throw new InputError(
@@ -96,24 +123,33 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
       `fewer than 2 of its classes are in the test corpus (${[...testClasses].join(', ')}): nothing to train with --only-test-classes`,
     );
   const trainCorpus = corpusRows(train.corpus, trainCells);
-  const options = { freezeEncoder: o.freeze, epochs: o.epochs, seed: o.seed };
+  const options = {
+    freezeEncoder: o.freeze,
+    epochs: o.epochs,
+    seed: o.seed,
+    ...(o.lr !== undefined ? { lr: o.lr } : {}),
+    ...(o.pooling !== undefined ? { pooling: o.pooling } : {}),
+  };
   const model = loadPretrainedRun(o.run);
   const before = new Float32Array([
-    ...embedCells(model, train.corpus),
+    ...embedCells(model, trainCorpus),
     ...embedCells(model, test.corpus),
   ]);
-  const row = (name: ClassificationRow['model'], predicted: string[]): ClassificationRow => ({
+  const row = (
+    name: ClassificationRow['model'],
+    predicted: string[],
+    validation?: CellClassifier['validation'],
+  ): ClassificationRow => ({
     model: name,
     accuracy: accuracy(testLabels, predicted),
     macroF1: macroF1(testLabels, predicted),
     perClassF1: testClassF1(testLabels, predicted),
     confusion: confusionMatrix(testLabels, predicted),
+    ...(validation ? { validation } : {}),
   });
+  const fineTuned = trainCellClassifier(model, trainCorpus, trainLabels, options);
   const rows: ClassificationRow[] = [
-    row(
-      'pretrained encoder',
-      trainCellClassifier(model, trainCorpus, trainLabels, options).predict(test.corpus),
-    ),
+    row('pretrained encoder', fineTuned.predict(test.corpus), fineTuned.validation),
   ];
   if (o.scratch) {
     manualSeed(o.seed);
@@ -122,14 +158,16 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
       ...options,
       freezeEncoder: false,
     });
-    rows.push(row('from scratch', clf.predict(test.corpus)));
+    rows.push(row('from scratch', clf.predict(test.corpus), clf.validation));
   }
   if (o.linear !== false) {
+    const trainExpression = readExpression(o.tokens, o.train);
     const linear = linearBaseline(
-      readExpression(o.tokens, o.train),
+      trainExpression,
       trainCells,
       trainLabels,
-      readExpression(o.tokens, o.test),
+      single ? trainExpression : readExpression(o.tokens, o.test),
+      held ? { testCells: held } : {},
     );
     rows.push(row('logistic regression (log1p CP10k)', linear.predicted));
   }
@@ -146,6 +184,8 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
         test: o.test,
         label: o.label,
         trainCells: trainCells.length,
+        testCells: testLabels.length,
+        ...(single ? { testFraction: o.testFraction ?? 0.2 } : {}),
         onlyTestClasses: Boolean(o.onlyTestClasses),
         rows,
         confusion: pretrained.confusion,
@@ -161,8 +201,8 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
         values: before,
         hidden: model.config.hidden,
         species: [
-          ...train.cells.cellIds.map(() => train.cells.species),
-          ...test.cells.cellIds.map(() => test.cells.species),
+          ...trainLabels.map(() => train.cells.species),
+          ...testLabels.map(() => test.cells.species),
         ],
         cellType: [...trainLabels, ...testLabels],
       },

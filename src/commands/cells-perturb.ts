@@ -31,21 +31,28 @@ export interface PerturbOptions {
   mode: PerturbMode;
   /** Genes to perturb (default: the `topGenes` most often expressed in the selected cells). */
   genes?: string[];
+  /** Perturb `genes` together, as one perturbation, instead of one at a time. */
+  together?: boolean;
   topGenes?: number;
-  /** Goal state: the mean embedding of the cells matching `column=value`. */
-  goal?: string;
+  /**
+   * Goal states, each the mean embedding of the cells matching `column=value`; `column=*`
+   * stands for every value of the column (the perturbed cells' own included).
+   */
+  goals?: string[];
   out: string;
 }
 
 export interface PerturbationRow {
+  /** The gene, or the genes perturbed together joined by '+'. */
   gene: string;
   cells: number;
   shift: number;
-  towardGoal: number | null;
+  /** Mean change of cos(cell, goal) per goal (`column=value`). */
+  towardGoals: Record<string, number>;
 }
 
 export interface PerturbResult {
-  /** Ranked: by shift toward the goal when there is one, else by shift. */
+  /** Ranked: by shift toward the goal when there is exactly one, else by shift. */
   effects: PerturbationRow[];
   files: { results: string; report: string };
 }
@@ -56,18 +63,34 @@ export function selectCells(
   expr: string,
   what: string,
 ): number[] {
+  const { column, value } = parseSelection(obs, expr, what);
+  const idx = obs[column].flatMap((v, i) => (String(v) === value ? [i] : []));
+  if (idx.length === 0) throw new UsageError(`${what}: no cell has ${column} = ${value}`);
+  return idx;
+}
+
+function parseSelection(
+  obs: Record<string, (string | number)[]>,
+  expr: string,
+  what: string,
+): { column: string; value: string } {
   const at = expr.indexOf('=');
   const column = at > 0 ? expr.slice(0, at) : '';
   if (!column) throw new UsageError(`${what}: expected column=value, got '${expr}'`);
-  const value = expr.slice(at + 1);
-  const col = obs[column];
-  if (!col)
+  if (!obs[column])
     throw new UsageError(
       `${what}: no cell annotation '${column}'; have ${Object.keys(obs).join(', ')}`,
     );
-  const idx = col.flatMap((v, i) => (String(v) === value ? [i] : []));
-  if (idx.length === 0) throw new UsageError(`${what}: no cell has ${column} = ${value}`);
-  return idx;
+  return { column, value: expr.slice(at + 1) };
+}
+
+/** Goal expressions with `column=*` expanded to every value of the column (sorted). */
+export function expandGoals(obs: Record<string, (string | number)[]>, goals: string[]): string[] {
+  return goals.flatMap((g) => {
+    const { column, value } = parseSelection(obs, g, '--goal');
+    if (value !== '*') return [g];
+    return [...new Set(obs[column].map(String))].sort().map((v) => `${column}=${v}`);
+  });
 }
 
 export function perturbCells(o: PerturbOptions): PerturbResult {
@@ -75,7 +98,8 @@ export function perturbCells(o: PerturbOptions): PerturbResult {
   const { vocab } = readVocabulary(o.tokens);
   const { corpus, cells } = readTokenizedCorpus(o.tokens, o.corpus);
   const chosen = selectCells(cells.obs, o.cells, '--cells');
-  const goalCells = o.goal ? selectCells(cells.obs, o.goal, '--goal') : null;
+  const goalNames = expandGoals(cells.obs, o.goals ?? []);
+  const goalCells = goalNames.map((g) => selectCells(cells.obs, g, '--goal'));
   const subset = corpusRows(corpus, chosen);
   let tokens: number[];
   if (o.genes && o.genes.length > 0) {
@@ -86,6 +110,7 @@ export function perturbCells(o: PerturbOptions): PerturbResult {
       return t;
     });
   } else {
+    if (o.together) throw new UsageError('--together perturbs the genes of --genes: give them');
     const counts = new Map<number, number>();
     for (const t of subset.tokens) if (t > 3) counts.set(t, (counts.get(t) ?? 0) + 1);
     tokens = [...counts]
@@ -93,24 +118,45 @@ export function perturbCells(o: PerturbOptions): PerturbResult {
       .slice(0, o.topGenes ?? 50)
       .map(([t]) => t);
   }
-  const goal = goalCells
-    ? meanEmbedding(embedCells(model, corpus), model.config.hidden, goalCells)
-    : null;
-  const effects: PerturbationRow[] = perturbationEffects(model, subset, tokens, o.mode, goal)
+  const all = goalCells.length > 0 ? embedCells(model, corpus) : null;
+  const goals = goalCells.map((idx) =>
+    meanEmbedding(all ?? new Float32Array(), model.config.hidden, idx),
+  );
+  const single = goalNames.length === 1;
+  const effects: PerturbationRow[] = perturbationEffects(
+    model,
+    subset,
+    o.together ? [tokens] : tokens,
+    o.mode,
+    goals,
+  )
     .map((e) => ({
-      gene: vocab.nameOf(e.token),
+      gene: e.tokens.map((t) => vocab.nameOf(t)).join('+'),
       cells: e.cells,
       shift: e.shift,
-      towardGoal: e.towardGoal,
+      towardGoals: Object.fromEntries(goalNames.map((g, j) => [g, e.towardGoals[j]])),
     }))
-    .sort((a, b) => (goal ? (b.towardGoal ?? 0) - (a.towardGoal ?? 0) : b.shift - a.shift));
+    .sort((a, b) =>
+      single ? b.towardGoals[goalNames[0]] - a.towardGoals[goalNames[0]] : b.shift - a.shift,
+    );
   const files = {
     results: join(o.out, 'perturbation.json'),
     report: join(o.out, 'report.html'),
   };
   writeFileAtomic(
     files.results,
-    JSON.stringify({ mode: o.mode, cells: o.cells, goal: o.goal ?? null, effects }, null, 2),
+    JSON.stringify(
+      {
+        mode: o.mode,
+        cells: o.cells,
+        selected: chosen.length,
+        together: Boolean(o.together),
+        goals: goalNames.map((g, j) => ({ goal: g, cells: goalCells[j].length })),
+        effects,
+      },
+      null,
+      2,
+    ),
   );
   const column = o.cells.slice(0, o.cells.indexOf('='));
   writeFileAtomic(
@@ -122,7 +168,7 @@ export function perturbCells(o: PerturbOptions): PerturbResult {
         species: chosen.map(() => cells.species),
         cellType: chosen.map((i) => String(cells.obs[column][i])),
       },
-      perturbation: { mode: o.mode, rows: effects },
+      perturbation: { mode: o.mode, goals: goalNames, rows: effects },
       seed: 0,
     }),
   );

@@ -37,7 +37,7 @@ export const CELL_ENCODER_PRESETS: Record<
   Omit<CellEncoderConfig, 'vocabSize'>
 > = {
   paper: { maxLength: 2048, hidden: 256, layers: 6, heads: 4, intermediate: 512, dropout: 0.1 },
-  small: { maxLength: 256, hidden: 128, layers: 2, heads: 4, intermediate: 256, dropout: 0.1 },
+  small: { maxLength: 512, hidden: 128, layers: 2, heads: 4, intermediate: 256, dropout: 0.1 },
   tiny: { maxLength: 64, hidden: 32, layers: 1, heads: 2, intermediate: 64, dropout: 0.1 },
 };
 

@@ -21,7 +21,8 @@ export interface CellsReport {
   };
   perturbation?: {
     mode: string;
-    rows: { gene: string; cells: number; shift: number; towardGoal: number | null }[];
+    goals: string[];
+    rows: { gene: string; cells: number; shift: number; towardGoals: Record<string, number> }[];
   };
   seed: number;
 }
@@ -89,12 +90,17 @@ export function renderCellsReport(r: CellsReport): string {
       blocks: [
         {
           kind: 'table',
-          headers: ['gene', 'cells', 'embedding shift (1 − cos)', 'Δ cos to goal'],
+          headers: [
+            'gene',
+            'cells',
+            'embedding shift (1 − cos)',
+            ...p.goals.map((g) => `Δ cos to ${g}`),
+          ],
           rows: p.rows.map((x) => [
             x.gene,
             x.cells,
             x.shift.toExponential(3),
-            x.towardGoal === null ? '–' : x.towardGoal.toExponential(3),
+            ...p.goals.map((g) => x.towardGoals[g].toExponential(3)),
           ]),
         },
       ],

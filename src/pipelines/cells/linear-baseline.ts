@@ -21,13 +21,13 @@ export function linearBaseline(
   trainCells: number[],
   trainLabels: string[],
   test: TokenExpression,
-  o: { C?: number } = {},
+  o: { C?: number; /** Test cells to predict (default: all). */ testCells?: number[] } = {},
 ): LinearBaselineResult {
   const tokens = tokensExpressedInAll([train, test]);
   const x = logCp10k(train, trainCells, tokens);
   const scaler = fitStandardScaler(x, tokens.length);
   const model = fitMultinomialLogistic(scaler.transform(x), trainLabels, { C: o.C ?? 1 });
-  const testCells = Array.from({ length: test.totals.length }, (_, i) => i);
+  const testCells = o.testCells ?? Array.from({ length: test.totals.length }, (_, i) => i);
   const predicted = model.predict(scaler.transform(logCp10k(test, testCells, tokens)));
   return { predicted, genes: tokens.length, fit: model.fit };
 }

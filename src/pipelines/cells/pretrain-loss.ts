@@ -119,6 +119,28 @@ export interface LossParts {
   cross: Tensor | null;
 }
 
+/**
+ * Cross-entropy of the vocabulary logits at the masked positions only. Equal to the mean over
+ * all positions with the others ignored, but the logits are masked × vocabulary instead of
+ * B·L × vocabulary (about 7× less work and memory at 15 %; the largest cost of a step with a
+ * real vocabulary of ~16k genes).
+ */
+export function maskedGeneLoss(model: CellEncoder, states: Tensor, m: MaskedBatch): Tensor {
+  const H = model.config.hidden;
+  const at: number[] = [];
+  const targets: number[] = [];
+  m.labels.forEach((t, i) => {
+    if (t !== -100) {
+      at.push(i);
+      targets.push(t);
+    }
+  });
+  // A batch without a masked position (tiny cells) contributes no MLM term rather than NaN.
+  if (at.length === 0) return states.sum().mul(0);
+  const flat = states.reshape([-1, H]).indexSelect(0, Tensor.from(at, [at.length], 'int64'));
+  return F.crossEntropy(model.mlmLogits(flat), Tensor.from(targets, [targets.length], 'int64'));
+}
+
 /** The objective on one batch; the model must be in training mode (dropout makes the two SimCSE views differ). */
 export function pretrainLoss(
   model: CellEncoder,
@@ -130,12 +152,7 @@ export function pretrainLoss(
   const B = tokens.length / L;
   const m = maskTokens(tokens, L, model.config.vocabSize, rng, o.maskProbability);
   const states = model.encode(Tensor.from(m.input, [B, L], 'int64'));
-  const logits = model.mlmLogits(states).reshape([B * L, model.config.vocabSize]);
-  // A batch without a masked position (tiny cells) contributes no MLM term rather than NaN.
-  const mlm =
-    m.masked > 0
-      ? F.crossEntropy(logits, Tensor.from(m.labels, [B * L], 'int64'), { ignoreIndex: -100 })
-      : logits.sum().mul(0);
+  const mlm = maskedGeneLoss(model, states, m);
   const clean = Tensor.from(tokens, [B, L], 'int64');
   const view1 = model.pool(model.encode(clean), clean);
   const view2 = model.pool(model.encode(clean), clean);

@@ -49,11 +49,20 @@ export interface PretrainProgress {
   loss: number;
   mlm: number;
   simcse: number;
+  /** Non-pad tokens per second over the epoch so far (a per-step figure jumps with the load). */
   tokensPerSecond: number;
 }
 
 interface PretrainState extends CheckpointState {
-  history: { epoch: number; loss: number; mlm: number; simcse: number; seconds: number }[];
+  history: {
+    epoch: number;
+    loss: number;
+    mlm: number;
+    simcse: number;
+    seconds: number;
+    /** Non-pad tokens the epoch processed (absent in checkpoints of earlier versions). */
+    tokens?: number;
+  }[];
 }
 
 const pretrainStateSchema = checkpointStateSchema.extend({
@@ -64,6 +73,7 @@ const pretrainStateSchema = checkpointStateSchema.extend({
       mlm: z.number(),
       simcse: z.number(),
       seconds: z.number(),
+      tokens: z.number().optional(),
     }),
   ),
 }) as unknown as z.ZodType<PretrainState, z.ZodTypeDef, unknown>;
@@ -138,13 +148,12 @@ export function pretrainEncoder(
       const started = Date.now();
       const order = rng.permutation(cells);
       model.train();
-      const sums = { loss: 0, mlm: 0, simcse: 0 };
+      const sums = { loss: 0, mlm: 0, simcse: 0, tokens: 0 };
       for (let s = 0; s < steps; s++) {
         if (stopRequested()) return false;
         const idx = order.slice(s * config.batchSize, (s + 1) * config.batchSize);
         const batch = corpusRows(corpus, idx).tokens;
         optimizer.lr = lrAt(epoch * steps + s);
-        const t0 = performance.now();
         const parts = tidy(() => {
           optimizer.zeroGrad();
           const p = pretrainLoss(model, batch, L, rng, { ...lossConfig, crossSpecies });
@@ -156,14 +165,13 @@ export function pretrainEncoder(
         sums.loss += parts.loss;
         sums.mlm += parts.mlm;
         sums.simcse += parts.simcse;
-        let nonPad = 0;
-        for (const t of batch) if (t !== 0) nonPad++;
+        for (const t of batch) if (t !== 0) sums.tokens++;
         hooks.onStep?.({
           epoch,
           step: s,
           steps,
           ...parts,
-          tokensPerSecond: nonPad / ((performance.now() - t0) / 1000),
+          tokensPerSecond: sums.tokens / ((Date.now() - started) / 1000),
         });
       }
       state.history.push({
@@ -172,6 +180,7 @@ export function pretrainEncoder(
         mlm: sums.mlm / steps,
         simcse: sums.simcse / steps,
         seconds: (Date.now() - started) / 1000,
+        tokens: sums.tokens,
       });
       return true;
     },

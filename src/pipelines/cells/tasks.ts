@@ -83,6 +83,8 @@ export const DEFAULT_CLASSIFIER: ClassifierOptions = {
 export interface CellClassifier {
   classes: string[];
   predict: (c: TokenCorpus) => string[];
+  /** The kept epoch (0-based) and its macro-F1 on the validation fifth of the training cells. */
+  validation: { macroF1: number; epoch: number; cells: number };
 }
 
 /** Fine-tunes a classification head (and the encoder unless frozen) on labelled cells. */
@@ -108,7 +110,17 @@ export function trainCellClassifier(
       'float32',
     ),
   );
-  const logitsOf = (t: Tensor) => {
+  // A frozen encoder runs in evaluation mode (no dropout), so each training cell's embedding
+  // is fixed: computed once, the head trains on it at no further encoder cost.
+  const H = model.config.hidden;
+  const frozen = opt.freezeEncoder ? embedCells(model, train, opt.pooling) : null;
+  const logitsOf = (c: TokenCorpus, idx: number[]) => {
+    if (frozen && c === train) {
+      const x = new Float32Array(idx.length * H);
+      idx.forEach((i, k) => x.set(frozen.subarray(i * H, (i + 1) * H), k * H));
+      return head.forward(Tensor.from(x, [idx.length, H], 'float32'));
+    }
+    const t = rows(c, idx);
     const states = opt.freezeEncoder ? noGrad(() => model.encode(t)) : model.encode(t);
     return head.forward(model.pool(states, t, opt.pooling));
   };
@@ -119,7 +131,7 @@ export function trainCellClassifier(
       out.push(
         ...(noGrad(() =>
           tidy(() =>
-            logitsOf(rows(c, idx.slice(s, s + 64)))
+            logitsOf(c, idx.slice(s, s + 64))
               .argmax(-1)
               .toNumbers(),
           ),
@@ -148,7 +160,7 @@ export function trainCellClassifier(
       tidy(() => {
         optimizer.zeroGrad();
         const loss = F.crossEntropy(
-          logitsOf(rows(train, idx)),
+          logitsOf(train, idx),
           Tensor.from(
             idx.map((i) => y[i]),
             [idx.length],
@@ -180,6 +192,7 @@ export function trainCellClassifier(
   weight.dispose();
   return {
     classes,
+    validation: { macroF1: best.f1, epoch: best.epoch, cells: val.length },
     predict: (c) =>
       predictIdx(
         c,
@@ -207,20 +220,25 @@ export function scoreClassifier(
   };
 }
 
-/** One cell's token row with `token` deleted or moved to the top; null when the gene is not expressed. */
-export function perturbRow(row: Int32Array, token: number, mode: PerturbMode): Int32Array | null {
-  const at = row.indexOf(token);
-  if (mode === 'delete') {
-    if (at <= 0) return null;
-    const out = new Int32Array(row.length);
-    out.set(row.subarray(0, at));
-    out.set(row.subarray(at + 1), at);
-    return out;
-  }
-  const genes = Array.from(row.subarray(1)).filter((t) => t !== 0 && t !== token);
+/**
+ * One cell's token row with `tokens` deleted or moved to the top (in the order given); null
+ * when the cell expresses none of them (`delete`: nothing to remove).
+ */
+export function perturbRow(
+  row: Int32Array,
+  tokens: number | readonly number[],
+  mode: PerturbMode,
+): Int32Array | null {
+  const set = new Set(typeof tokens === 'number' ? [tokens] : tokens);
+  const genes = Array.from(row.subarray(1)).filter((t) => t !== 0 && !set.has(t));
   const out = new Int32Array(row.length);
   out[0] = row[0];
-  out.set([token, ...genes].slice(0, row.length - 1), 1);
+  if (mode === 'delete') {
+    if (genes.length === row.subarray(1).filter((t) => t !== 0).length) return null;
+    out.set(genes, 1);
+    return out;
+  }
+  out.set([...set, ...genes].slice(0, row.length - 1), 1);
   return out;
 }
 
@@ -237,50 +255,56 @@ const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 };
 
 export interface PerturbationEffect {
-  token: number;
+  /** The gene's token, or the tokens perturbed together. */
+  tokens: number[];
   cells: number;
   /** Mean 1 − cos(original, perturbed) over the cells that express the gene. */
   shift: number;
-  /** Mean change of cos(·, goal) when a goal state is given. */
-  towardGoal: number | null;
+  /** Per goal state: the mean change of cos(·, goal). */
+  towardGoals: number[];
 }
 
-/** The effect of perturbing each of `tokens` in the cells of `c` (only cells expressing it count for `delete`). */
+/**
+ * The effect of perturbing each entry of `perturbations` (a token, or tokens perturbed
+ * together) in the cells of `c`; for `delete` only the cells expressing at least one count.
+ */
 export function perturbationEffects(
   model: CellEncoder,
   c: TokenCorpus,
-  tokens: number[],
+  perturbations: (number | number[])[],
   mode: PerturbMode,
-  goal: Float32Array | null = null,
+  goals: Float32Array[] = [],
 ): PerturbationEffect[] {
   const H = model.config.hidden;
   const L = c.maxLength;
   const base = embedCells(model, c);
-  return tokens.map((token) => {
+  return perturbations.map((p) => {
+    const tokens = typeof p === 'number' ? [p] : p;
     const cellsIdx: number[] = [];
     const perturbed: number[] = [];
     const n = c.tokens.length / L;
     for (let i = 0; i < n; i++) {
-      const row = perturbRow(c.tokens.subarray(i * L, (i + 1) * L), token, mode);
+      const row = perturbRow(c.tokens.subarray(i * L, (i + 1) * L), tokens, mode);
       if (!row) continue;
       cellsIdx.push(i);
       perturbed.push(...row);
     }
-    if (cellsIdx.length === 0) return { token, cells: 0, shift: 0, towardGoal: goal ? 0 : null };
+    if (cellsIdx.length === 0)
+      return { tokens, cells: 0, shift: 0, towardGoals: goals.map(() => 0) };
     const e = embedCells(model, { tokens: Int32Array.from(perturbed), maxLength: L });
     let shift = 0;
-    let toward = 0;
+    const toward = goals.map(() => 0);
     cellsIdx.forEach((i, k) => {
       const before = base.subarray(i * H, (i + 1) * H);
       const after = e.subarray(k * H, (k + 1) * H);
       shift += 1 - cosine(before, after);
-      if (goal) toward += cosine(after, goal) - cosine(before, goal);
+      goals.forEach((g, j) => (toward[j] += cosine(after, g) - cosine(before, g)));
     });
     return {
-      token,
+      tokens,
       cells: cellsIdx.length,
       shift: shift / cellsIdx.length,
-      towardGoal: goal ? toward / cellsIdx.length : null,
+      towardGoals: toward.map((t) => t / cellsIdx.length),
     };
   });
 }
