@@ -26,7 +26,8 @@ import {
 import type { ClassifyOptions } from '../commands/cells-classify.js';
 import { VOCABULARY_MODES } from '../pipelines/cells/vocabulary.js';
 import { simulateCellCorpus, simulatedOrthologTable } from '../sim/cells.js';
-import { choice, integer, keyValues, outFolder, real, seed } from './options.js';
+import { choice, deviceOption, integer, keyValues, outFolder, real, seed } from './options.js';
+import { setDefaultDevice } from '../engine/runtime.js';
 import { createProgress, type Progress } from './progress.js';
 
 const EPOCHS = integer(1, 100_000);
@@ -194,30 +195,37 @@ export function registerCellsCommands(program: Command): void {
     )
     .option('--seed <n>', 'random seed', seed, 0)
     .requiredOption('--out <dir>', 'checkpoints and encoder.safetensors', outFolder)
-    .action(async (dir: string, o: Omit<PretrainCorporaOptions, 'tokens'>) => {
-      const { pretrainCorpora } = await import('../pipelines/cells/pretrain-corpora.js');
-      let bar: Progress | null = null;
-      const { history, estimate } = pretrainCorpora({ ...o, tokens: dir }, (p, config) => {
-        bar ??= createProgress('pretrain', p.steps * config.epochs);
-        bar.update(p.epoch * p.steps + p.step + 1, {
-          epoch: `${p.epoch + 1}/${config.epochs}`,
-          loss: p.loss,
-          'tokens/s': Math.round(p.tokensPerSecond),
+    .addOption(deviceOption())
+    .action(
+      async (
+        dir: string,
+        { device, ...o }: Omit<PretrainCorporaOptions, 'tokens'> & { device: string },
+      ) => {
+        setDefaultDevice(device);
+        const { pretrainCorpora } = await import('../pipelines/cells/pretrain-corpora.js');
+        let bar: Progress | null = null;
+        const { history, estimate } = pretrainCorpora({ ...o, tokens: dir }, (p, config) => {
+          bar ??= createProgress('pretrain', p.steps * config.epochs);
+          bar.update(p.epoch * p.steps + p.step + 1, {
+            epoch: `${p.epoch + 1}/${config.epochs}`,
+            loss: p.loss,
+            'tokens/s': Math.round(p.tokensPerSecond),
+          });
         });
-      });
-      (bar as Progress | null)?.stop();
-      for (const h of history)
-        console.log(
-          `epoch ${h.epoch + 1}: MLM ${h.mlm.toFixed(3)}  SimCSE ${h.simcse.toFixed(3)}  (${h.seconds.toFixed(1)} s${h.tokens ? `, ${Math.round(h.tokens / h.seconds)} tokens/s` : ''})`,
-        );
-      if (estimate)
-        console.log(
-          `full-size estimate: preset paper, ${estimate.target.cells / 1e6} M cells × ${estimate.target.tokensPerCell} tokens, ${estimate.target.epochs} epoch: ` +
-            `${estimate.hours.toFixed(0)} h (${(estimate.hours / 24).toFixed(0)} days) on this machine ` +
-            `(${Math.round(estimate.measured.tokensPerSecond)} tokens/s measured here ÷ ${estimate.costRatio.toFixed(1)}, the ratio of multiply-accumulates per token; ${join(o.out, COST_ESTIMATE_FILE)})`,
-        );
-      console.log(`encoder: ${join(o.out, 'encoder.safetensors')}`);
-    });
+        (bar as Progress | null)?.stop();
+        for (const h of history)
+          console.log(
+            `epoch ${h.epoch + 1}: MLM ${h.mlm.toFixed(3)}  SimCSE ${h.simcse.toFixed(3)}  (${h.seconds.toFixed(1)} s${h.tokens ? `, ${Math.round(h.tokens / h.seconds)} tokens/s` : ''})`,
+          );
+        if (estimate)
+          console.log(
+            `full-size estimate: preset paper, ${estimate.target.cells / 1e6} M cells × ${estimate.target.tokensPerCell} tokens, ${estimate.target.epochs} epoch: ` +
+              `${estimate.hours.toFixed(0)} h (${(estimate.hours / 24).toFixed(0)} days) on this machine ` +
+              `(${Math.round(estimate.measured.tokensPerSecond)} tokens/s measured here ÷ ${estimate.costRatio.toFixed(1)}, the ratio of multiply-accumulates per token; ${join(o.out, COST_ESTIMATE_FILE)})`,
+          );
+        console.log(`encoder: ${join(o.out, 'encoder.safetensors')}`);
+      },
+    );
 
   cells
     .command('embed')
