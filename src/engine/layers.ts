@@ -1,7 +1,7 @@
 /** Standard layers with PyTorch's parameter names, shapes and default initialisation. */
 import { Module } from './module.js';
 import { Tensor } from './tensor.js';
-import { ones, zeros } from './create.js';
+import { arange, eye, ones, zeros } from './create.js';
 import * as F from './functional.js';
 import { defaultDevice } from './runtime.js';
 
@@ -132,6 +132,8 @@ export interface AttentionCall {
   /** bool [L, S] or broadcastable; true = may attend. */
   mask?: Tensor | null;
   needWeights?: boolean;
+  /** Each token attends only to itself (an ablation); `causal` and `mask` are then ignored. */
+  selfOnly?: boolean;
 }
 
 /** Batch-first multi-head self-attention with torch.nn.MultiheadAttention's parameters. */
@@ -167,21 +169,42 @@ export class MultiheadAttention extends Module {
     const qkv = F.linear(x, this.inProjWeight, this.inProjBias)
       .view([B, L, 3, this.numHeads, this.headDim])
       .permute([2, 0, 3, 1, 4]);
-    const { output, weights } = F.scaledDotProductAttention(
-      qkv.select(0, 0),
-      qkv.select(0, 1),
-      qkv.select(0, 2),
-      {
-        causal: call.causal,
-        mask: call.mask,
-        dropout: this.dropout,
-        training: this.training,
-        needWeights: call.needWeights,
-      },
-    );
+    const dropping = this.training && this.dropout > 0;
+    const { output, weights } =
+      call.selfOnly && !dropping
+        ? selfOnlyAttention(qkv.select(0, 2), call.needWeights)
+        : F.scaledDotProductAttention(qkv.select(0, 0), qkv.select(0, 1), qkv.select(0, 2), {
+            causal: call.selfOnly ? false : call.causal,
+            mask: call.selfOnly ? diagonalMask(L, x.device) : call.mask,
+            dropout: this.dropout,
+            training: this.training,
+            needWeights: call.needWeights,
+          });
     const merged = output.transpose(1, 2).reshape([B, L, E]);
     return { output: this.outProj.forward(merged), weights };
   }
+}
+
+/**
+ * Attention restricted to the diagonal: softmax over a single allowed key is exactly 1, so
+ * each token's output is its own value vector (v: [B, heads, L, d]), as the diagonal-masked
+ * product gives it, without that product's [B, heads, L, L] scores (10 GB at batch 16,
+ * 16 heads and context 3125). With attention dropout in training the masked path runs
+ * instead (dropout may drop that one weight).
+ */
+function selfOnlyAttention(
+  v: Tensor,
+  needWeights = false,
+): { output: Tensor; weights: Tensor | null } {
+  const [B, H, L] = v.shape;
+  const weights = needWeights ? eye(L, v.dtype, v.device).expand([B, H, L, L]) : null;
+  return { output: v, weights };
+}
+
+/** bool [L, L], true on the diagonal only. */
+function diagonalMask(L: number, device: string): Tensor {
+  const idx = arange(0, L, 1, 'int64', device);
+  return idx.unsqueeze(1).eq(idx.unsqueeze(0));
 }
 
 export interface EncoderLayerOptions {

@@ -48,6 +48,9 @@ export function tidy<T>(fn: () => T): T {
 
 function collect(value: unknown, out: Set<Disposable>, depth = 0): void {
   if (value === null || typeof value !== 'object' || depth > 4) return;
+  // Typed arrays hold no tensors; Object.values would copy every element into a JS array
+  // (0.75 GB more peak RSS for the 16 attention maps of a 3125-bin window, measured).
+  if (ArrayBuffer.isView(value)) return;
   if (isDisposable(value)) {
     out.add(value);
     return;

@@ -123,11 +123,10 @@ export class SpikeTransformer extends Module {
     if (o.embeddedHook) h = o.embeddedHook(h);
     const embedded = h;
     const attention: Tensor[] = [];
-    const mask = o.disableAttention ? diagonalMask(T, x.device) : null;
     for (const layer of this.encoder) {
       const r = layer.forward(h, {
-        causal: !this.config.leaky && !mask,
-        mask,
+        causal: !this.config.leaky,
+        selfOnly: o.disableAttention,
         needWeights: o.needWeights,
       });
       h = r.output;
@@ -137,9 +136,4 @@ export class SpikeTransformer extends Module {
     if (this.history) logits = logits.add(this.history.forward(x));
     return { logits, attention, embedded };
   }
-}
-
-function diagonalMask(T: number, device: string): Tensor {
-  const idx = arange(0, T, 1, 'int64', device);
-  return idx.unsqueeze(1).eq(idx.unsqueeze(0));
 }

@@ -5,7 +5,7 @@
  * by offset from the diagonal, and how query-side attention, key-side attention and AWI
  * relate to the input's population firing (Pearson r with p-values).
  */
-import { Tensor, grad, tidy } from '../../engine/index.js';
+import { Tensor, grad, noGrad, tidy } from '../../engine/index.js';
 import type { SpikeTransformer } from '../../models/spike-transformer.js';
 import { lossByName, type LossName } from '../../models/losses.js';
 import { pearson, type CorrelationResult } from '../../stats/index.js';
@@ -51,15 +51,24 @@ export function interpretWindow(
     const both = Tensor.from(windowsToFloat(r, [start], T + 1), [1, T + 1, U]);
     const x = both.narrow(1, 0, T);
     const y = model.config.leaky ? x : both.narrow(1, 1, T);
+    // Two passes instead of one that both returns the weights and differentiates: asking for
+    // weights sends attention down the math path, whose [heads, T, T] scores and weights
+    // (0.6 GB each at the paper's context 3125 and 16 heads) the graph then keeps for
+    // backward. The gradient pass asks for none (the fused causal kernel keeps no T × T
+    // tensors); the weights pass runs without a graph. Same values, to float rounding.
     let leaf: Tensor | null = null;
     const out = model.forward(x, {
-      needWeights: true,
       // Replace the embedded input by a leaf that requires grad: ∂L/∂h without touching weights.
       embeddedHook: (h) => (leaf = h.detach().requiresGrad_()),
     });
     const [dh] = grad([lossFn(out.logits, y)], [leaf!]);
     const G = dh!.abs().sum(-1).squeeze(0).to('float64').toArray() as Float64Array; // [T]
-    const weights = out.attention[out.attention.length - 1].squeeze(0); // [heads, T, T]
+    const weights = tidy(() =>
+      noGrad(() => {
+        const { attention } = model.forward(x, { needWeights: true });
+        return attention[attention.length - 1].squeeze(0); // [heads, T, T]
+      }),
+    );
     const heads = weights.size(0);
     const attentionPerHead = Array.from(
       { length: heads },
