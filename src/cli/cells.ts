@@ -10,6 +10,7 @@ import {
   DEFAULT_CLASSIFIER,
   PERTURB_MODES,
   POOLINGS,
+  VOCABULARY_VIEWS,
   type PerturbMode,
   type Pooling,
 } from '../pipelines/cells/tasks.js';
@@ -296,12 +297,20 @@ export function registerCellsCommands(program: Command): void {
         DEFAULT_CLASSIFIER.pooling,
       ),
     )
+    .addOption(
+      choice(
+        '--vocabulary-view <view>',
+        'tokens the encoder classifiers see: shared (<cls> and the tokens both species share, as the linear baseline) or all; default shared when --train and --test are of different species, else all',
+        VOCABULARY_VIEWS,
+      ),
+    )
     .option('--seed <n>', 'random seed', seed, 0)
     .requiredOption('--out <dir>', 'classification.json and report.html', outFolder)
     .action(async (run: string, dir: string, o: Omit<ClassifyOptions, 'run' | 'tokens'>) => {
       const { classifyCells } = await import('../commands/cells-classify.js');
       const r = classifyCells({ ...o, run, tokens: dir });
       const split = o.test === o.train ? `${o.train} (held-out cells)` : `${o.train} → ${o.test}`;
+      console.log(`vocabulary view: ${r.vocabularyView}`);
       for (const row of r.rows)
         console.log(
           `${row.model.padEnd(34)} ${split}: accuracy ${row.accuracy.toFixed(3)}  macro-F1 ${row.macroF1.toFixed(3)}` +

@@ -10,14 +10,22 @@ import { CellEncoder } from '../models/cell-encoder.js';
 import { manualSeed } from '../engine/index.js';
 import { renderCellsReport } from '../report/cells.js';
 import type { ConfusionMatrix } from '../stats/index.js';
-import { corpusRows, readTokenizedCorpus } from '../pipelines/cells/corpus-files.js';
+import {
+  corpusRows,
+  readTokenizedCorpus,
+  readVocabulary,
+} from '../pipelines/cells/corpus-files.js';
 import { loadPretrainedRun } from '../pipelines/cells/pretrain.js';
 import {
   embedCells,
+  sharedTokenView,
   trainCellClassifier,
   type CellClassifier,
   type Pooling,
+  type VocabularyView,
 } from '../pipelines/cells/tasks.js';
+import type { TokenCorpus } from '../pipelines/cells/pretrain.js';
+import { SPECIAL_TOKENS } from '../pipelines/cells/vocabulary.js';
 import { readExpression } from '../pipelines/cells/expression.js';
 import { linearBaseline } from '../pipelines/cells/linear-baseline.js';
 import { accuracy, confusionMatrix, macroF1, perClassF1 } from '../stats/index.js';
@@ -49,6 +57,11 @@ export interface ClassifyOptions {
   /** Fine-tuning learning rate and pooling (default: DEFAULT_CLASSIFIER's). */
   lr?: number;
   pooling?: Pooling;
+  /**
+   * Tokens the neural classifiers see (training, validation and test cells alike); default
+   * `shared` when the two corpora are of different species, `all` otherwise.
+   */
+  vocabularyView?: VocabularyView;
   seed: number;
   out: string;
 }
@@ -65,6 +78,8 @@ export interface ClassificationRow {
 
 export interface ClassifyResult {
   rows: ClassificationRow[];
+  /** The tokens the neural classifiers saw. */
+  vocabularyView: VocabularyView;
   confusion: ConfusionMatrix;
   files: { results: string; report: string };
 }
@@ -122,7 +137,10 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
       `obs.${o.label}`,
       `fewer than 2 of its classes are in the test corpus (${[...testClasses].join(', ')}): nothing to train with --only-test-classes`,
     );
-  const trainCorpus = corpusRows(train.corpus, trainCells);
+  const view = o.vocabularyView ?? (train.cells.species === test.cells.species ? 'all' : 'shared');
+  const inView = vocabularyViewOf(o.tokens, view);
+  const trainCorpus = inView(corpusRows(train.corpus, trainCells));
+  const testCorpus = inView(test.corpus);
   const options = {
     freezeEncoder: o.freeze,
     epochs: o.epochs,
@@ -133,7 +151,7 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
   const model = loadPretrainedRun(o.run);
   const before = new Float32Array([
     ...embedCells(model, trainCorpus),
-    ...embedCells(model, test.corpus),
+    ...embedCells(model, testCorpus),
   ]);
   const row = (
     name: ClassificationRow['model'],
@@ -149,7 +167,7 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
   });
   const fineTuned = trainCellClassifier(model, trainCorpus, trainLabels, options);
   const rows: ClassificationRow[] = [
-    row('pretrained encoder', fineTuned.predict(test.corpus), fineTuned.validation),
+    row('pretrained encoder', fineTuned.predict(testCorpus), fineTuned.validation),
   ];
   if (o.scratch) {
     manualSeed(o.seed);
@@ -158,7 +176,7 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
       ...options,
       freezeEncoder: false,
     });
-    rows.push(row('from scratch', clf.predict(test.corpus), clf.validation));
+    rows.push(row('from scratch', clf.predict(testCorpus), clf.validation));
   }
   if (o.linear !== false) {
     const trainExpression = readExpression(o.tokens, o.train);
@@ -187,6 +205,8 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
         testCells: testLabels.length,
         ...(single ? { testFraction: o.testFraction ?? 0.2 } : {}),
         onlyTestClasses: Boolean(o.onlyTestClasses),
+        vocabularyView: view,
+        meanTokens: { train: meanTokens(trainCorpus), test: meanTokens(testCorpus) },
         rows,
         confusion: pretrained.confusion,
       },
@@ -210,7 +230,31 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
       seed: o.seed,
     }),
   );
-  return { rows, confusion: pretrained.confusion, files };
+  return { rows, confusion: pretrained.confusion, files, vocabularyView: view };
+}
+
+/** The corpus transform of a vocabulary view; `shared` refuses a vocabulary that shares no token. */
+function vocabularyViewOf(
+  tokensDir: string,
+  view: VocabularyView,
+): (c: TokenCorpus) => TokenCorpus {
+  if (view === 'all') return (c) => c;
+  const shared = readVocabulary(tokensDir).vocab.sharedTokens();
+  if (shared.size === 0)
+    throw new InputError(
+      join(tokensDir, 'vocabulary.json'),
+      'vocabulary',
+      'no token is shared by the two species (a separate vocabulary?): --vocabulary-view shared needs a unified one; use --vocabulary-view all',
+    );
+  return (c) => sharedTokenView(c, shared);
+}
+
+/** Mean gene tokens per cell (not `<cls>`, not padding). */
+function meanTokens(c: TokenCorpus): number {
+  const cells = c.tokens.length / c.maxLength;
+  return (
+    c.tokens.reduce((n, t) => n + (t >= SPECIAL_TOKENS.length ? 1 : 0), 0) / Math.max(1, cells)
+  );
 }
 
 /** F1 of each class the test corpus has (predictions of other classes count as errors). */

@@ -74,6 +74,23 @@ test('cells: numeric and choice options are checked on parse, naming the option 
   failsWith(
     [
       'cells',
+      'classify',
+      'r',
+      'tok',
+      '--train',
+      'mm',
+      '--test',
+      'hs',
+      '--vocabulary-view',
+      'orthologs',
+      '--out',
+      'c',
+    ],
+    /--vocabulary-view <view>' argument 'orthologs' is invalid\. Allowed choices are shared, all/,
+  );
+  failsWith(
+    [
+      'cells',
       'perturb',
       'r',
       'tok',
@@ -237,6 +254,17 @@ test('cells classify: labels with one class, unknown columns, a missing run and 
   failsWith(
     classify(),
     /^neurobridge: no-run\/encoder\.safetensors: missing: expected a folder written by `neurobridge cells pretrain`$/,
+  );
+  // Across species the shared view is the default; a separate vocabulary shares no token.
+  assert.equal(run(...tokenize('tok-sep', '--vocabulary', 'separate')).status, 0);
+  const separate = classify().map((a) => (a === 'tok' ? 'tok-sep' : a));
+  failsWith(
+    separate,
+    /^neurobridge: tok-sep\/vocabulary\.json: vocabulary: no token is shared by the two species .*use --vocabulary-view all$/,
+  );
+  failsWith(
+    [...separate.slice(0, -2), '--vocabulary-view', 'all', '--out', 'cls'],
+    /^neurobridge: no-run\/encoder\.safetensors: missing/,
   );
   failsWith(
     ['cells', 'pretrain', 'nowhere', '--out', 'r'],

@@ -23,6 +23,8 @@ import { accuracy, confusionMatrix, macroF1, type ConfusionMatrix } from '../../
 import { stratifiedSplit } from '../../stats/splits.js';
 import type { TokenCorpus } from './pretrain.js';
 import { corpusRows } from './corpus-files.js';
+import { orthologView } from './pretrain-loss.js';
+import { PAD } from './vocabulary.js';
 
 function rows(c: TokenCorpus, idx: number[]): Tensor {
   return Tensor.from(corpusRows(c, idx).tokens, [idx.length, c.maxLength], 'int64');
@@ -31,6 +33,35 @@ function rows(c: TokenCorpus, idx: number[]): Tensor {
 /** How a cell's token states become one embedding: their mean, or the `<cls>` state. */
 export const POOLINGS = ['mean', 'cls'] as const;
 export type Pooling = (typeof POOLINGS)[number];
+
+/**
+ * Which tokens a classifier sees. `shared`: only `<cls>` and the tokens both species use
+ * (one-to-one orthologs in a unified vocabulary), as the linear baseline's genes; across
+ * species a species-specific token can carry a label on the training cells that no test
+ * cell can have. `all`: every token of the cell.
+ */
+export const VOCABULARY_VIEWS = ['shared', 'all'] as const;
+export type VocabularyView = (typeof VOCABULARY_VIEWS)[number];
+
+/**
+ * A corpus with every cell restricted to `shared` tokens (rank order kept, `<cls>` first,
+ * see orthologView); trailing columns that are padding in every cell are dropped, since the
+ * encoder masks pads and positions count from `<cls>` either way.
+ */
+export function sharedTokenView(c: TokenCorpus, shared: Set<number>): TokenCorpus {
+  const L = c.maxLength;
+  const kept = orthologView(shared)(c.tokens, L);
+  const n = kept.length / L;
+  let width = 1;
+  for (let r = 0; r < n; r++) {
+    let length = 1;
+    while (length < L && kept[r * L + length] !== PAD) length++;
+    width = Math.max(width, length);
+  }
+  const tokens = new Int32Array(n * width);
+  for (let r = 0; r < n; r++) tokens.set(kept.subarray(r * L, r * L + width), r * width);
+  return { tokens, maxLength: width };
+}
 
 /** In silico perturbations: remove the gene's token, or move it to the top of the cell. */
 export const PERTURB_MODES = ['delete', 'overexpress'] as const;
