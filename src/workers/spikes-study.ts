@@ -21,7 +21,7 @@ await serveTask<StudyJob, string, StudyOutcome>(async ({ workers, ...options }, 
       report(
         `${source} (${model}) epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, validation bits/spike ${r.valBitsPerSpike.toFixed(4)}, ${r.seconds.toFixed(1)} s`,
       );
-      holdForFaultTests(r.epoch, signal, report);
+      holdForFaultTests(source, r.epoch, signal, report);
     },
   };
   const result =
@@ -41,10 +41,17 @@ await serveTask<StudyJob, string, StudyOutcome>(async ({ workers, ...options }, 
  * Fault injection for the Slurm executor's tests, off unless NEUROBRIDGE_TEST_HOLD_AFTER_EPOCHS
  * is set: at the end of that epoch (counting from 1) training waits here until it is told to
  * stop; the epoch is then committed, so a test cancels a job mid-training at a known checkpoint.
+ * NEUROBRIDGE_TEST_HOLD_SOURCE limits the hold to the model trained on that dataset.
  */
-function holdForFaultTests(epoch: number, signal: StopSignal, report: (m: string) => void) {
+function holdForFaultTests(
+  source: string,
+  epoch: number,
+  signal: StopSignal,
+  report: (m: string) => void,
+) {
   const after = Number(process.env.NEUROBRIDGE_TEST_HOLD_AFTER_EPOCHS ?? 0);
-  if (!(after > 0) || epoch + 1 < after) return;
+  const only = process.env.NEUROBRIDGE_TEST_HOLD_SOURCE;
+  if (!(after > 0) || epoch + 1 < after || (only && only !== source)) return;
   report(`holding at the end of epoch ${epoch + 1} (NEUROBRIDGE_TEST_HOLD_AFTER_EPOCHS)`);
   const nap = new Int32Array(new SharedArrayBuffer(4));
   while (!signal.aborted) Atomics.wait(nap, 0, 0, 200);

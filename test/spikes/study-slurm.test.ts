@@ -117,63 +117,67 @@ test(
 );
 
 test(
-  'cancelled jobs are resubmitted by re-running the command, resume from their checkpoints, and no cell is lost or written twice',
+  'a cancelled job is resubmitted by re-running the command, resumes from its checkpoint, and no cell is lost or written twice',
   { skip },
   async () => {
     const dir = twoSessions();
     const out = join(dir, 'study');
-    // Each job holds at the end of its first epoch (a test-only fault hook), so the cancel
-    // lands mid-training at a known checkpoint.
+    // The job training on `a` holds at the end of its first epoch (a test-only fault hook), so
+    // the cancel lands mid-training at a known checkpoint; the job on `b` finishes.
     await run(process.execPath, [...studyArgs(dir, 'study', 3), '--detach'], {
-      env: { ...process.env, NEUROBRIDGE_TEST_HOLD_AFTER_EPOCHS: '1' },
+      env: {
+        ...process.env,
+        NEUROBRIDGE_TEST_HOLD_AFTER_EPOCHS: '1',
+        NEUROBRIDGE_TEST_HOLD_SOURCE: 'a',
+      },
     });
-    const first = jobIds(out).flatMap((u) => u.ids);
-    assert.equal(first.length, 2);
-    const logs = () =>
-      readdirSync(join(out, 'slurm', 'logs')).map((f) =>
-        readFileSync(join(out, 'slurm', 'logs', f), 'utf8'),
-      );
-    await until('both jobs to hold after epoch 1', () =>
-      existsSync(join(out, 'slurm', 'logs'))
-        ? logs().filter((l) => l.includes('holding at the end of epoch 1')).length === 2
-        : false,
+    const first = Object.fromEntries(jobIds(out).map((u) => [u.source, u.ids[0]]));
+    assert.deepEqual(Object.keys(first).sort(), ['a', 'b']);
+    const log = (id: string) => {
+      const file = join(out, 'slurm', 'logs', `tiny-dice__a-${id}.log`);
+      return existsSync(file) ? readFileSync(file, 'utf8') : '';
+    };
+    await until('the job on a to hold after epoch 1', () =>
+      log(first.a).includes('holding at the end of epoch 1'),
     );
-    cancelJobs(first);
-    await until('the cancelled jobs to leave the queue', () =>
-      [...jobStatuses(first).values()].every((s) => s.phase !== 'queued' && s.phase !== 'running'),
+    cancelJobs([first.a]);
+    await until('both first jobs to leave the queue', () =>
+      [...jobStatuses([first.a, first.b]).values()].every(
+        (s) => s.phase !== 'queued' && s.phase !== 'running',
+      ),
     );
-    for (const s of jobStatuses(first).values()) assert.match(s.state, /^CANCELLED/);
-    const models = readdirSync(join(out, 'models'));
-    assert.equal(models.length, 2);
-    for (const m of models) assert.equal(committedEpochs(join(out, 'models', m)), 1);
-    assert.equal(
-      studyStatus(out).units.reduce((n, u) => n + u.cellsDone, 0),
-      0,
+    const ended = jobStatuses([first.a, first.b]);
+    assert.match(ended.get(first.a)!.state, /^CANCELLED/);
+    assert.equal(ended.get(first.b)!.state, 'COMPLETED');
+    const modelA = readdirSync(join(out, 'models')).find((m) => m.startsWith('a-'))!;
+    assert.equal(committedEpochs(join(out, 'models', modelA)), 1);
+    const before = studyStatus(out).units;
+    assert.deepEqual(
+      before.map((u) => [u.source, u.cellsDone, u.claimedBy !== null]),
+      [
+        ['a', 0, false],
+        ['b', 2, false],
+      ],
+      'b stored both its cells; a none, and no live job holds it',
     );
 
     const { stdout, stderr } = await run(process.execPath, studyArgs(dir, 'study', 3));
-    assert.match(stdout, /submitted 2 job\(s\)/);
+    assert.match(stdout, /submitted 1 job\(s\)/, 'only the missing model is resubmitted');
     assert.match(stderr, /ended CANCELLED before storing its cells .*resubmitted/);
-    const second = jobIds(out).flatMap((u) => u.ids.slice(1));
-    assert.equal(second.length, 2);
-    assert.equal(
-      logs().filter((l) => /resuming training on [ab] \(tiny:dice\) after epoch 1/.test(l)).length,
-      2,
-      'both resubmitted jobs resume from the epoch-1 checkpoint',
-    );
+    const secondA = jobIds(out).find((u) => u.source === 'a')!.ids[1];
+    assert.match(log(secondA), /resuming training on a \(tiny:dice\) after epoch 1/);
     const written = readFileSync(join(out, 'cells', 'written.log'), 'utf8')
       .trim()
       .split('\n');
-    const cells = written.map((l) => l.split(' ')[2]).sort();
-    assert.deepEqual(cells, [
-      'tiny-dice/a__a',
-      'tiny-dice/a__b',
-      'tiny-dice/b__a',
-      'tiny-dice/b__b',
-    ]);
-    assert.ok(
-      written.every((l) => second.some((id) => l.endsWith(`slurm:${id}`))),
-      'every cell was written once, by a resubmitted job',
+    assert.deepEqual(
+      written.map((l) => [l.split(' ')[2], l.split(' ')[3]]).sort(),
+      [
+        ['tiny-dice/a__a', `slurm:${secondA}`],
+        ['tiny-dice/a__b', `slurm:${secondA}`],
+        ['tiny-dice/b__a', `slurm:${first.b}`],
+        ['tiny-dice/b__b', `slurm:${first.b}`],
+      ],
+      "every cell written once: a's by the resubmitted job, b's by its first job",
     );
     assert.deepEqual(readdirSync(join(out, 'claims')), [], 'claims are released');
     assert.equal(new StudyCells(out).readSummary().complete, true);
