@@ -3,15 +3,15 @@
 // message, where no Slurm answers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { runStudy } from '../../src/pipelines/spikes/study.js';
 import { StudyCells } from '../../src/pipelines/spikes/study-cells.js';
 import { studyStatus } from '../../src/pipelines/spikes/study-slurm.js';
 import { committedEpochs } from '../../src/pipelines/spikes/train.js';
+import { twoSessionStudy } from '../helpers/two-sessions.js';
 import {
   accountedJobNames,
   cancelJobs,
@@ -26,19 +26,6 @@ const skip = slurmAvailable()
   : 'no Slurm answers here: start one with `bash scripts/slurm-local.sh start` (as root)';
 if (skip && process.env.NEUROBRIDGE_REQUIRE_SLURM)
   test('Slurm is required here (NEUROBRIDGE_REQUIRE_SLURM) and answers', () => assert.fail(skip));
-
-function twoSessions(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nb-slurm-'));
-  const sim = (args: string[]) =>
-    execFileSync(process.execPath, [cli, 'simulate', 'spikes', ...args], { cwd: dir });
-  sim(['--kind', 'in_vitro', '--format', 'alf', '--out', 'a', '--duration', '50', '--seed', '1']);
-  sim(['--kind', 'in_vivo', '--format', 'phy', '--out', 'b', '--duration', '50', '--seed', '2']);
-  writeFileSync(
-    join(dir, 'study.yaml'),
-    'defaults:\n  window: { start_s: 0, length_s: 24 }\ndatasets:\n  - { id: a, domain: in_vitro, path: a }\n  - { id: b, domain: in_vivo, path: b }\n',
-  );
-  return dir;
-}
 
 const studyArgs = (dir: string, out: string, epochs: number) => [
   cli,
@@ -77,7 +64,7 @@ test(
   'a 2 × 2 study through Slurm gives the local matrix, and its jobs are in accounting',
   { skip },
   async () => {
-    const dir = twoSessions();
+    const dir = twoSessionStudy('nb-slurm-');
     const local = await runStudy({
       manifest: join(dir, 'study.yaml'),
       out: join(dir, 'local'),
@@ -120,7 +107,7 @@ test(
   'a cancelled job is resubmitted by re-running the command, resumes from its checkpoint, and no cell is lost or written twice',
   { skip },
   async () => {
-    const dir = twoSessions();
+    const dir = twoSessionStudy('nb-slurm-');
     const out = join(dir, 'study');
     // The job training on `a` holds at the end of its first epoch (a test-only fault hook), so
     // the cancel lands mid-training at a known checkpoint; the job on `b` finishes.

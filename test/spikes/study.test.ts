@@ -1,30 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runStudy, type StudyOptions } from '../../src/pipelines/spikes/study.js';
 import { runStudyInProcesses } from '../../src/pipelines/spikes/study-processes.js';
 import { loadStudy, selfVsCrossDomain, writeStudyReport } from '../../src/report/spikes-study.js';
 import { browserPath, visit } from '../helpers/browser.js';
-
-const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
+import { twoSessionStudy } from '../helpers/two-sessions.js';
 
 /**
  * The shared fixture: a 2 × 2 study "killed" after its first cell, resumed, then re-run.
  * Built once, by whichever test asks first, so each test also runs on its own.
  */
 const killedAndResumedStudy = memo(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'nb-study-'));
-  const sim = (args: string[]) =>
-    execFileSync(process.execPath, [cli, 'simulate', 'spikes', ...args], { cwd: dir });
-  sim(['--kind', 'in_vitro', '--format', 'alf', '--out', 'a', '--duration', '50', '--seed', '1']);
-  sim(['--kind', 'in_vivo', '--format', 'phy', '--out', 'b', '--duration', '50', '--seed', '2']);
-  writeFileSync(
-    join(dir, 'study.yaml'),
-    'defaults:\n  window: { start_s: 0, length_s: 24 }\ndatasets:\n  - { id: a, domain: in_vitro, path: a }\n  - { id: b, domain: in_vivo, path: b }\n',
-  );
+  const dir = twoSessionStudy('nb-study-');
   const options: StudyOptions = {
     manifest: join(dir, 'study.yaml'),
     out: join(dir, 'out'),
