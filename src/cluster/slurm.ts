@@ -131,22 +131,32 @@ function squeueLines(ids: string[]): string[] {
   }
 }
 
-/** Finished jobs as accounting records them: `sacct`, else the job-completion log. */
-export function accounting(ids: string[]): JobStatus[] {
-  if (ids.length === 0) return [];
-  const fields = ['-n', '-P', '-X', '-j', ids.join(','), '-o', 'JobID,State,ExitCode,JobName'];
+/**
+ * `sacct` over `ids` with `fields` (parsable, one line per job), else the same from the
+ * job-completion log (`sacct -c`) where a site keeps no accounting database.
+ */
+function sacct(ids: string[], fields: string): string[] {
+  const args = ['-n', '-P', '-X', '-j', ids.join(','), '-o', fields];
   let text: string;
   try {
-    text = run('sacct', fields);
+    text = run('sacct', args);
   } catch {
-    try {
-      text = run('sacct', ['-c', ...fields]);
-    } catch {
-      return [];
-    }
+    text = run('sacct', ['-c', ...args]);
+  }
+  return text.split('\n').filter(Boolean);
+}
+
+/** Finished jobs as accounting records them (none when neither source answers). */
+export function accounting(ids: string[]): JobStatus[] {
+  if (ids.length === 0) return [];
+  let lines: string[];
+  try {
+    lines = sacct(ids, 'JobID,State,ExitCode');
+  } catch {
+    return [];
   }
   const byId = new Map<string, JobStatus>();
-  for (const line of text.split('\n').filter(Boolean)) {
+  for (const line of lines) {
     const [id, state, exitCode] = line.split('|');
     // The last record of a job id wins (a requeued job has several).
     if (ids.includes(id)) byId.set(id, { id, state, phase: phaseOf(state), exitCode });
@@ -156,17 +166,5 @@ export function accounting(ids: string[]): JobStatus[] {
 
 /** Names of jobs accounting knows, by id (the tests check that study jobs are recorded). */
 export function accountedJobNames(ids: string[]): Map<string, string> {
-  const fields = ['-n', '-P', '-X', '-j', ids.join(','), '-o', 'JobID,JobName'];
-  let text = '';
-  try {
-    text = run('sacct', fields);
-  } catch {
-    text = run('sacct', ['-c', ...fields]);
-  }
-  return new Map(
-    text
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => l.split('|') as [string, string]),
-  );
+  return new Map(sacct(ids, 'JobID,JobName').map((l) => l.split('|') as [string, string]));
 }
