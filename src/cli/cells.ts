@@ -76,7 +76,11 @@ export function registerCellsCommands(program: Command): void {
       '<corpora...>',
       'name:species:path, e.g. hs:human:human.h5ad (h5ad, 10x mtx folder or .h5, dense csv/tsv); names: letters, digits, _ . -',
     )
-    .requiredOption('--orthologs <file>', 'ortholog table with mouse_gene and human_gene columns')
+    .option('--orthologs <file>', 'ortholog table with mouse_gene and human_gene columns')
+    .option(
+      '--vocabulary-from <dir>',
+      'encode with the vocabulary and gene medians of an earlier `cells tokenize` folder (new cells for an encoder pretrained on it), instead of --orthologs',
+    )
     .addOption(
       choice(
         '--vocabulary <mode>',

@@ -189,3 +189,77 @@ test('--test-fraction splits one corpus only: with another test corpus it is ref
     'neurobridge: --test-fraction splits one corpus into training and test cells: give --test the same corpus as --train',
   );
 });
+
+test('--vocabulary-from encodes new cells with an earlier vocabulary and medians: a subset gets its rows of the full tokenization', () => {
+  run(
+    'cells',
+    'tokenize',
+    `pbmc:human:${h5ad}`,
+    '--raw',
+    '--orthologs',
+    'orthologs.tsv',
+    '--max-length',
+    '24',
+    '--out',
+    'tok-full',
+  );
+  const cells = readJson<{ cellIds: string[]; obs: Record<string, string[]> }>(
+    'tok-full/pbmc.cells.json',
+  );
+  const label = cells.obs.bulk_labels[0];
+  const rowsOf = cells.obs.bulk_labels.flatMap((l, i) => (l === label ? [i] : []));
+  // Fitted on the subset alone, the medians (and so the ranks) would differ.
+  const sub = run(
+    'cells',
+    'tokenize',
+    `new:human:${h5ad}`,
+    '--raw',
+    '--select',
+    `new=bulk_labels=${label}`,
+    '--vocabulary-from',
+    'tok-full',
+    '--max-length',
+    '24',
+    '--out',
+    'tok-new',
+  );
+  assert.match(sub.stderr, /vocabulary and gene medians: tok-full\/vocabulary\.json/);
+  assert.equal(
+    readFileSync(join(dir, 'tok-new/vocabulary.json'), 'utf8'),
+    readFileSync(join(dir, 'tok-full/vocabulary.json'), 'utf8'),
+  );
+  const full = readFileSync(join(dir, 'tok-full/pbmc.tokens.npy'));
+  const part = readFileSync(join(dir, 'tok-new/new.tokens.npy'));
+  const header = (b: Buffer) => 10 + b.readUInt16LE(8);
+  const row = 24 * 4;
+  const expected = Buffer.concat(
+    rowsOf.map((i) => full.subarray(header(full) + i * row, header(full) + (i + 1) * row)),
+  );
+  assert.ok(
+    part.subarray(header(part)).equals(expected),
+    'the subset rows equal the full tokenization rows',
+  );
+
+  for (const [args, message] of [
+    [
+      ['--orthologs', 'orthologs.tsv', '--vocabulary-from', 'tok-full', '--out', 'x'],
+      'neurobridge: --orthologs and --vocabulary-from: choose one (the earlier vocabulary holds its orthologs)',
+    ],
+    [
+      ['--out', 'x'],
+      'neurobridge: give --orthologs (a new vocabulary) or --vocabulary-from DIR (an earlier one)',
+    ],
+    [
+      ['--vocabulary-from', 'tok-full', '--out', 'tok-full'],
+      'neurobridge: --vocabulary-from tok-full: write to another --out (tokenize replaces the whole tokenization of its output folder)',
+    ],
+  ] as const) {
+    const r = spawnSync(
+      process.execPath,
+      [cli, 'cells', 'tokenize', `x:human:${h5ad}`, '--raw', ...args],
+      { cwd: dir, encoding: 'utf8' },
+    );
+    assert.notEqual(r.status, 0);
+    assert.equal(r.stderr.trim(), message);
+  }
+});

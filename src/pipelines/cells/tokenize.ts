@@ -5,16 +5,16 @@
  * failure at any corpus leaves nothing of this run in the output folder, and a success
  * replaces the whole tokenization that was there (corpora not in this run are removed).
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { writeOutputSet } from '../../core/atomic.js';
 import { InputError, UsageError } from '../../core/errors.js';
 import { readCounts, type CountMatrix } from '../../io/cells/index.js';
 import { tokenExpression, writeExpression } from './expression.js';
 import { attachCellTable, selectCells, unmangleGeneNames } from './cell-table.js';
 import { h5adInfo } from '../../io/cells/h5ad.js';
-import { writeTokenizedCorpus, writeVocabulary } from './corpus-files.js';
+import { readVocabulary, writeTokenizedCorpus, writeVocabulary } from './corpus-files.js';
 import { readOrthologs, type Orthologs } from './orthologs.js';
-import { encodeCells, fitGeneMedians } from './rank-encoding.js';
+import { encodeCells, fitGeneMedians, type GeneMedians } from './rank-encoding.js';
 import { fitMediansStreaming, tokenizeStreaming } from './tokenize-stream.js';
 import { Vocabulary, type Species, type VocabularyMode } from './vocabulary.js';
 
@@ -27,7 +27,14 @@ export interface CorpusSource {
 
 export interface TokenizeOptions {
   sources: CorpusSource[];
-  orthologs: string;
+  /** Ortholog table (required unless `vocabularyFrom`, whose vocabulary already holds it). */
+  orthologs?: string;
+  /**
+   * A folder written by an earlier tokenization: encode with its vocabulary and gene medians
+   * instead of building new ones, so new cells meet an encoder pretrained on that folder in
+   * its own tokens (genes outside that vocabulary are skipped and counted).
+   */
+  vocabularyFrom?: string;
   vocabulary: VocabularyMode;
   maxLength: number;
   /** h5ad layer to read instead of X (in-memory reading only). */
@@ -61,7 +68,8 @@ export interface TokenizedCorpusSummary {
 }
 
 export interface TokenizeResult {
-  orthologs: Orthologs;
+  /** The table read (null when the vocabulary came from `vocabularyFrom`). */
+  orthologs: Orthologs | null;
   vocabulary: { size: number; mode: VocabularyMode; file: string };
   corpora: TokenizedCorpusSummary[];
 }
@@ -137,10 +145,22 @@ export async function tokenizeCorpora(
     for (const s of o.sources)
       if (!s.path.endsWith('.h5ad'))
         throw new UsageError(`--chunk-cells streams .h5ad files only; ${s.path} is not one`);
-  const orthologs = readOrthologs(o.orthologs);
-  log(
-    `orthologs: ${orthologs.mouseToHuman.size} one-to-one pairs kept, ${orthologs.dropped.oneToMany} one-to-many and ${orthologs.dropped.manyToOne} many-to-one dropped`,
-  );
+  if ((o.orthologs === undefined) === (o.vocabularyFrom === undefined))
+    throw new UsageError(
+      o.orthologs === undefined
+        ? 'give --orthologs (a new vocabulary) or --vocabulary-from DIR (an earlier one)'
+        : '--orthologs and --vocabulary-from: choose one (the earlier vocabulary holds its orthologs)',
+    );
+  if (o.vocabularyFrom !== undefined && resolve(o.vocabularyFrom) === resolve(o.out))
+    throw new UsageError(
+      `--vocabulary-from ${o.vocabularyFrom}: write to another --out (tokenize replaces the whole tokenization of its output folder)`,
+    );
+  const orthologs = o.orthologs === undefined ? null : readOrthologs(o.orthologs);
+  if (orthologs)
+    log(
+      `orthologs: ${orthologs.mouseToHuman.size} one-to-one pairs kept, ${orthologs.dropped.oneToMany} one-to-many and ${orthologs.dropped.manyToOne} many-to-one dropped`,
+    );
+  else log(`vocabulary and gene medians: ${join(o.vocabularyFrom!, 'vocabulary.json')}`);
   // The folder holds one tokenization: corpora of an earlier one (another vocabulary) go.
   const corpora = await writeOutputSet(
     o.out,
@@ -165,20 +185,24 @@ type Written = {
 async function streamed(
   o: TokenizeOptions,
   chunkCells: number,
-  orthologs: Orthologs,
+  orthologs: Orthologs | null,
   dir: string,
 ): Promise<Written> {
   // Never the whole matrix in memory.
-  const infos = await Promise.all(o.sources.map((s) => h5adInfo(s.path)));
-  const vocab = Vocabulary.build(
-    o.sources.map((s, i) => ({ species: s.species, genes: infos[i].genes })),
-    orthologs,
-    o.vocabulary,
-  );
-  const medians = await fitMediansStreaming(o.sources, vocab, {
-    chunkCells,
-    sampleFraction: o.medianSample ?? 1,
-  });
+  let vocab: Vocabulary;
+  let medians: GeneMedians;
+  if (orthologs) {
+    const infos = await Promise.all(o.sources.map((s) => h5adInfo(s.path)));
+    vocab = Vocabulary.build(
+      o.sources.map((s, i) => ({ species: s.species, genes: infos[i].genes })),
+      orthologs,
+      o.vocabulary,
+    );
+    medians = await fitMediansStreaming(o.sources, vocab, {
+      chunkCells,
+      sampleFraction: o.medianSample ?? 1,
+    });
+  } else ({ vocab, medians } = readVocabulary(o.vocabularyFrom!));
   writeVocabulary(dir, vocab, medians);
   const corpora: TokenizedCorpusSummary[] = [];
   for (const s of o.sources) {
@@ -191,7 +215,11 @@ async function streamed(
   return { vocabulary: { size: vocab.size, mode: vocab.mode }, corpora };
 }
 
-async function inMemory(o: TokenizeOptions, orthologs: Orthologs, dir: string): Promise<Written> {
+async function inMemory(
+  o: TokenizeOptions,
+  orthologs: Orthologs | null,
+  dir: string,
+): Promise<Written> {
   const corpora = [];
   for (const s of o.sources) {
     let matrix = await readCounts(s.path, { layer: o.layer, raw: o.raw });
@@ -203,12 +231,19 @@ async function inMemory(o: TokenizeOptions, orthologs: Orthologs, dir: string): 
       if (x.corpus === s.name) matrix = selectCells(matrix, x.column, x.value);
     corpora.push({ ...s, matrix });
   }
-  const vocab = Vocabulary.build(
-    corpora.map((c) => ({ species: c.species, genes: c.matrix.geneSymbols ?? c.matrix.geneIds })),
-    orthologs,
-    o.vocabulary,
-  );
-  const medians = fitGeneMedians(corpora, vocab);
+  const { vocab, medians } = orthologs
+    ? (() => {
+        const vocab = Vocabulary.build(
+          corpora.map((c) => ({
+            species: c.species,
+            genes: c.matrix.geneSymbols ?? c.matrix.geneIds,
+          })),
+          orthologs,
+          o.vocabulary,
+        );
+        return { vocab, medians: fitGeneMedians(corpora, vocab) };
+      })()
+    : readVocabulary(o.vocabularyFrom!);
   writeVocabulary(dir, vocab, medians);
   const summaries: TokenizedCorpusSummary[] = [];
   for (const c of corpora) {
