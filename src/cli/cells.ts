@@ -21,11 +21,12 @@ import {
 } from '../pipelines/cells/tokenize.js';
 import {
   COST_ESTIMATE_FILE,
-  PRESET_EPOCHS,
+  PRESET_TRAINING,
   type PretrainCorporaOptions,
 } from '../pipelines/cells/pretrain-corpora.js';
 import type { ClassifyOptions } from '../commands/cells-classify.js';
 import { VOCABULARY_MODES } from '../pipelines/cells/vocabulary.js';
+import { EMBEDDING_INITS } from '../pipelines/cells/spectral-init.js';
 import { simulateCellCorpus, simulatedOrthologTable } from '../sim/cells.js';
 import { choice, deviceOption, integer, keyValues, outFolder, real, seed } from './options.js';
 import { setDefaultDevice } from '../engine/runtime.js';
@@ -179,17 +180,16 @@ export function registerCellsCommands(program: Command): void {
         'small',
       ),
     )
+    .option('--epochs <n>', `epochs (default: the preset's, ${presetDefaults('epochs')})`, EPOCHS)
     .option(
-      '--epochs <n>',
-      `epochs (default: the preset's, ${CELL_ENCODER_PRESET_NAMES.map((p) => `${p} ${PRESET_EPOCHS[p]}`).join(', ')})`,
-      EPOCHS,
+      '--batch-size <n>',
+      `cells per batch (default: the preset's, ${presetDefaults('batchSize')})`,
+      integer(1, 65_536),
     )
-    .option('--batch-size <n>', 'cells per batch', integer(1, 65_536), 16)
     .option(
       '--lr <x>',
-      'peak learning rate (AdamW, warm-up + cosine)',
+      `peak learning rate (AdamW, warm-up + cosine; default: the preset's, ${presetDefaults('lr')})`,
       real(0, 10, { minExclusive: true }),
-      5e-4,
     )
     .option('--simcse-weight <x>', 'weight of the SimCSE term', real(0, 1000), 1)
     .option(
@@ -197,6 +197,14 @@ export function registerCellsCommands(program: Command): void {
       'add the cross-species InfoNCE (τ 0.1) between each cell and its ortholog-only view, with this weight (paper: 0.5; unified vocabulary)',
       real(0, 1000),
       0,
+    )
+    .addOption(
+      choice(
+        '--embedding-init <how>',
+        "gene embeddings to start from: spectral (principal axes of the corpora's token incidence; learns on small corpora) or random",
+        EMBEDDING_INITS,
+        'spectral',
+      ),
     )
     .option('--seed <n>', 'random seed', seed, 0)
     .requiredOption('--out <dir>', 'checkpoints and encoder.safetensors', outFolder)
@@ -375,4 +383,9 @@ export function registerCellsCommands(program: Command): void {
         console.log(`results: ${r.files.results}\nreport: ${r.files.report}`);
       },
     );
+}
+
+/** "paper 10, small 6, tiny 10" for one of the presets' training defaults. */
+function presetDefaults(key: keyof (typeof PRESET_TRAINING)['small']): string {
+  return CELL_ENCODER_PRESET_NAMES.map((p) => `${p} ${PRESET_TRAINING[p][key]}`).join(', ');
 }

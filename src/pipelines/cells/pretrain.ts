@@ -15,6 +15,7 @@ import {
   manualSeed,
   runEpochs,
   saveSafetensors,
+  Tensor,
   tidy,
   warmupCosine,
   type CheckpointState,
@@ -22,6 +23,7 @@ import {
 } from '../../engine/index.js';
 import { CellEncoder, type CellEncoderConfig } from '../../models/cell-encoder.js';
 import { corpusRows } from './corpus-files.js';
+import { spectralTokenEmbeddings, type EmbeddingInit } from './spectral-init.js';
 import { DEFAULT_PRETRAIN_LOSS, pretrainLoss, type PretrainLossOptions } from './pretrain-loss.js';
 
 export interface PretrainConfig {
@@ -34,12 +36,22 @@ export interface PretrainConfig {
   warmupFraction: number;
   clipNorm: number;
   seed: number;
+  /**
+   * The gene embeddings pretraining starts from: `random` (N(0, 1)) or `spectral` (the
+   * principal axes of the corpora's token incidence, see spectral-init.ts).
+   */
+  embeddingInit: EmbeddingInit;
 }
 
 export interface TokenCorpus {
   /** cells × maxLength, 0-padded. */
   tokens: Int32Array;
   maxLength: number;
+}
+
+/** Pretraining cells: corpora concatenated, and which corpus each cell came from (default: one). */
+export interface PretrainingCells extends TokenCorpus {
+  corpusOfCell?: Int32Array;
 }
 
 export interface PretrainProgress {
@@ -92,12 +104,13 @@ export function defaultPretrainConfig(model: CellEncoderConfig): PretrainConfig 
     warmupFraction: 0.1,
     clipNorm: 1,
     seed: 0,
+    embeddingInit: 'spectral',
   };
 }
 
 /** Trains (or resumes) in `dir`; returns the encoder after the last epoch. */
 export function pretrainEncoder(
-  corpus: TokenCorpus,
+  corpus: PretrainingCells,
   config: PretrainConfig,
   dir: string,
   hooks: {
@@ -114,6 +127,8 @@ export function pretrainEncoder(
   const cells = corpus.tokens.length / L;
   manualSeed(config.seed);
   const model = new CellEncoder(config.model);
+  // On resume the checkpoint's weights replace these.
+  if (config.embeddingInit === 'spectral') initSpectralEmbeddings(model, corpus, config.seed);
   const optimizer = new AdamW(model.parameters(), {
     lr: config.lr,
     weightDecay: config.weightDecay,
@@ -197,6 +212,29 @@ export function pretrainEncoder(
   });
   model.eval();
   return { model, history: state.history };
+}
+
+/** Sets the rows of the genes the cells use to their spectral embeddings; other rows stay. */
+export function initSpectralEmbeddings(
+  model: CellEncoder,
+  cells: PretrainingCells,
+  seed: number,
+): void {
+  const { hidden, vocabSize } = model.config;
+  const corpusOfCell = cells.corpusOfCell ?? new Int32Array(cells.tokens.length / cells.maxLength);
+  const e = spectralTokenEmbeddings(cells.tokens, cells.maxLength, corpusOfCell, {
+    hidden,
+    vocabSize,
+    seed,
+  });
+  const name = 'embeddings.word.weight';
+  const weight = model.stateDict().get(name)!;
+  const values = Float32Array.from(weight.toArray() as Float32Array);
+  for (let t = 0; t < vocabSize; t++)
+    if (e.seen[t]) values.set(e.weights.subarray(t * hidden, (t + 1) * hidden), t * hidden);
+  const initial = Tensor.from(values, [vocabSize, hidden], 'float32');
+  model.loadStateDict(new Map([[name, initial]]), false);
+  initial.dispose();
 }
 
 export function loadEncoder(path: string): CellEncoder {
