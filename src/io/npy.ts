@@ -396,14 +396,28 @@ export function kindOf(data: NpyData): NpyKind {
 }
 
 /** The header bytes (v1 when it fits, else v2), padded so data starts on a 64-byte boundary. */
-export function npyHeaderBytes(kind: NpyKind, shape: number[], order: 'C' | 'F' = 'C'): Uint8Array {
+/**
+ * The `.npy` header for `kind` and `shape`; `length`: pad it with spaces to exactly this
+ * many bytes (a multiple of 64), so a header written before the row count was known can be
+ * overwritten in place.
+ */
+export function npyHeaderBytes(
+  kind: NpyKind,
+  shape: number[],
+  order: 'C' | 'F' = 'C',
+  length?: number,
+): Uint8Array {
   const order_ = kind === 'u1' || kind === 'i1' || kind === 'b1' ? '|' : '<';
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let dict = `{'descr': '${order_}${kind}', 'fortran_order': ${order === 'F' ? 'True' : 'False'}, 'shape': ${shapeText}, }`;
-  const padFor = (prefix: number) => (64 - ((prefix + dict.length + 1) % 64)) % 64;
+  const padFor = (prefix: number) =>
+    length !== undefined
+      ? length - prefix - dict.length - 1
+      : (64 - ((prefix + dict.length + 1) % 64)) % 64;
   const v1 = dict.length + 1 + padFor(10) < 65536;
   const prefix = v1 ? 10 : 12;
   const pad = padFor(prefix);
+  if (pad < 0) throw new Error(`npy header of ${shapeText} does not fit in ${length} bytes`);
   dict = dict + ' '.repeat(pad) + '\n';
   const out = new Uint8Array(prefix + dict.length);
   out.set(MAGIC, 0);
@@ -446,19 +460,29 @@ export async function writeNpy(
 export class NpyStreamWriter {
   private fd: number;
   private written = 0;
-  private readonly expected: number;
+  private readonly expected: number | null;
   private pos: number;
+  private readonly headerLength: number;
 
+  /**
+   * `shape[0]` may be `null` when the number of rows is not known until the end (rows
+   * filtered while streaming): the header reserves room for any count and `close()` writes
+   * the count of rows appended.
+   */
   constructor(
     private readonly path: string,
     readonly kind: NpyKind,
-    shape: number[],
-    order: 'C' | 'F' = 'C',
+    private readonly shape: (number | null)[],
+    private readonly order: 'C' | 'F' = 'C',
   ) {
-    this.expected = shape.reduce((a, b) => a * b, 1);
+    const rows = shape[0];
+    const rest = shape.slice(1) as number[];
+    this.expected = rows === null ? null : rest.reduce((a, b) => a * b, rows);
     this.fd = openSync(path, 'w');
-    const header = npyHeaderBytes(kind, shape, order);
+    // 2^53 has 16 digits: the largest row count the header can be rewritten with.
+    const header = npyHeaderBytes(kind, [rows ?? 9_007_199_254_740_991, ...rest], order);
     writeSync(this.fd, header);
+    this.headerLength = header.length;
     this.pos = header.length;
   }
 
@@ -473,8 +497,19 @@ export class NpyStreamWriter {
   }
 
   close(): void {
+    if (this.expected === null) {
+      const rest = this.shape.slice(1) as number[];
+      const rowSize = rest.reduce((a, b) => a * b, 1);
+      const header = npyHeaderBytes(
+        this.kind,
+        [this.written / rowSize, ...rest],
+        this.order,
+        this.headerLength,
+      );
+      writeSync(this.fd, header, 0, header.length, 0);
+    }
     closeSync(this.fd);
-    if (this.written !== this.expected) {
+    if (this.expected !== null && this.written !== this.expected) {
       throw new Error(
         `NpyStreamWriter ${this.path}: wrote ${this.written} elements, header says ${this.expected}`,
       );

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readH5adChunks, writeH5ad } from '../../src/io/cells/h5ad.js';
@@ -12,6 +12,7 @@ import {
   tokenizeStreaming,
 } from '../../src/pipelines/cells/tokenize-stream.js';
 import { Vocabulary } from '../../src/pipelines/cells/vocabulary.js';
+import { tokenizeCorpora } from '../../src/pipelines/cells/tokenize.js';
 import { simulateCellCorpus } from '../../src/sim/cells.js';
 
 test('streamed tokenization (row chunks of CSR and dense X) equals tokenizing the whole matrix; CSC is refused', async () => {
@@ -56,4 +57,66 @@ test('streamed tokenization (row chunks of CSR and dense X) equals tokenizing th
   await assert.rejects(async () => {
     for await (const chunk of readH5adChunks(csc, 32)) void chunk;
   }, /CSC X cannot be read in row chunks/);
+});
+
+test('streamed tokenization with a cell table, a selection and R-name repair writes the same files as reading the corpus whole', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nb-stream-table-'));
+  const m = simulateCellCorpus({ species: 'mouse', cells: 90, seed: 5 });
+  const geneIds = [...m.geneIds];
+  [geneIds[0], geneIds[1]] = ['X0610007P14Rik', 'H2.Aa'];
+  const path = join(dir, 'mm.h5ad');
+  await writeH5ad(path, { ...m, geneIds, geneSymbols: undefined, obs: {} });
+  const table = join(dir, 'cells.csv');
+  writeFileSync(
+    table,
+    'barcode,batch,cell_type\n' +
+      m.cellIds.map((id, i) => `${id},${i % 3 === 0 ? 'b' : 'a'},${m.obs.cell_type[i]}`).join('\n'),
+  );
+  writeFileSync(join(dir, 'orthologs.tsv'), 'mouse_gene\thuman_gene\n0610007P14Rik\tC1orf1\n');
+  const common = {
+    sources: [{ name: 'mm', species: 'mouse' as const, path }],
+    orthologs: join(dir, 'orthologs.tsv'),
+    vocabulary: 'unified' as const,
+    maxLength: 30,
+    cellTables: { mm: table },
+    select: [{ corpus: 'mm', column: 'batch', value: 'a' }],
+    unmangleRNames: true,
+  };
+  await tokenizeCorpora({ ...common, out: join(dir, 'whole') });
+  await tokenizeCorpora({ ...common, chunkCells: 16, out: join(dir, 'streamed') });
+  const files = readdirSync(join(dir, 'whole')).sort();
+  assert.deepEqual(readdirSync(join(dir, 'streamed')).sort(), files);
+  assert.ok(files.includes('mm.expr.count.npy') && files.includes('mm.tokens.npy'));
+  for (const f of files)
+    assert.ok(
+      readFileSync(join(dir, 'streamed', f)).equals(readFileSync(join(dir, 'whole', f))),
+      `${f} differs`,
+    );
+  const back = readTokenizedCorpus(join(dir, 'streamed'), 'mm');
+  assert.equal(back.cells.cellIds.length, 60);
+  assert.ok(back.cells.obs.batch.every((b) => b === 'a'));
+  const vocab = readFileSync(join(dir, 'streamed', 'vocabulary.json'), 'utf8');
+  assert.ok(vocab.includes('0610007P14Rik') && vocab.includes('H2-Aa') && !vocab.includes('H2.Aa'));
+
+  await assert.rejects(
+    tokenizeCorpora({
+      ...common,
+      select: [{ corpus: 'mm', column: 'batch', value: 'z' }],
+      chunkCells: 16,
+      out: join(dir, 'none'),
+    }),
+    /--select batch=z: no cell of .*mm\.h5ad has it; the values are a, b|--select batch=z: no cell of .*mm\.h5ad has it; the values are b, a/,
+  );
+  writeFileSync(
+    table,
+    'barcode,batch\n' +
+      m.cellIds
+        .slice(0, 40)
+        .map((id) => `${id},a`)
+        .join('\n'),
+  );
+  await assert.rejects(
+    tokenizeCorpora({ ...common, chunkCells: 16, out: join(dir, 'missing') }),
+    /cells\.csv.*: 8 of cells 32–47 of .*mm\.h5ad have no row/,
+  );
 });

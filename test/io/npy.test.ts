@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -258,6 +258,18 @@ describe('npy writer', () => {
     await writeNpy(p, new Float64Array([1, 4, 2, 5, 3, 6]), { shape: [2, 3], order: 'F' });
     const back = readNpy(p);
     assert.deepEqual([back.shape, back.order], [[2, 3], 'F']);
+  });
+  test('stream writer with rows unknown until the end: the header gets the rows appended', () => {
+    const p = join(dir, 'growing.npy');
+    const w = new NpyStreamWriter(p, 'i4', [null, 3]);
+    w.append(new Int32Array([1, 2, 3, 4, 5, 6]));
+    w.append(new Int32Array([7, 8, 9]));
+    w.close();
+    const back = readNpy(p);
+    assert.deepEqual(back.shape, [3, 3]);
+    assert.deepEqual(Array.from(back.data as Int32Array), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const bytes = readFileSync(p);
+    assert.equal((10 + bytes.readUInt16LE(8)) % 64, 0, 'header padded to a multiple of 64');
   });
   test('stream writer refuses a short write', () => {
     const p = join(dir, 'short.npy');

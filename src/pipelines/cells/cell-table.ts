@@ -8,8 +8,17 @@ import { InputError, UsageError } from '../../core/errors.js';
 import type { CountMatrix } from '../../io/cells/types.js';
 import { readDelimited } from '../../io/table.js';
 
-/** Joins the table at `file` to the matrix's cells by id; every cell must have a row. */
-export function attachCellTable(matrix: CountMatrix, file: string): CountMatrix {
+/** A table of cell annotations, read once, joined to matrices (whole, or chunk by chunk). */
+export interface CellTable {
+  file: string;
+  /**
+   * The matrix with the table's columns as annotations; every cell must have a row.
+   * `cells`: how an error names the matrix's cells (default: "the N cells of PATH").
+   */
+  annotate: (matrix: CountMatrix, cells?: string) => CountMatrix;
+}
+
+export function readCellTable(file: string): CellTable {
   const t = readDelimited(file);
   if (t.header.length < 2)
     throw new InputError(file, undefined, 'expected a cell id column and at least one annotation');
@@ -20,25 +29,41 @@ export function attachCellTable(matrix: CountMatrix, file: string): CountMatrix 
       throw new InputError(file, `line ${t.lines[i]}`, `cell id '${clip(id)}' appears twice`);
     rowOf.set(id, i);
   });
-  const missing = matrix.cellIds.filter((id) => !rowOf.has(id));
-  if (missing.length > 0)
-    throw new InputError(
-      file,
-      t.header[0],
-      `${missing.length} of the ${matrix.nCells} cells of ${matrix.source.path} have no row, e.g. ${missing
-        .slice(0, 3)
-        .map((m) => `'${clip(m)}'`)
-        .join(', ')}; expected the first column to hold the matrix's cell ids`,
-    );
-  const obs = { ...matrix.obs };
-  t.header.slice(1).forEach((name, k) => {
-    obs[name] = matrix.cellIds.map((id) => (t.rows[rowOf.get(id)!][k + 1] ?? '').trim());
-  });
-  return { ...matrix, obs };
+  const annotate = (matrix: CountMatrix, cells?: string): CountMatrix => {
+    const missing = matrix.cellIds.filter((id) => !rowOf.has(id));
+    if (missing.length > 0)
+      throw new InputError(
+        file,
+        t.header[0],
+        `${missing.length} of ${cells ?? `the ${matrix.nCells} cells of ${matrix.source.path}`} have no row, e.g. ${missing
+          .slice(0, 3)
+          .map((m) => `'${clip(m)}'`)
+          .join(', ')}; expected the first column to hold the matrix's cell ids`,
+      );
+    const obs = { ...matrix.obs };
+    t.header.slice(1).forEach((name, k) => {
+      obs[name] = matrix.cellIds.map((id) => (t.rows[rowOf.get(id)!][k + 1] ?? '').trim());
+    });
+    return { ...matrix, obs };
+  };
+  return { file, annotate };
 }
 
-/** The cells whose annotation `column` equals `value` (as text). */
+/** Joins the table at `file` to the matrix's cells by id; every cell must have a row. */
+export function attachCellTable(matrix: CountMatrix, file: string): CountMatrix {
+  return readCellTable(file).annotate(matrix);
+}
+
+/** The cells whose annotation `column` equals `value` (as text); none is an error. */
 export function selectCells(matrix: CountMatrix, column: string, value: string): CountMatrix {
+  const kept = cellsWhere(matrix, column, value);
+  if (kept.nCells === 0)
+    throw noCellSelected(matrix.source.path, column, value, matrix.obs[column]);
+  return kept;
+}
+
+/** The cells whose annotation `column` equals `value`, possibly none (one chunk of a stream). */
+export function cellsWhere(matrix: CountMatrix, column: string, value: string): CountMatrix {
   const values = matrix.obs[column];
   if (!values)
     throw new UsageError(
@@ -46,16 +71,26 @@ export function selectCells(matrix: CountMatrix, column: string, value: string):
         Object.keys(matrix.obs).join(', ') || '(none: add --cell-table)'
       }`,
     );
-  const keep = values.flatMap((v, i) => (String(v) === value ? [i] : []));
-  if (keep.length === 0)
-    throw new UsageError(
-      `--select ${column}=${value}: no cell of ${matrix.source.path} has it; the values are ${[
-        ...new Set(values.map(String)),
-      ]
-        .slice(0, 10)
-        .join(', ')}`,
-    );
-  return subsetCells(matrix, keep);
+  return subsetCells(
+    matrix,
+    values.flatMap((v, i) => (String(v) === value ? [i] : [])),
+  );
+}
+
+/** The error for a selection no cell of `path` meets; `values`: some of the column's values. */
+export function noCellSelected(
+  path: string,
+  column: string,
+  value: string,
+  values: readonly (string | number)[],
+): UsageError {
+  return new UsageError(
+    `--select ${column}=${value}: no cell of ${path} has it; the values are ${[
+      ...new Set(values.map(String)),
+    ]
+      .slice(0, 10)
+      .join(', ')}`,
+  );
 }
 
 /** The matrix restricted to the cells at `rows` (in that order). */

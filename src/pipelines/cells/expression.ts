@@ -21,10 +21,15 @@ export interface TokenExpression {
   totals: Float64Array;
 }
 
-const PARTS = ['indptr', 'tokens', 'counts', 'totals'] as const;
+export const EXPRESSION_PARTS = ['indptr', 'tokens', 'counts', 'totals'] as const;
+const PARTS = EXPRESSION_PARTS;
 const SUFFIX = { indptr: 'indptr', tokens: 'token', counts: 'count', totals: 'total' } as const;
-const file = (dir: string, name: string, part: (typeof PARTS)[number]) =>
-  join(dir, `${name}.expr.${SUFFIX[part]}.npy`);
+export const expressionFile = (
+  dir: string,
+  name: string,
+  part: (typeof EXPRESSION_PARTS)[number],
+) => join(dir, `${name}.expr.${SUFFIX[part]}.npy`);
+const file = expressionFile;
 
 export function tokenExpression(
   m: CountMatrix,
@@ -65,7 +70,7 @@ export function readExpression(dir: string, name: string): TokenExpression {
     throw new InputError(
       missing,
       undefined,
-      'missing: the linear baseline needs the counts `cells tokenize` writes beside the tokens (re-run it; streamed corpora have none)',
+      'missing: the linear baseline needs the counts `cells tokenize` writes beside the tokens (re-run it)',
     );
   const read = (p: (typeof PARTS)[number]) => readNpy(file(dir, name, p)).data as ArrayLike<number>;
   return {

@@ -10,12 +10,18 @@ import { writeOutputSet } from '../../core/atomic.js';
 import { InputError, UsageError } from '../../core/errors.js';
 import { readCounts, type CountMatrix } from '../../io/cells/index.js';
 import { tokenExpression, writeExpression } from './expression.js';
-import { attachCellTable, selectCells, unmangleGeneNames } from './cell-table.js';
+import {
+  attachCellTable,
+  readCellTable,
+  selectCells,
+  unmangleGeneNames,
+  unmangleRName,
+} from './cell-table.js';
 import { h5adInfo } from '../../io/cells/h5ad.js';
 import { readVocabulary, writeTokenizedCorpus, writeVocabulary } from './corpus-files.js';
 import { readOrthologs, type Orthologs } from './orthologs.js';
 import { encodeCells, fitGeneMedians, type GeneMedians } from './rank-encoding.js';
-import { fitMediansStreaming, tokenizeStreaming } from './tokenize-stream.js';
+import { fitMediansStreaming, tokenizeStreaming, type StreamSource } from './tokenize-stream.js';
 import { Vocabulary, type Species, type VocabularyMode } from './vocabulary.js';
 
 export interface CorpusSource {
@@ -134,13 +140,6 @@ export async function tokenizeCorpora(
   ])
     if (!names.has(corpus))
       throw new UsageError(`${flag} ${corpus}=…: no corpus is named '${corpus}'`);
-  if (
-    o.chunkCells !== undefined &&
-    (Object.keys(o.cellTables ?? {}).length || o.select?.length || o.unmangleRNames)
-  )
-    throw new UsageError(
-      '--cell-table, --select and --unmangle-r-names work on corpora read whole; drop --chunk-cells',
-    );
   if (o.chunkCells !== undefined)
     for (const s of o.sources)
       if (!s.path.endsWith('.h5ad'))
@@ -189,23 +188,35 @@ async function streamed(
   dir: string,
 ): Promise<Written> {
   // Never the whole matrix in memory.
+  const sources: StreamSource[] = o.sources.map((s) => {
+    const table = o.cellTables?.[s.name];
+    return {
+      ...s,
+      cellTable: table === undefined ? undefined : readCellTable(table),
+      select: (o.select ?? []).filter((x) => x.corpus === s.name),
+      unmangleRNames: o.unmangleRNames,
+    };
+  });
   let vocab: Vocabulary;
   let medians: GeneMedians;
   if (orthologs) {
     const infos = await Promise.all(o.sources.map((s) => h5adInfo(s.path)));
     vocab = Vocabulary.build(
-      o.sources.map((s, i) => ({ species: s.species, genes: infos[i].genes })),
+      o.sources.map((s, i) => ({
+        species: s.species,
+        genes: o.unmangleRNames ? infos[i].genes.map(unmangleRName) : infos[i].genes,
+      })),
       orthologs,
       o.vocabulary,
     );
-    medians = await fitMediansStreaming(o.sources, vocab, {
+    medians = await fitMediansStreaming(sources, vocab, {
       chunkCells,
       sampleFraction: o.medianSample ?? 1,
     });
   } else ({ vocab, medians } = readVocabulary(o.vocabularyFrom!));
   writeVocabulary(dir, vocab, medians);
   const corpora: TokenizedCorpusSummary[] = [];
-  for (const s of o.sources) {
+  for (const s of sources) {
     const r = await tokenizeStreaming(s, vocab, medians, dir, {
       chunkCells,
       maxLength: o.maxLength,
