@@ -4,20 +4,32 @@
  * process exists; a process on another host is assumed alive, since it cannot be asked).
  */
 import { hostname } from 'node:os';
-import { jobStatuses, slurmAvailable } from './slurm.js';
+import { jobStatuses, slurmAvailable, type JobStatus } from './slurm.js';
 
 export function currentHolder(): string {
   const job = process.env.SLURM_JOB_ID;
   return job ? `slurm:${job}` : `pid:${process.pid}@${hostname()}`;
 }
 
-export function holderAlive(holder: string): boolean {
-  const slurm = /^slurm:(\d+)$/.exec(holder);
-  if (slurm) {
-    if (slurm[1] === process.env.SLURM_JOB_ID) return true;
+/** The Slurm job id of a `slurm:ID` holder, else null. */
+export function holderJob(holder: string): string | null {
+  return /^slurm:(\d+)$/.exec(holder)?.[1] ?? null;
+}
+
+/**
+ * Whether `holder` still lives. `jobs`: Slurm's answer fetched once for many holders
+ * (`available` false when there are no Slurm commands here); without it, Slurm is asked.
+ */
+export function holderAlive(
+  holder: string,
+  jobs?: { available: boolean; statuses: Map<string, JobStatus> },
+): boolean {
+  const job = holderJob(holder);
+  if (job !== null) {
+    if (job === process.env.SLURM_JOB_ID) return true;
     // Without Slurm's commands nothing can be known: keep the claim.
-    if (!slurmAvailable()) return true;
-    const phase = jobStatuses([slurm[1]]).get(slurm[1])?.phase;
+    if (!(jobs?.available ?? slurmAvailable())) return true;
+    const phase = (jobs?.statuses ?? jobStatuses([job])).get(job)?.phase;
     return phase === 'queued' || phase === 'running';
   }
   const proc = /^pid:(\d+)@(.+)$/.exec(holder);

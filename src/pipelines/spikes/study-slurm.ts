@@ -16,7 +16,7 @@ import { UsageError } from '../../core/errors.js';
 import { readValidated } from '../../core/schema.js';
 import { batchScript, type SlurmResources } from '../../cluster/batch-script.js';
 import { folderSharing } from '../../cluster/shared-folder.js';
-import { holderAlive } from '../../cluster/holder.js';
+import { holderAlive, holderJob } from '../../cluster/holder.js';
 import {
   describeEnd,
   jobStatuses,
@@ -284,12 +284,22 @@ export function studyStatus(dir: string): StudyStatus {
   const plan = store.readPlan();
   const slurm = slurmAvailable();
   const units = unitStates(store, plan, new SlurmFiles(dir).readJobs(), slurm);
+  const holders = units.map((u) => store.claimHolder(u.model, u.source));
+  // One squeue/sacct call for every claim's job, not one per claim.
+  const jobIds = holders.flatMap((h) => {
+    const job = h === null ? null : holderJob(h);
+    return job === null ? [] : [job];
+  });
+  const jobs = {
+    available: slurm,
+    statuses: slurm ? jobStatuses([...new Set(jobIds)]) : new Map<string, JobStatus>(),
+  };
   return {
     dir,
     summarised: existsSync(store.summaryFile),
-    units: units.map((u) => {
-      const holder = store.claimHolder(u.model, u.source);
-      const alive = holder !== null && holderAlive(holder);
+    units: units.map((u, k) => {
+      const holder = holders[k];
+      const alive = holder !== null && holderAlive(holder, jobs);
       return { ...u, claimedBy: alive ? holder : null, staleClaim: alive ? null : holder };
     }),
     slurm,
