@@ -113,9 +113,8 @@ export type StudyJobOptions = Omit<StudyOptions, 'onProgress' | 'onCell' | 'onEp
 export async function runStudyOnSlurm(o: StudyOptions, x: SlurmExecution): Promise<SlurmOutcome> {
   const out = resolve(o.out);
   const options: StudyOptions = { ...o, out };
-  await planStudy(options);
+  const { record: plan } = await planStudy(options);
   const store = new StudyCells(out);
-  const plan = store.readPlan();
   const files = new SlurmFiles(out);
   const sharing = checkSharedFolder(out, x.resources.partition);
   o.onProgress?.(`study folder: ${sharing}`);

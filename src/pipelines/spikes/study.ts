@@ -32,7 +32,7 @@ import {
 import { loadManifest } from './manifest.js';
 import { committedEpochs, trainSpikeModel, type EpochRecord, type TrainConfig } from './train.js';
 import { probeModel, type ModelProbes } from './probes.js';
-import { StudyCells } from './study-cells.js';
+import { StudyCells, type StudyPlanRecord } from './study-cells.js';
 
 export interface StudyOptions {
   manifest: string;
@@ -141,6 +141,8 @@ function trainingConfig(o: StudyOptions, entry: string, units: number): TrainCon
 export interface StudyPlan {
   context: StudyContext;
   units: SourcePlan[];
+  /** What was written to the folder's plan.json. */
+  record: StudyPlanRecord;
 }
 
 /** Loads (bins, cached) every dataset and plans every model; records the plan in the folder. */
@@ -154,7 +156,7 @@ export async function planStudy(o: StudyOptions): Promise<StudyPlan> {
   const store = new StudyCells(o.out);
   const context: StudyContext = { o, data, store, baselines: new Map() };
   const units = o.losses.flatMap((entry) => data.map((_, i) => planSource(context, entry, i)));
-  store.writePlan({
+  const record: StudyPlanRecord = {
     manifest: o.manifest,
     datasets: data.map((d) => d.spec.id),
     units: units.map((u) => ({
@@ -163,8 +165,9 @@ export async function planStudy(o: StudyOptions): Promise<StudyPlan> {
       modelKey: u.modelKey,
       cellKeys: Object.fromEntries(data.map((t, j) => [t.spec.id, u.cellKeys[j]])),
     })),
-  });
-  return { context, units };
+  };
+  store.writePlan(record);
+  return { context, units, record };
 }
 
 /** The stored cells of a planned model (null where missing or made under another key). */
