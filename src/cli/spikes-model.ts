@@ -156,7 +156,10 @@ function registerInterpretCommand(spikes: Command): void {
       integer(1, 10_000_000),
       2000,
     )
-    .requiredOption('--out <file>', 'JSON output')
+    .requiredOption(
+      '--out <file>',
+      'JSON output; the attention and AWI maps go beside it as <file>.attention.npy, .attention-per-head.npy, .awi.npy',
+    )
     .action(
       async (
         runDir: string,

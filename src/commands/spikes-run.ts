@@ -3,10 +3,10 @@
  * `spikes train`: each loads the run and its datasets, computes, writes its outputs and
  * returns what the CLI prints.
  */
-import { join } from 'node:path';
-import { writeFileAtomic } from '../core/atomic.js';
+import { basename, join } from 'node:path';
+import { withAtomicPath, writeFileAtomic } from '../core/atomic.js';
 import { UsageError } from '../core/errors.js';
-import { writeNpy } from '../io/npy.js';
+import { NpyStreamWriter, writeNpy } from '../io/npy.js';
 import { binaryRasterSvg } from '../report/raster-svg.js';
 import { runAblations, type AblationResult } from '../pipelines/spikes/ablation.js';
 import { loadDataset } from '../pipelines/spikes/dataset.js';
@@ -148,16 +148,31 @@ export async function interpretRun(
   const ablations = runAblations(run.model, data.splits.test, data.splits.val, {
     bins: o.ablationBins,
   });
+  // The T×T maps go to .npy files beside the JSON: at the paper's context (3,125 bins,
+  // 16 heads) they hold ~170 M numbers, past what one JSON string can hold in V8.
+  const stem = o.out.replace(/\.json$/i, '');
+  const maps = {
+    attention: `${stem}.attention.npy`,
+    attentionPerHead: `${stem}.attention-per-head.npy`,
+    awi: `${stem}.awi.npy`,
+  };
+  await writeNpy(maps.attention, x.attention, { shape: [T, T] });
+  await withAtomicPath(maps.attentionPerHead, (tmp) => {
+    const w = new NpyStreamWriter(tmp, 'f4', [x.heads, T, T]);
+    for (const head of x.attentionPerHead) w.append(head);
+    w.close();
+  });
+  await writeNpy(maps.awi, x.awi, { shape: [T, T] });
   writeFileAtomic(
     o.out,
     JSON.stringify({
       run: o.run,
       dataset: data.spec.id,
       window: { start: o.start, bins: T },
-      attention: Array.from(x.attention),
-      attentionPerHead: x.attentionPerHead.map((a) => Array.from(a)),
+      heads: x.heads,
+      /** File names beside this JSON: mean attention [T, T], per head [heads, T, T], AWI [T, T]. */
+      maps: Object.fromEntries(Object.entries(maps).map(([k, f]) => [k, basename(f)])),
       gradientImportance: Array.from(x.gradientImportance),
-      awi: Array.from(x.awi),
       attentionByOffset: Array.from(x.attentionByOffset),
       inputActivity: Array.from(x.inputActivity),
       correlations: x.correlations,

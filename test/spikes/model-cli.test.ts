@@ -4,6 +4,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readNpy } from '../../src/io/npy.js';
 
 const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const run = (args: string[], cwd: string) =>
@@ -104,7 +105,24 @@ test('spikes train → eval on another dataset → generate, end to end on simul
   assert.match(probed, /keyAttention: r = /);
   assert.match(probed, /shuffled last 95 %/);
   const interp = JSON.parse(readFileSync(join(dir, 'interp.json'), 'utf8'));
-  assert.equal(interp.attention.length, interp.window.bins ** 2);
+  const T = interp.window.bins;
+  const mean = readNpy(join(dir, interp.maps.attention));
+  const perHead = readNpy(join(dir, interp.maps.attentionPerHead));
+  assert.deepEqual(mean.shape, [T, T]);
+  assert.deepEqual(perHead.shape, [interp.heads, T, T]);
+  assert.deepEqual(readNpy(join(dir, interp.maps.awi)).shape, [T, T]);
+  // The mean map is the mean of the per-head maps; each causal row sums to 1.
+  const heads = perHead.data as Float32Array;
+  for (const i of [0, T - 1]) {
+    let rowSum = 0;
+    for (let j = 0; j < T; j++) {
+      let m = 0;
+      for (let h = 0; h < interp.heads; h++) m += heads[h * T * T + i * T + j] / interp.heads;
+      assert.ok(Math.abs(m - (mean.data as Float32Array)[i * T + j]) < 1e-5);
+      rowSum += m;
+    }
+    assert.ok(Math.abs(rowSum - 1) < 1e-4, `row ${i} sums to ${rowSum}`);
+  }
   assert.equal(interp.ablations.sampledBins, 200);
   assert.ok(existsSync(join(dir, 'gen.svg')) && existsSync(join(dir, 'gen.npy')));
 });
