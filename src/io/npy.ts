@@ -395,11 +395,10 @@ export function kindOf(data: NpyData): NpyKind {
   return 'u1';
 }
 
-/** The header bytes (v1 when it fits, else v2), padded so data starts on a 64-byte boundary. */
 /**
- * The `.npy` header for `kind` and `shape`; `length`: pad it with spaces to exactly this
- * many bytes (a multiple of 64), so a header written before the row count was known can be
- * overwritten in place.
+ * The header bytes (v1 when it fits, else v2), padded so data starts on a 64-byte boundary;
+ * `length`: pad with spaces to exactly this many bytes (a multiple of 64), so a header
+ * written before the row count was known can be overwritten in place.
  */
 export function npyHeaderBytes(
   kind: NpyKind,

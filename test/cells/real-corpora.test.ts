@@ -24,24 +24,28 @@ function run(...args: string[]) {
   return { stdout: r.stdout, stderr: r.stderr };
 }
 
+/** `cells tokenize` of the fixture's counts (raw/X) as the named human corpora. */
+const tokenize = (out: string, maxLength: number, ...corpora: string[]) =>
+  run(
+    'cells',
+    'tokenize',
+    ...corpora.map((name) => `${name}:human:${h5ad}`),
+    '--raw',
+    '--orthologs',
+    'orthologs.tsv',
+    '--max-length',
+    String(maxLength),
+    '--out',
+    out,
+  );
+
 const readJson = <T>(path: string) => JSON.parse(readFileSync(join(dir, path), 'utf8')) as T;
 
 // Independent: the fixture's classes, 4 cells each (see PROVENANCE.md).
 const CLASSES = 10;
 
 test('pbmc68k (real h5ad): tokenize raw/X, pretrain with a cost estimate, classify a held-out fifth, perturb toward every type', () => {
-  const tok = run(
-    'cells',
-    'tokenize',
-    `pbmc:human:${h5ad}`,
-    '--raw',
-    '--orthologs',
-    'orthologs.tsv',
-    '--max-length',
-    '32',
-    '--out',
-    'tok',
-  );
+  const tok = tokenize('tok', 32, 'pbmc');
   assert.match(tok.stdout, /pbmc: 40 cells, mean 32 tokens; of its 200 expressed genes 200/);
 
   const pre = run('cells', 'pretrain', 'tok', '--preset', 'tiny', '--epochs', '2', '--out', 'run');
@@ -149,19 +153,7 @@ test('pbmc68k (real h5ad): tokenize raw/X, pretrain with a cost estimate, classi
 });
 
 test('--test-fraction splits one corpus only: with another test corpus it is refused in one line', () => {
-  run(
-    'cells',
-    'tokenize',
-    `a:human:${h5ad}`,
-    `b:human:${h5ad}`,
-    '--raw',
-    '--orthologs',
-    'orthologs.tsv',
-    '--max-length',
-    '16',
-    '--out',
-    'tok2',
-  );
+  tokenize('tok2', 16, 'a', 'b');
   const r = spawnSync(
     process.execPath,
     [
@@ -191,18 +183,7 @@ test('--test-fraction splits one corpus only: with another test corpus it is ref
 });
 
 test('--vocabulary-from encodes new cells with an earlier vocabulary and medians: a subset gets its rows of the full tokenization', () => {
-  run(
-    'cells',
-    'tokenize',
-    `pbmc:human:${h5ad}`,
-    '--raw',
-    '--orthologs',
-    'orthologs.tsv',
-    '--max-length',
-    '24',
-    '--out',
-    'tok-full',
-  );
+  tokenize('tok-full', 24, 'pbmc');
   const cells = readJson<{ cellIds: string[]; obs: Record<string, string[]> }>(
     'tok-full/pbmc.cells.json',
   );

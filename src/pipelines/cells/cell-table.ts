@@ -56,10 +56,61 @@ export function attachCellTable(matrix: CountMatrix, file: string): CountMatrix 
 
 /** The cells whose annotation `column` equals `value` (as text); none is an error. */
 export function selectCells(matrix: CountMatrix, column: string, value: string): CountMatrix {
-  const kept = cellsWhere(matrix, column, value);
-  if (kept.nCells === 0)
-    throw noCellSelected(matrix.source.path, column, value, matrix.obs[column]);
+  const preparer = new CellPreparer(matrix.source.path, { select: [{ column, value }] });
+  const kept = preparer.prepare(matrix);
+  preparer.finish();
   return kept;
+}
+
+/** What a corpus' cells go through before encoding. */
+export interface CellPreparation {
+  /** Undo R's renaming of gene names. */
+  unmangleRNames?: boolean;
+  /** Annotations joined by cell id. */
+  cellTable?: CellTable;
+  /** Keep only the cells whose annotation `column` is `value`, one selection after another. */
+  select?: { column: string; value: string }[];
+}
+
+/**
+ * Applies a corpus' preparation to its matrix, whole or chunk by chunk (a streamed file),
+ * and tells at the end which selection, if any, left no cell at all.
+ */
+export class CellPreparer {
+  /** Cells kept after each selection, over every matrix prepared so far. */
+  private readonly kept: number[];
+  /** Up to 10 distinct values each selection's column had (for the error). */
+  private readonly values: Set<string>[];
+
+  constructor(
+    private readonly path: string,
+    private readonly p: CellPreparation,
+  ) {
+    this.kept = (p.select ?? []).map(() => 0);
+    this.values = (p.select ?? []).map(() => new Set());
+  }
+
+  /** `cells`: how a missing-row error names the matrix's cells (default: the whole file). */
+  prepare(matrix: CountMatrix, cells?: string): CountMatrix {
+    let m = this.p.unmangleRNames ? unmangleGeneNames(matrix) : matrix;
+    if (this.p.cellTable) m = this.p.cellTable.annotate(m, cells);
+    for (const [i, x] of (this.p.select ?? []).entries()) {
+      if (m.nCells === 0) break;
+      for (const v of m.obs[x.column] ?? [])
+        if (this.values[i].size < 10) this.values[i].add(String(v));
+      m = cellsWhere(m, x.column, x.value);
+      this.kept[i] += m.nCells;
+    }
+    return m;
+  }
+
+  /** Fails for the first selection no cell met. */
+  finish(): void {
+    const i = this.kept.findIndex((k) => k === 0);
+    if (i < 0) return;
+    const x = this.p.select![i];
+    throw noCellSelected(this.path, x.column, x.value, [...this.values[i]]);
+  }
 }
 
 /** The cells whose annotation `column` equals `value`, possibly none (one chunk of a stream). */

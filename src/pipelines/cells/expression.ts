@@ -22,14 +22,12 @@ export interface TokenExpression {
 }
 
 export const EXPRESSION_PARTS = ['indptr', 'tokens', 'counts', 'totals'] as const;
-const PARTS = EXPRESSION_PARTS;
 const SUFFIX = { indptr: 'indptr', tokens: 'token', counts: 'count', totals: 'total' } as const;
 export const expressionFile = (
   dir: string,
   name: string,
   part: (typeof EXPRESSION_PARTS)[number],
 ) => join(dir, `${name}.expr.${SUFFIX[part]}.npy`);
-const file = expressionFile;
 
 export function tokenExpression(
   m: CountMatrix,
@@ -61,18 +59,21 @@ export async function writeExpression(
   name: string,
   e: TokenExpression,
 ): Promise<void> {
-  for (const part of PARTS) await writeNpy(file(dir, name, part), e[part]);
+  for (const part of EXPRESSION_PARTS) await writeNpy(expressionFile(dir, name, part), e[part]);
 }
 
 export function readExpression(dir: string, name: string): TokenExpression {
-  const missing = PARTS.map((p) => file(dir, name, p)).find((f) => !existsSync(f));
+  const missing = EXPRESSION_PARTS.map((p) => expressionFile(dir, name, p)).find(
+    (f) => !existsSync(f),
+  );
   if (missing)
     throw new InputError(
       missing,
       undefined,
       'missing: the linear baseline needs the counts `cells tokenize` writes beside the tokens (re-run it)',
     );
-  const read = (p: (typeof PARTS)[number]) => readNpy(file(dir, name, p)).data as ArrayLike<number>;
+  const read = (p: (typeof EXPRESSION_PARTS)[number]) =>
+    readNpy(expressionFile(dir, name, p)).data as ArrayLike<number>;
   return {
     indptr: Float64Array.from(read('indptr')),
     tokens: Int32Array.from(read('tokens')),

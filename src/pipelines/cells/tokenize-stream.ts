@@ -12,7 +12,7 @@ import type { CountMatrix } from '../../io/cells/types.js';
 import { readH5adChunks } from '../../io/cells/h5ad.js';
 import { NpyStreamWriter } from '../../io/npy.js';
 import { withAtomicPath, writeFileAtomic } from '../../core/atomic.js';
-import { cellsWhere, noCellSelected, unmangleGeneNames, type CellTable } from './cell-table.js';
+import { CellPreparer, type CellPreparation } from './cell-table.js';
 import { expressionFile, tokenExpression, EXPRESSION_PARTS } from './expression.js';
 import { encodeCells, MedianAccumulator, type GeneMedians } from './rank-encoding.js';
 import type { Species, Vocabulary } from './vocabulary.js';
@@ -21,35 +21,20 @@ export interface StreamSource {
   name: string;
   species: Species;
   path: string;
-  /** Annotations joined to every chunk by cell id. */
-  cellTable?: CellTable;
-  /** Keep only the cells whose annotation `column` is `value`. */
-  select?: { column: string; value: string }[];
-  /** Undo R's renaming of gene names. */
-  unmangleRNames?: boolean;
+  /** Cell table, selections and gene-name repair, applied to every chunk. */
+  preparation?: CellPreparation;
 }
 
 /** The source's chunks as the in-memory path would see the whole matrix; empty chunks skipped. */
 async function* preparedChunks(s: StreamSource, chunkCells: number): AsyncGenerator<CountMatrix> {
+  const preparer = new CellPreparer(s.path, s.preparation ?? {});
   let start = 0;
-  let kept = 0;
-  const seen = new Map<string, Set<string>>();
   for await (const raw of readH5adChunks(s.path, chunkCells)) {
-    let chunk = s.unmangleRNames ? unmangleGeneNames(raw) : raw;
-    const cells = `cells ${start}–${start + raw.nCells - 1} of ${s.path}`;
+    const chunk = preparer.prepare(raw, `cells ${start}–${start + raw.nCells - 1} of ${s.path}`);
     start += raw.nCells;
-    if (s.cellTable) chunk = s.cellTable.annotate(chunk, cells);
-    for (const x of s.select ?? []) {
-      const values = (seen.get(x.column) ?? seen.set(x.column, new Set()).get(x.column))!;
-      for (const v of chunk.obs[x.column] ?? []) if (values.size < 10) values.add(String(v));
-      chunk = cellsWhere(chunk, x.column, x.value);
-    }
-    kept += chunk.nCells;
     if (chunk.nCells > 0) yield chunk;
   }
-  const unmet = s.select?.[s.select.length - 1];
-  if (kept === 0 && unmet)
-    throw noCellSelected(s.path, unmet.column, unmet.value, [...(seen.get(unmet.column) ?? [])]);
+  preparer.finish();
 }
 
 export async function fitMediansStreaming(

@@ -10,13 +10,7 @@ import { writeOutputSet } from '../../core/atomic.js';
 import { InputError, UsageError } from '../../core/errors.js';
 import { readCounts, type CountMatrix } from '../../io/cells/index.js';
 import { tokenExpression, writeExpression } from './expression.js';
-import {
-  attachCellTable,
-  readCellTable,
-  selectCells,
-  unmangleGeneNames,
-  unmangleRName,
-} from './cell-table.js';
+import { CellPreparer, readCellTable, unmangleRName, type CellPreparation } from './cell-table.js';
 import { h5adInfo } from '../../io/cells/h5ad.js';
 import { readVocabulary, writeTokenizedCorpus, writeVocabulary } from './corpus-files.js';
 import { readOrthologs, type Orthologs } from './orthologs.js';
@@ -181,6 +175,28 @@ type Written = {
   corpora: TokenizedCorpusSummary[];
 };
 
+/** The vocabulary and gene medians: built from the corpora, or those of `--vocabulary-from`. */
+async function vocabularyAndMedians(
+  o: TokenizeOptions,
+  orthologs: Orthologs | null,
+  genes: () => Promise<{ species: Species; genes: string[] }[]>,
+  fitMedians: (vocab: Vocabulary) => Promise<GeneMedians>,
+): Promise<{ vocab: Vocabulary; medians: GeneMedians }> {
+  if (!orthologs) return readVocabulary(o.vocabularyFrom!);
+  const vocab = Vocabulary.build(await genes(), orthologs, o.vocabulary);
+  return { vocab, medians: await fitMedians(vocab) };
+}
+
+/** A corpus' cell table, selections and gene-name repair, as the options give them. */
+function preparationOf(o: TokenizeOptions, corpus: string): CellPreparation {
+  const table = o.cellTables?.[corpus];
+  return {
+    unmangleRNames: o.unmangleRNames,
+    cellTable: table === undefined ? undefined : readCellTable(table),
+    select: (o.select ?? []).filter((x) => x.corpus === corpus),
+  };
+}
+
 async function streamed(
   o: TokenizeOptions,
   chunkCells: number,
@@ -188,32 +204,23 @@ async function streamed(
   dir: string,
 ): Promise<Written> {
   // Never the whole matrix in memory.
-  const sources: StreamSource[] = o.sources.map((s) => {
-    const table = o.cellTables?.[s.name];
-    return {
-      ...s,
-      cellTable: table === undefined ? undefined : readCellTable(table),
-      select: (o.select ?? []).filter((x) => x.corpus === s.name),
-      unmangleRNames: o.unmangleRNames,
-    };
-  });
-  let vocab: Vocabulary;
-  let medians: GeneMedians;
-  if (orthologs) {
-    const infos = await Promise.all(o.sources.map((s) => h5adInfo(s.path)));
-    vocab = Vocabulary.build(
-      o.sources.map((s, i) => ({
+  const sources: StreamSource[] = o.sources.map((s) => ({
+    ...s,
+    preparation: preparationOf(o, s.name),
+  }));
+  const { vocab, medians } = await vocabularyAndMedians(
+    o,
+    orthologs,
+    async () => {
+      const infos = await Promise.all(o.sources.map((s) => h5adInfo(s.path)));
+      return o.sources.map((s, i) => ({
         species: s.species,
         genes: o.unmangleRNames ? infos[i].genes.map(unmangleRName) : infos[i].genes,
-      })),
-      orthologs,
-      o.vocabulary,
-    );
-    medians = await fitMediansStreaming(sources, vocab, {
-      chunkCells,
-      sampleFraction: o.medianSample ?? 1,
-    });
-  } else ({ vocab, medians } = readVocabulary(o.vocabularyFrom!));
+      }));
+    },
+    (vocab) =>
+      fitMediansStreaming(sources, vocab, { chunkCells, sampleFraction: o.medianSample ?? 1 }),
+  );
   writeVocabulary(dir, vocab, medians);
   const corpora: TokenizedCorpusSummary[] = [];
   for (const s of sources) {
@@ -231,30 +238,22 @@ async function inMemory(
   orthologs: Orthologs | null,
   dir: string,
 ): Promise<Written> {
-  const corpora = [];
+  const corpora: (CorpusSource & { matrix: CountMatrix })[] = [];
   for (const s of o.sources) {
-    let matrix = await readCounts(s.path, { layer: o.layer, raw: o.raw });
-    requireCounts(matrix, s.path);
-    if (o.unmangleRNames) matrix = unmangleGeneNames(matrix);
-    const table = o.cellTables?.[s.name];
-    if (table) matrix = attachCellTable(matrix, table);
-    for (const x of o.select ?? [])
-      if (x.corpus === s.name) matrix = selectCells(matrix, x.column, x.value);
+    const read = await readCounts(s.path, { layer: o.layer, raw: o.raw });
+    requireCounts(read, s.path);
+    const preparer = new CellPreparer(s.path, preparationOf(o, s.name));
+    const matrix = preparer.prepare(read);
+    preparer.finish();
     corpora.push({ ...s, matrix });
   }
-  const { vocab, medians } = orthologs
-    ? (() => {
-        const vocab = Vocabulary.build(
-          corpora.map((c) => ({
-            species: c.species,
-            genes: c.matrix.geneSymbols ?? c.matrix.geneIds,
-          })),
-          orthologs,
-          o.vocabulary,
-        );
-        return { vocab, medians: fitGeneMedians(corpora, vocab) };
-      })()
-    : readVocabulary(o.vocabularyFrom!);
+  const { vocab, medians } = await vocabularyAndMedians(
+    o,
+    orthologs,
+    async () =>
+      corpora.map((c) => ({ species: c.species, genes: c.matrix.geneSymbols ?? c.matrix.geneIds })),
+    async (vocab) => fitGeneMedians(corpora, vocab),
+  );
   writeVocabulary(dir, vocab, medians);
   const summaries: TokenizedCorpusSummary[] = [];
   for (const c of corpora) {
