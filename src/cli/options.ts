@@ -8,6 +8,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { InvalidArgumentError, Option } from 'commander';
 import { DEVICE_PATTERN } from '../engine/runtime.js';
+import { UNIT_ALIGNMENTS, type UnitAlignment } from '../pipelines/spikes/alignment.js';
+import {
+  DEFAULT_TRANSFER,
+  TRANSFER_CALIBRATIONS,
+  type TransferCalibration,
+} from '../pipelines/spikes/transfer.js';
 
 const fmt = (n: number) =>
   Number.isInteger(n) && Math.abs(n) >= 10000 ? n.toLocaleString('en-US') : String(n);
@@ -109,4 +115,27 @@ export function keyValues(flag: string, parts: 2 | 3, example: string) {
       throw new InvalidArgumentError(`${flag} '${value}': expected ${example}`);
     return [...previous, split];
   };
+}
+
+/** How a model meets another dataset's units (`spikes study`, `spikes eval --target`). */
+export const alignmentOption = () =>
+  choice(
+    '--alignment <rule>',
+    "cross-dataset: which target unit fills each model slot: none (index order), rate-rank (rate quantiles) or anneal (simulated annealing on the model's Dice loss from rate-rank); fitted on the target's val split only",
+    UNIT_ALIGNMENTS,
+    DEFAULT_TRANSFER.alignment,
+  );
+
+export const calibrationOption = () =>
+  choice(
+    '--calibration <rule>',
+    "cross-dataset: the output recalibrated on the target's val split: none, offsets (per unit) or affine (per-unit offsets and one shared slope); the GLM baselines get the same",
+    TRANSFER_CALIBRATIONS,
+    DEFAULT_TRANSFER.calibration,
+  );
+
+/** What `--alignment` and `--calibration` parse to. */
+export interface TransferSettingsCli {
+  alignment: UnitAlignment;
+  calibration: TransferCalibration;
 }

@@ -20,7 +20,16 @@ import {
 } from '../commands/spikes-run.js';
 import { runFolder } from '../pipelines/spikes/trained-run.js';
 import type { SpikeTrainJob, SpikeTrainProgress } from '../workers/spikes-train.js';
-import { choice, deviceOption, integer, outFolder, seed } from './options.js';
+import {
+  alignmentOption,
+  calibrationOption,
+  choice,
+  deviceOption,
+  integer,
+  outFolder,
+  seed,
+  type TransferSettingsCli,
+} from './options.js';
 import { createProgress, type Progress } from './progress.js';
 
 export function registerSpikeModelCommands(spikes: Command): void {
@@ -192,7 +201,9 @@ function registerEvalCommands(spikes: Command): void {
       outFolder,
       '',
     )
-    .action(async (runDir: string, o: { target: string; out: string }) => {
+    .addOption(alignmentOption())
+    .addOption(calibrationOption())
+    .action(async (runDir: string, o: { target: string; out: string } & TransferSettingsCli) => {
       const { scores, files } = await evaluateRun({ ...o, run: runDir }, (line) =>
         console.error(line),
       );

@@ -10,7 +10,8 @@ import { describeEnd } from '../cluster/slurm.js';
 import { UsageError } from '../core/errors.js';
 import { runInWorker } from '../engine/worker.js';
 import { LOSS_NAMES } from '../models/losses.js';
-import { UNIT_ALIGNMENTS, type UnitAlignment } from '../pipelines/spikes/alignment.js';
+import type { UnitAlignment } from '../pipelines/spikes/alignment.js';
+import type { TransferCalibration } from '../pipelines/spikes/transfer.js';
 import { PRESET_NAMES, type PresetName } from '../pipelines/spikes/experiment.js';
 import { loadManifest } from '../pipelines/spikes/manifest.js';
 import type { StudyResult } from '../pipelines/spikes/study.js';
@@ -18,7 +19,15 @@ import { studyStatus } from '../pipelines/spikes/study-slurm.js';
 import { writeStudyReport } from '../report/spikes-study.js';
 import type { StudyJob, StudyOutcome } from '../workers/spikes-study.js';
 import type { SlurmStudyJob, SlurmStudyOutcome } from '../workers/spikes-study-slurm.js';
-import { choice, deviceOption, integer, outFolder, seed } from './options.js';
+import {
+  alignmentOption,
+  calibrationOption,
+  choice,
+  deviceOption,
+  integer,
+  outFolder,
+  seed,
+} from './options.js';
 import { MAX_EPOCHS, WORKERS, modelList, packageVersion } from './spikes-model.js';
 
 export const EXECUTORS = ['local', 'slurm'] as const;
@@ -32,6 +41,7 @@ interface StudyCliOptions {
   seed: number;
   maxEpochs?: number;
   alignment: UnitAlignment;
+  calibration: TransferCalibration;
   workers: number;
   executor: Executor;
   detach?: boolean;
@@ -80,14 +90,8 @@ export function registerStudyCommands(spikes: Command): void {
     )
     .option('--seed <n>', 'random seed', seed, 0)
     .option('--max-epochs <n>', 'override the preset', MAX_EPOCHS)
-    .addOption(
-      choice(
-        '--alignment <rule>',
-        "cross-dataset unit alignment: none (index order), rate-rank or anneal (simulated annealing on the model's Dice loss); both fitted on the target's val split only",
-        UNIT_ALIGNMENTS,
-        'none',
-      ),
-    )
+    .addOption(alignmentOption())
+    .addOption(calibrationOption())
     .addOption(
       choice(
         '--executor <name>',
@@ -130,6 +134,7 @@ export function registerStudyCommands(spikes: Command): void {
         maxEpochs: o.maxEpochs,
         codeVersion: packageVersion(),
         alignment: o.alignment,
+        calibration: o.calibration,
         device: o.device,
       };
       if (o.executor === 'slurm') return studyOnSlurm(options, o);
@@ -240,14 +245,16 @@ function printStudyTables(result: StudyResult): void {
   const pm = (m: { mean: number; sd: number }) =>
     `${m.mean.toFixed(3)} ± ${Number.isNaN(m.sd) ? '–' : m.sd.toFixed(3)}`;
   const p = (t: { p: number } | null) => (t ? t.p.toExponential(1) : '–');
-  console.log(`unit alignment for cross-dataset cells: ${result.unitAlignment}`);
+  console.log(
+    `cross-dataset cells: unit alignment ${result.unitAlignment}, calibration on the target's val split ${result.transferCalibration ?? 'none'}`,
+  );
   for (const [loss, r] of Object.entries(result.losses)) {
     console.log(
       `\n${loss}: grouped ROC-AUC / PR-AUC / AP / bits per spike, then the multi-scale and coupled GLMs' ROC / AP / bits on the same cells (mean ± sd over cells; t-tests of ROC-AUC vs 0.5, the rate baseline and the GLM)`,
     );
     for (const [name, g] of Object.entries(r.groups)) {
       console.log(
-        `  ${name.padEnd(28)} n=${g.cells}  ROC ${pm(g.rocAuc)}  PR ${pm(g.prAuc)}  AP ${pm(g.averagePrecision)}  bits ${pm(g.bitsPerSpike)}  | GLM ROC ${pm(g.glm.rocAuc)}  AP ${pm(g.glm.averagePrecision)}  bits ${pm(g.glm.bitsPerSpike)}${g.coupledGlm ? `  | coupled GLM ROC ${pm(g.coupledGlm.rocAuc)}  AP ${pm(g.coupledGlm.averagePrecision)}  bits ${pm(g.coupledGlm.bitsPerSpike)}` : ''}  p(chance) ${p(g.rocVsChance)}  p(rate) ${p(g.rocVsRate)}  p(GLM) ${p(g.rocVsGlm)}`,
+        `  ${name.padEnd(28)} n=${g.cells}  ROC ${pm(g.rocAuc)}  PR ${pm(g.prAuc)}  AP ${pm(g.averagePrecision)}  bits ${pm(g.bitsPerSpike)}${g.rate ? `  | rate ROC ${pm(g.rate.rocAuc)}  AP ${pm(g.rate.averagePrecision)}  bits ${pm(g.rate.bitsPerSpike)}` : ''}  | GLM ROC ${pm(g.glm.rocAuc)}  AP ${pm(g.glm.averagePrecision)}  bits ${pm(g.glm.bitsPerSpike)}${g.coupledGlm ? `  | coupled GLM ROC ${pm(g.coupledGlm.rocAuc)}  AP ${pm(g.coupledGlm.averagePrecision)}  bits ${pm(g.coupledGlm.bitsPerSpike)}` : ''}  p(chance) ${p(g.rocVsChance)}  p(rate) ${p(g.rocVsRate)}  p(GLM) ${p(g.rocVsGlm)}`,
       );
     }
     console.log(`  3-D map stress ${r.map.stress.toExponential(2)}`);

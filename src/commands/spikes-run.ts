@@ -10,9 +10,17 @@ import { NpyStreamWriter, writeNpy } from '../io/npy.js';
 import { binaryRasterSvg } from '../report/raster-svg.js';
 import { runAblations, type AblationResult } from '../pipelines/spikes/ablation.js';
 import { loadDataset } from '../pipelines/spikes/dataset.js';
+import type { UnitAlignment } from '../pipelines/spikes/alignment.js';
+import { fitCoupledGlm } from '../pipelines/spikes/coupled-glm.js';
+import {
+  DEFAULT_TRANSFER,
+  scoreTransfer,
+  type TransferCalibration,
+} from '../pipelines/spikes/transfer.js';
 import {
   needsCalibration,
   scoreOnTarget,
+  sourceCalibration,
   type TransferScores,
 } from '../pipelines/spikes/experiment.js';
 import { generateSpikes } from '../pipelines/spikes/generate.js';
@@ -28,7 +36,13 @@ import { loadTrainedRun } from '../pipelines/spikes/trained-run.js';
 
 /** Scores a run one step ahead on `target`'s test split; writes eval-<target>.json and a raster. */
 export async function evaluateRun(
-  o: { run: string; target: string; out?: string },
+  o: {
+    run: string;
+    target: string;
+    out?: string;
+    alignment?: UnitAlignment;
+    calibration?: TransferCalibration;
+  },
   log: (line: string) => void = () => {},
 ): Promise<{ scores: TransferScores; files: { results: string; raster: string } }> {
   const run = loadTrainedRun(o.run);
@@ -37,9 +51,20 @@ export async function evaluateRun(
   const source = await loadDataset(run.manifest, run.dataset);
   const target = o.target === run.dataset ? source : await loadDataset(run.manifest, o.target);
   log('scoring the transformer and the baselines ...');
-  const { scores, probabilities, labels } = scoreOnTarget(run.model, source.splits, target.splits, {
-    calibration: needsCalibration(run.config.loss),
-  });
+  const platt = needsCalibration(run.config.loss);
+  const { scores, probabilities, labels } =
+    o.target === run.dataset
+      ? scoreOnTarget(run.model, source.splits, target.splits, { calibration: platt })
+      : scoreTransfer(run.model, source.splits, target.splits, {
+          glm: fitMultiScaleGlm(source.splits.train),
+          coupledGlm: fitCoupledGlm(source.splits.train),
+          platt: platt && sourceCalibration(run.model, source.splits),
+          settings: {
+            alignment: o.alignment ?? DEFAULT_TRANSFER.alignment,
+            calibration: o.calibration ?? DEFAULT_TRANSFER.calibration,
+            seed: 0,
+          },
+        });
   const curves = curvesOf(probabilities, labels, 500);
   const results = join(out, `eval-${o.target}.json`);
   writeFileAtomic(

@@ -11,6 +11,7 @@ import { rankingMetrics } from '../../stats/index.js';
 import { bitsPerSpike, blockLogLikelihoods } from '../../stats/point-process.js';
 import { applyPlatt, fitPlatt, type PlattScaling } from '../../stats/calibration.js';
 import { rateBaseline } from './baselines.js';
+import type { TransferRecord } from './transfer.js';
 import { fitMultiScaleGlm, type MultiScaleGlm } from './multiscale-glm.js';
 import { fitCoupledGlm, type CoupledGlm } from './coupled-glm.js';
 import { scoreSpikePredictions, type SpikeScores } from './evaluate.js';
@@ -219,6 +220,8 @@ export interface TransferScores {
   transformer: SpikeScores;
   /** glm: the multi-scale history GLM; coupledGlm: Pillow et al.'s coupled GLM. */
   baselines: { rate: SpikeScores; glm: SpikeScores; coupledGlm: SpikeScores };
+  /** Cross-dataset cells: the slots and calibration that carried the model over (transfer.ts). */
+  transfer?: TransferRecord;
 }
 
 export interface ExperimentResult extends TransferScores {

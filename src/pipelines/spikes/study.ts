@@ -13,10 +13,10 @@ import { meanSd, oneSampleTTest, pairedTTest, type TTestResult } from '../../sta
 import { dissimilarityFromScores, projectTo2d, stressLayout } from '../../stats/layout.js';
 import type { LossName } from '../../models/losses.js';
 import type { SpikeTransformer } from '../../models/spike-transformer.js';
-import { alignmentPermutation, permuteUnits, type UnitAlignment } from './alignment.js';
+import type { UnitAlignment } from './alignment.js';
+import { DEFAULT_TRANSFER, scoreTransfer, type TransferCalibration } from './transfer.js';
 import { fitMultiScaleGlm, type MultiScaleGlm } from './multiscale-glm.js';
 import { fitCoupledGlm, type CoupledGlm } from './coupled-glm.js';
-import type { BinaryRaster } from './raster.js';
 import { loadDataset, type LoadedDataset } from './dataset.js';
 import {
   modelVariant,
@@ -26,7 +26,6 @@ import {
   variantConfig,
   validationScorer,
   type PresetName,
-  type SpikeSplits,
   type TransferScores,
 } from './experiment.js';
 import { loadManifest } from './manifest.js';
@@ -46,6 +45,8 @@ export interface StudyOptions {
   codeVersion: string;
   /** How a target's units fill the model's slots in cross-dataset cells (self cells: as recorded). */
   alignment?: UnitAlignment;
+  /** How cross-dataset outputs are recalibrated on the target's validation split (transfer.ts). */
+  calibration?: TransferCalibration;
   /** Only train models on these datasets (a worker process's share); no summary is written. */
   sources?: string[];
   /** Where models train: cpu (default), cuda or cuda:N; set by the process that trains. */
@@ -85,6 +86,8 @@ export interface GroupSummary {
   prAuc: { mean: number; sd: number };
   averagePrecision: { mean: number; sd: number };
   bitsPerSpike: { mean: number; sd: number };
+  /** The rate baseline on the same cells (cross-dataset: the same target data as the model). */
+  rate?: BaselineSummary;
   /** The multi-scale history GLM (fitted on the source's train split) on the same cells. */
   glm: BaselineSummary;
   /** The coupled GLM (Pillow et al. 2008) on the same cells. */
@@ -115,6 +118,8 @@ export interface StudyResult {
   complete: boolean;
   /** How cross-dataset cells fed the target's units into the model's slots (see alignment.ts). */
   unitAlignment: UnitAlignment;
+  /** How cross-dataset outputs were recalibrated on the target's validation split. */
+  transferCalibration?: TransferCalibration;
   /** What made this result: enough to repeat it. */
   run: {
     manifest: string;
@@ -191,7 +196,8 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
     computedCells: 0,
     cachedCells: 0,
     complete: false,
-    unitAlignment: o.alignment ?? 'none',
+    unitAlignment: alignmentOf(o),
+    transferCalibration: calibrationOf(o),
     run: {
       manifest: o.manifest,
       preset: o.preset,
@@ -301,9 +307,13 @@ function planSource(c: StudyContext, entry: string, i: number): SourcePlan {
   const source = c.data[i];
   const config = trainingConfig(c.o, entry, source.meta.units);
   const modelKey = digest({ data: source.key, config, code: c.o.codeVersion });
-  const alignment = c.o.alignment ?? 'none';
+  const transfer = { alignment: alignmentOf(c.o), calibration: calibrationOf(c.o) };
   const cellKeys = c.data.map((t, j) =>
-    digest({ model: modelKey, target: t.key, alignment: i === j ? 'none' : alignment }),
+    digest(
+      i === j
+        ? { model: modelKey, target: t.key, alignment: 'none' }
+        : { model: modelKey, target: t.key, ...transfer },
+    ),
   );
   return {
     entry,
@@ -367,15 +377,19 @@ function scoreCell(
   const target = data[j];
   o.onProgress?.(`scoring ${source.spec.id} → ${target.spec.id} (${entry})`);
   const self = plan.index === j;
-  const splits = self
-    ? target.splits
-    : aligned(target.splits, source.splits.train, o.alignment ?? 'none', trained.best, o.seed);
   const started = performance.now();
-  const scored = scoreOnTarget(trained.best, source.splits, splits, {
-    glm: trained.glm,
-    coupledGlm: trained.coupledGlm,
-    calibration: trained.calibration,
-  });
+  const scored = self
+    ? scoreOnTarget(trained.best, source.splits, target.splits, {
+        glm: trained.glm,
+        coupledGlm: trained.coupledGlm,
+        calibration: trained.calibration,
+      })
+    : scoreTransfer(trained.best, source.splits, target.splits, {
+        glm: trained.glm,
+        coupledGlm: trained.coupledGlm,
+        platt: trained.calibration,
+        settings: { alignment: alignmentOf(o), calibration: calibrationOf(o), seed: o.seed },
+      });
   const cell: StudyCell = {
     key: plan.cellKeys[j],
     model: entry,
@@ -401,22 +415,9 @@ function scoreCell(
   return cell;
 }
 
-/** The target's val and test splits with units reordered into the model's slots. */
-function aligned(
-  target: SpikeSplits,
-  sourceTrain: BinaryRaster,
-  alignment: UnitAlignment,
-  model: SpikeTransformer,
-  seed: number,
-): SpikeSplits {
-  if (alignment === 'none') return target;
-  const perm = alignmentPermutation(alignment, sourceTrain, target.val, model, seed);
-  return {
-    train: target.train,
-    val: permuteUnits(target.val, perm),
-    test: permuteUnits(target.test, perm),
-  };
-}
+const alignmentOf = (o: StudyOptions): UnitAlignment => o.alignment ?? DEFAULT_TRANSFER.alignment;
+const calibrationOf = (o: StudyOptions): TransferCalibration =>
+  o.calibration ?? DEFAULT_TRANSFER.calibration;
 
 function summarise(
   cells: StudyCell[][],
@@ -449,6 +450,7 @@ function summarise(
       prAuc: meanSd(chosen.map((c) => c.scores.transformer.pooled.prAuc)),
       averagePrecision: meanSd(chosen.map((c) => c.scores.transformer.pooled.averagePrecision)),
       bitsPerSpike: meanSd(chosen.map((c) => c.scores.transformer.bitsPerSpike)),
+      rate: baseline(chosen.map((c) => c.scores.baselines.rate)),
       glm: baseline(glm),
       coupledGlm: baseline(chosen.map((c) => c.scores.baselines.coupledGlm)),
       rocVsChance: roc.length > 1 ? oneSampleTTest(roc, 0.5) : null,
