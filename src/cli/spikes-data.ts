@@ -9,7 +9,7 @@ import { labelCounts, readSpikes, SPIKE_FORMATS, type SpikeTrains } from '../io/
 import { prepareManifest } from '../pipelines/spikes/prepare.js';
 import { SIM_KINDS, simulateSpikes } from '../sim/spikes.js';
 import { simulateNetwork } from '../sim/network.js';
-import { WRITE_FORMATS, writeSpikes, type WriteFormat } from '../sim/spikes-writers.js';
+import { WRITE_FORMATS, writeSpikes, type WriteFormat } from '../io/spikes/writers.js';
 import { choice, integer, outFolder, real, seed } from './options.js';
 import { quantileSorted } from '../stats/hypothesis-tests.js';
 

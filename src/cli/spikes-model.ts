@@ -240,7 +240,9 @@ function registerEvalCommands(spikes: Command): void {
     )
     .action(async (runDir: string, o: Omit<GenerateOptions, 'run'>) => {
       const r = await generateFromRun({ ...o, run: runDir });
-      console.log(`generated ${r.bins} bins × ${r.units} units: ${r.files.raster}, ${r.files.npy}`);
+      console.log(
+        `generated ${r.bins} bins × ${r.units} units: ${r.files.raster}, ${r.files.npy}, ${r.files.nwb}, ${r.files.alf}/`,
+      );
       if (r.comparison) {
         const f = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '–');
         const line = (name: string, x: SampleStatistics) =>

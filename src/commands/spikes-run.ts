@@ -31,7 +31,8 @@ import {
 import { interpretWindow, type Interpretation } from '../pipelines/spikes/interpret.js';
 import { fitMultiScaleGlm } from '../pipelines/spikes/multiscale-glm.js';
 import { curvesOf, truthAndPrediction } from '../pipelines/spikes/probes.js';
-import { sliceBins } from '../pipelines/spikes/raster.js';
+import { rasterToSpikeTrains, sliceBins } from '../pipelines/spikes/raster.js';
+import { writeAlf, writeNwb } from '../io/spikes/writers.js';
 import { loadTrainedRun } from '../pipelines/spikes/trained-run.js';
 
 /** Scores a run one step ahead on `target`'s test split; writes eval-<target>.json and a raster. */
@@ -97,7 +98,10 @@ export interface GenerateOptions {
   seed: number;
   /** Also sample the multi-scale GLM and compare both with the observed continuation. */
   compare: boolean;
-  /** SVG raster; the .npy (and with `compare` the .json) are written beside it. */
+  /**
+   * SVG raster; beside it the samples as `.npy` (bins × units), NWB (`.nwb`, `/units`) and
+   * ALF (`-alf/`), and with `compare` the `.json`.
+   */
   out: string;
 }
 
@@ -105,7 +109,7 @@ export async function generateFromRun(o: GenerateOptions): Promise<{
   bins: number;
   units: number;
   comparison: GenerationComparison | null;
-  files: { raster: string; npy: string; comparison: string | null };
+  files: { raster: string; npy: string; nwb: string; alf: string; comparison: string | null };
 }> {
   const run = loadTrainedRun(o.run);
   const data = await loadDataset(run.manifest, o.dataset ?? run.dataset);
@@ -122,6 +126,14 @@ export async function generateFromRun(o: GenerateOptions): Promise<{
   const stem = o.out.replace(/\.svg$/, '');
   const npy = `${stem}.npy`;
   await writeNpy(npy, generated.data, { shape: [generated.bins, generated.units] });
+  // The same samples as spike trains other tools read (time 0 = the first generated bin).
+  const trains = rasterToSpikeTrains(generated, data.meta.binS, data.meta.unitIds, o.out);
+  const nwb = await writeNwb(
+    `${stem}.nwb`,
+    trains,
+    `free-running samples of a neurobridge model trained on ${run.dataset}, seeded with ${seedBins} bins of ${o.dataset ?? run.dataset}'s test split`,
+  );
+  const alf = await writeAlf(`${stem}-alf`, trains);
   let comparison: GenerationComparison | null = null;
   let json: string | null = null;
   if (o.compare) {
@@ -143,7 +155,7 @@ export async function generateFromRun(o: GenerateOptions): Promise<{
     bins: generated.bins,
     units: generated.units,
     comparison,
-    files: { raster: o.out, npy, comparison: json },
+    files: { raster: o.out, npy, nwb, alf, comparison: json },
   };
 }
 

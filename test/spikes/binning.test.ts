@@ -9,7 +9,7 @@ import { binSpikes, selectUnits, splitRanges } from '../../src/pipelines/spikes/
 import { prepareDataset } from '../../src/pipelines/spikes/cache.js';
 import { loadManifest, parseManifest } from '../../src/pipelines/spikes/manifest.js';
 import { simulateSpikes } from '../../src/sim/spikes.js';
-import { writeSpikes } from '../../src/sim/spikes-writers.js';
+import { writeSpikes } from '../../src/io/spikes/writers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'nb-bin-'));
 after(() => rmSync(root, { recursive: true, force: true }));

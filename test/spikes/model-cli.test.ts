@@ -5,12 +5,15 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNpy } from '../../src/io/npy.js';
+import { readSpikes } from '../../src/io/spikes/index.js';
+import { binSpikes } from '../../src/pipelines/spikes/binning.js';
+import { loadDataset } from '../../src/pipelines/spikes/dataset.js';
 
 const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const run = (args: string[], cwd: string) =>
   execFileSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8' });
 
-test('spikes train → eval on another dataset → generate, end to end on simulated sessions', () => {
+test('spikes train → eval on another dataset → generate, end to end on simulated sessions', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nb-model-cli-'));
   run(
     [
@@ -125,6 +128,33 @@ test('spikes train → eval on another dataset → generate, end to end on simul
   }
   assert.equal(interp.ablations.sampledBins, 200);
   assert.ok(existsSync(join(dir, 'gen.svg')) && existsSync(join(dir, 'gen.npy')));
+  // The samples as NWB and ALF: the project's readers open them, and binning them at the run's
+  // 1 ms gives the .npy raster back, unit for unit (ids are the dataset's chosen units).
+  const generated = readNpy(join(dir, 'gen.npy'));
+  const [bins, units] = generated.shape;
+  const { meta } = await loadDataset(join(dir, 'study.yaml'), 'a');
+  for (const path of ['gen.nwb', 'gen-alf']) {
+    const st = await readSpikes(join(dir, path));
+    const binned = binSpikes(st, {
+      startS: 0,
+      lengthS: bins / 1000,
+      binS: 0.001,
+      units: { rule: 'top-rate', n: st.unitIds.length },
+      splits: { train: 0.5, val: 0.25, test: 0.25 },
+    });
+    assert.equal(st.provenance.format, path.endsWith('.nwb') ? 'nwb' : 'alf');
+    const column = new Map(binned.meta.unitIds.map((id, k) => [id, k]));
+    const ids = meta.unitIds;
+    let spikes = 0;
+    for (let t = 0; t < bins; t++)
+      for (let u = 0; u < units; u++) {
+        const expected = Number((generated.data as Uint8Array)[t * units + u]);
+        spikes += expected;
+        const k = column.get(ids[u]);
+        assert.equal(k === undefined ? 0 : binned.raster.data[t * binned.meta.units + k], expected);
+      }
+    assert.equal(binned.meta.spikesInWindow, spikes, path);
+  }
 });
 
 test('spikes eval names what is missing in a folder that is not a run', () => {

@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import h5wasm from 'h5wasm/node';
 import { readSpikes, unitTimes } from '../../src/io/spikes/index.js';
 import { simulateSpikes } from '../../src/sim/spikes.js';
-import { writeSpikes } from '../../src/sim/spikes-writers.js';
+import { writeSpikes } from '../../src/io/spikes/writers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'nb-sim-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -1,3 +1,5 @@
+import type { SpikeTrains } from '../../io/spikes/types.js';
+
 /** A binary spike raster: `bins` rows × `units` columns, row-major, 1 = a spike in that bin. */
 export interface BinaryRaster {
   bins: number;
@@ -42,4 +44,38 @@ export function windowsToFloat(r: BinaryRaster, starts: number[], length: number
     for (let i = 0; i < src.length; i++) out[base + i] = src[i];
   });
   return out;
+}
+
+/**
+ * A raster as spike trains (for writing as NWB/ALF): a spike in bin k at (k + ½) × binS seconds,
+ * so re-binning at binS gives the raster back; column u becomes unit `unitIds[u]`.
+ */
+export function rasterToSpikeTrains(
+  r: BinaryRaster,
+  binS: number,
+  unitIds: ArrayLike<number>,
+  path: string,
+): SpikeTrains {
+  // Unit ids ascending (SpikeTrains' order), each column keeping its id.
+  const order = Array.from({ length: r.units }, (_, u) => u).sort(
+    (a, b) => unitIds[a] - unitIds[b],
+  );
+  const position = new Int32Array(r.units);
+  order.forEach((u, k) => (position[u] = k));
+  const times: number[] = [];
+  const index: number[] = [];
+  for (let t = 0; t < r.bins; t++)
+    for (let u = 0; u < r.units; u++)
+      if (r.data[t * r.units + u]) {
+        times.push((t + 0.5) * binS);
+        index.push(position[u]);
+      }
+  return {
+    unitIds: Int32Array.from(order, (u) => unitIds[u]),
+    times: Float64Array.from(times),
+    unitIndex: Int32Array.from(index),
+    durationS: r.bins * binS,
+    durationFrom: 'recording',
+    provenance: { format: 'simulated', path, files: [] },
+  };
 }

@@ -1,11 +1,12 @@
 /**
  * Writers for spike trains in three on-disk formats (ALF, Kilosort/Phy, NWB 2.x), used by
- * the simulator CLI and by round-trip tests. Every file is written atomically.
+ * the simulator CLI, `spikes generate` (so pynapple / SpikeInterface users open generated
+ * trains as they open recordings) and round-trip tests. Every file is written atomically.
  */
-import { writeFileAtomic, withAtomicPath } from '../core/atomic.js';
-import { writeNpy } from '../io/npy.js';
-import { createH5 } from '../io/h5.js';
-import type { SpikeTrains } from '../io/spikes/types.js';
+import { writeFileAtomic, withAtomicPath } from '../../core/atomic.js';
+import { writeNpy } from '../npy.js';
+import { createH5 } from '../h5.js';
+import type { SpikeTrains } from './types.js';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 
@@ -54,7 +55,11 @@ export async function writePhy(
 }
 
 /** A minimal but valid-looking NWB 2.x file with the spikes in `/units`. */
-export async function writeNwb(path: string, st: SpikeTrains): Promise<string> {
+export async function writeNwb(
+  path: string,
+  st: SpikeTrains,
+  description = 'simulated spike trains',
+): Promise<string> {
   // Group spikes by unit: NWB stores one ragged run per unit, ordered like `id`.
   const counts = new Int32Array(st.unitIds.length);
   for (let i = 0; i < st.unitIndex.length; i++) counts[st.unitIndex[i]]++;
@@ -87,8 +92,8 @@ export async function writeNwb(path: string, st: SpikeTrains): Promise<string> {
       };
       typed(f, 'NWBFile');
       f.create_attribute('nwb_version', '2.7.0');
-      f.create_dataset({ name: 'identifier', data: 'neurobridge-simulated' });
-      f.create_dataset({ name: 'session_description', data: 'simulated spike trains' });
+      f.create_dataset({ name: 'identifier', data: `neurobridge-${objectId()}` });
+      f.create_dataset({ name: 'session_description', data: description });
       f.create_dataset({ name: 'session_start_time', data: now });
       f.create_dataset({ name: 'timestamps_reference_time', data: now });
       f.create_dataset({ name: 'file_create_date', data: [now] });
