@@ -10,6 +10,8 @@ import { fitMultiScaleGlm } from '../../src/pipelines/spikes/multiscale-glm.js';
 import { sliceBins, unitRates, type BinaryRaster } from '../../src/pipelines/spikes/raster.js';
 import { trainSpikeModel } from '../../src/pipelines/spikes/train.js';
 import { scoreTransfer, type TransferCalibration } from '../../src/pipelines/spikes/transfer.js';
+import { applyOutputStack, fitOutputStack } from '../../src/pipelines/spikes/stack.js';
+import { predictOneStepAhead } from '../../src/pipelines/spikes/predict.js';
 import { cascadeRaster } from './fixtures.js';
 
 const splitsOf = (r: BinaryRaster, a: number, b: number): SpikeSplits => ({
@@ -101,4 +103,20 @@ test('a target with more units scores as many units as the model has slots', () 
   const r = score(splitsOf(wide, 1800, 2400), 'affine');
   assert.equal(r.scores.transfer!.scoredUnits, 8);
   assert.equal(new Set(r.scores.transfer!.slots).size, 8);
+});
+
+test('the output stack with the coupled GLM: chosen on validation, never worse there than the model alone', () => {
+  const stack = fitOutputStack(model, coupledGlm, source);
+  const past = source.train;
+  const p = predictOneStepAhead(model, source.val, { context: 32, history: past }).probabilities;
+  const c = coupledGlm.predict(source.val, 0, past);
+  const stacked = applyOutputStack(stack, p, c, 8);
+  const nll = (q: Float32Array) => {
+    let f = 0;
+    for (let i = 0; i < q.length; i++) f -= Math.log(source.val.data[i] ? q[i] : 1 - q[i]);
+    return f;
+  };
+  assert.ok(nll(stacked) <= nll(p) + 1e-3, `stacked ${nll(stacked)} vs model ${nll(p)}`);
+  assert.equal(stack.validationBins, 600);
+  assert.ok(stack.slopes.every(Number.isFinite));
 });

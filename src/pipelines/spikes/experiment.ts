@@ -12,6 +12,7 @@ import { bitsPerSpike, blockLogLikelihoods } from '../../stats/point-process.js'
 import { applyPlatt, fitPlatt, type PlattScaling } from '../../stats/calibration.js';
 import { rateBaseline } from './baselines.js';
 import type { TransferRecord } from './transfer.js';
+import { applyOutputStack, type OutputStack } from './stack.js';
 import { fitMultiScaleGlm, type MultiScaleGlm } from './multiscale-glm.js';
 import { fitCoupledGlm, type CoupledGlm } from './coupled-glm.js';
 import { scoreSpikePredictions, type SpikeScores } from './evaluate.js';
@@ -220,6 +221,11 @@ export interface TransferScores {
   transformer: SpikeScores;
   /** glm: the multi-scale history GLM; coupledGlm: Pillow et al.'s coupled GLM. */
   baselines: { rate: SpikeScores; glm: SpikeScores; coupledGlm: SpikeScores };
+  /**
+   * Self cells of likelihood-trained models: the output stacked with the coupled GLM, slopes
+   * chosen on the source's validation split (stack.ts).
+   */
+  stacked?: SpikeScores & { slopes: [number, number] };
   /** Cross-dataset cells: the slots and calibration that carried the model over (transfer.ts). */
   transfer?: TransferRecord;
 }
@@ -246,6 +252,8 @@ export function scoreOnTarget(
      * focal loss, whose scores are not probabilities); `true` fits it here.
      */
     calibration?: PlattScaling | boolean;
+    /** Also score the output stacked with the coupled GLM (fitted on the source's val split). */
+    stack?: OutputStack;
   } = {},
 ): {
   scores: TransferScores;
@@ -275,6 +283,14 @@ export function scoreOnTarget(
     prediction.firstScoredBin,
     target.val,
   );
+  const stacked = o.stack && {
+    ...scoreSpikePredictions(
+      applyOutputStack(o.stack, probabilities, coupled, units),
+      labels,
+      units,
+    ),
+    slopes: o.stack.slopes,
+  };
   const scores: TransferScores = {
     prediction: {
       firstScoredBin: prediction.firstScoredBin,
@@ -288,6 +304,7 @@ export function scoreOnTarget(
       glm: scoreSpikePredictions(glmProbabilities, labels, units),
       coupledGlm: scoreSpikePredictions(coupled, labels, units),
     },
+    ...(stacked ? { stacked } : {}),
   };
   return {
     scores,

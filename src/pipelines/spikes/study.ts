@@ -32,6 +32,7 @@ import { loadManifest } from './manifest.js';
 import { committedEpochs, trainSpikeModel, type EpochRecord, type TrainConfig } from './train.js';
 import { probeModel, type ModelProbes } from './probes.js';
 import { StudyCells, type StudyPlanRecord } from './study-cells.js';
+import { fitOutputStack, type OutputStack } from './stack.js';
 
 export interface StudyOptions {
   manifest: string;
@@ -88,6 +89,8 @@ export interface GroupSummary {
   bitsPerSpike: { mean: number; sd: number };
   /** The rate baseline on the same cells (cross-dataset: the same target data as the model). */
   rate?: BaselineSummary;
+  /** Self groups of likelihood-trained models: the output stacked with the coupled GLM. */
+  stacked?: BaselineSummary;
   /** The multi-scale history GLM (fitted on the source's train split) on the same cells. */
   glm: BaselineSummary;
   /** The coupled GLM (Pillow et al. 2008) on the same cells. */
@@ -298,6 +301,8 @@ export interface SourcePlan {
 interface TrainedSource {
   best: SpikeTransformer;
   calibration: PlattScaling | false;
+  /** Likelihood-trained models: the stack with the coupled GLM (scored beside the model). */
+  stack: OutputStack | null;
   glm: MultiScaleGlm;
   coupledGlm: CoupledGlm;
   trainingSeconds: number;
@@ -356,9 +361,11 @@ function trainSource(c: StudyContext, plan: SourcePlan): TrainedSource {
   });
   const { glm, coupledGlm } = baselinesOf(c, plan.index);
   const calibration = needsCalibration(plan.loss) ? sourceCalibration(best, source.splits) : false;
+  const stack = calibration ? null : fitOutputStack(best, coupledGlm, source.splits);
   return {
     best,
     calibration,
+    stack,
     glm,
     coupledGlm,
     trainingSeconds: (performance.now() - started) / 1000,
@@ -383,6 +390,7 @@ function scoreCell(
         glm: trained.glm,
         coupledGlm: trained.coupledGlm,
         calibration: trained.calibration,
+        stack: trained.stack ?? undefined,
       })
     : scoreTransfer(trained.best, source.splits, target.splits, {
         glm: trained.glm,
@@ -451,6 +459,9 @@ function summarise(
       averagePrecision: meanSd(chosen.map((c) => c.scores.transformer.pooled.averagePrecision)),
       bitsPerSpike: meanSd(chosen.map((c) => c.scores.transformer.bitsPerSpike)),
       rate: baseline(chosen.map((c) => c.scores.baselines.rate)),
+      ...(chosen.every((c) => c.scores.stacked)
+        ? { stacked: baseline(chosen.map((c) => c.scores.stacked!)) }
+        : {}),
       glm: baseline(glm),
       coupledGlm: baseline(chosen.map((c) => c.scores.baselines.coupledGlm)),
       rocVsChance: roc.length > 1 ? oneSampleTTest(roc, 0.5) : null,
