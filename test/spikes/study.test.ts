@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { StudyCells } from '../../src/pipelines/spikes/study-cells.js';
 import assert from 'node:assert/strict';
 import { cpSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -66,11 +67,23 @@ test('a killed study resumes and recomputes only the missing cells', async () =>
   cpSync(options.out, copy.out, { recursive: true });
   const newCode = await runStudy({ ...copy, codeVersion: 'test-2' });
   assert.equal(newCode.computedCells, 4);
-  // Rate-rank alignment changes only the cross-dataset cells; self cells are reused.
-  const ranked = await runStudy({ ...copy, codeVersion: 'test-2', alignment: 'rate-rank' });
-  assert.equal(ranked.unitAlignment, 'rate-rank');
+  // Another alignment or calibration (the default: rate-rank, affine) changes only the
+  // cross-dataset cells; self cells are reused.
+  const ranked = await runStudy({ ...copy, codeVersion: 'test-2', alignment: 'none' });
+  assert.equal(ranked.unitAlignment, 'none');
   assert.equal(ranked.computedCells, 2);
   assert.equal(ranked.cachedCells, 2);
+  const uncalibrated = await runStudy({
+    ...copy,
+    codeVersion: 'test-2',
+    alignment: 'none',
+    calibration: 'none',
+  });
+  assert.equal(uncalibrated.transferCalibration, 'none');
+  assert.equal(uncalibrated.computedCells, 2);
+  const cross = new StudyCells(copy.out).read('dice', 'a', 'b');
+  assert.equal(cross.scores.transfer?.calibration, 'none');
+  assert.equal(cross.scores.transfer?.scoredUnits, cross.scores.transformer.units);
 });
 
 test('the study report: self-contained, every section, and its figures render in headless Chromium', async (t) => {
