@@ -10,8 +10,11 @@ import { fitMultiScaleGlm } from '../../src/pipelines/spikes/multiscale-glm.js';
 import { sliceBins, unitRates, type BinaryRaster } from '../../src/pipelines/spikes/raster.js';
 import { trainSpikeModel } from '../../src/pipelines/spikes/train.js';
 import { scoreTransfer, type TransferCalibration } from '../../src/pipelines/spikes/transfer.js';
-import { applyOutputStack, fitOutputStack } from '../../src/pipelines/spikes/stack.js';
-import { predictOneStepAhead } from '../../src/pipelines/spikes/predict.js';
+import {
+  applyOutputStack,
+  fitOutputStack,
+  predictStreams,
+} from '../../src/pipelines/spikes/stack.js';
 import { cascadeRaster } from './fixtures.js';
 
 const splitsOf = (r: BinaryRaster, a: number, b: number): SpikeSplits => ({
@@ -92,8 +95,8 @@ test('calibration on the target validation split repairs the likelihood of a tar
   assert.equal(none.transfer!.fitted, null);
   assert.equal(affine.transfer!.calibrationBins, 600);
   // Slopes stay 1 with 'offsets'; 'affine' fits one.
-  assert.equal(offsets.transfer!.fitted!.transformer.slope, 1);
-  assert.notEqual(affine.transfer!.fitted!.transformer.slope, 1);
+  assert.equal(offsets.transfer!.fitted!.transformer.slopes[0], 1);
+  assert.notEqual(affine.transfer!.fitted!.transformer.slopes[0], 1);
 });
 
 test('a target with more units scores as many units as the model has slots', () => {
@@ -105,18 +108,35 @@ test('a target with more units scores as many units as the model has slots', () 
   assert.equal(new Set(r.scores.transfer!.slots).size, 8);
 });
 
-test('the output stack with the coupled GLM: chosen on validation, never worse there than the model alone', () => {
-  const stack = fitOutputStack(model, coupledGlm, source);
-  const past = source.train;
-  const p = predictOneStepAhead(model, source.val, { context: 32, history: past }).probabilities;
-  const c = coupledGlm.predict(source.val, 0, past);
-  const stacked = applyOutputStack(stack, p, c, 8);
+test('the output stack with the GLMs: chosen on validation, never worse there than the model alone', () => {
+  const stack = fitOutputStack({ model, glm, coupledGlm }, source);
+  const p = predictStreams({ model, glm, coupledGlm }, source.val, source.train);
+  const stacked = applyOutputStack(stack, p, 8);
   const nll = (q: Float32Array) => {
     let f = 0;
     for (let i = 0; i < q.length; i++) f -= Math.log(source.val.data[i] ? q[i] : 1 - q[i]);
     return f;
   };
-  assert.ok(nll(stacked) <= nll(p) + 1e-3, `stacked ${nll(stacked)} vs model ${nll(p)}`);
+  // The stack's penalised optimum is at most the objective at (1, 0, 0), the model alone.
+  assert.ok(
+    nll(stacked) <= nll(p.model) + 1e-3,
+    `stacked ${nll(stacked)} vs model ${nll(p.model)}`,
+  );
   assert.equal(stack.validationBins, 600);
   assert.ok(stack.slopes.every(Number.isFinite));
+});
+
+test('a stacked model transfers as its stack: three slopes refitted on the target', () => {
+  const target = splitsOf(noisyTarget(12), 1800, 2400);
+  const stack = fitOutputStack({ model, glm, coupledGlm }, source);
+  const r = scoreTransfer(model, source, target, {
+    glm,
+    coupledGlm,
+    platt: false,
+    stack,
+    settings: { alignment: 'rate-rank', calibration: 'affine', seed: 0 },
+  }).scores;
+  assert.equal(r.transfer!.fitted!.transformer.slopes.length, 3);
+  assert.equal(r.transfer!.fitted!.glm.slopes.length, 1);
+  assert.ok(r.modelAlone && r.modelAlone.units === 5);
 });

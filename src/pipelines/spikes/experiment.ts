@@ -12,7 +12,7 @@ import { bitsPerSpike, blockLogLikelihoods } from '../../stats/point-process.js'
 import { applyPlatt, fitPlatt, type PlattScaling } from '../../stats/calibration.js';
 import { rateBaseline } from './baselines.js';
 import type { TransferRecord } from './transfer.js';
-import { applyOutputStack, type OutputStack } from './stack.js';
+import { applyOutputStack, fitOutputStack, stacksWithGlms, type OutputStack } from './stack.js';
 import { fitMultiScaleGlm, type MultiScaleGlm } from './multiscale-glm.js';
 import { fitCoupledGlm, type CoupledGlm } from './coupled-glm.js';
 import { scoreSpikePredictions, type SpikeScores } from './evaluate.js';
@@ -222,10 +222,11 @@ export interface TransferScores {
   /** glm: the multi-scale history GLM; coupledGlm: Pillow et al.'s coupled GLM. */
   baselines: { rate: SpikeScores; glm: SpikeScores; coupledGlm: SpikeScores };
   /**
-   * Self cells of likelihood-trained models: the output stacked with the coupled GLM, slopes
-   * chosen on the source's validation split (stack.ts).
+   * Models stacked with their GLMs (stack.ts): `transformer` scores the stack, this the
+   * transformer alone, and `stack` holds the slopes chosen on the source's validation split.
    */
-  stacked?: SpikeScores & { slopes: [number, number] };
+  modelAlone?: SpikeScores;
+  stack?: OutputStack;
   /** Cross-dataset cells: the slots and calibration that carried the model over (transfer.ts). */
   transfer?: TransferRecord;
 }
@@ -252,7 +253,7 @@ export function scoreOnTarget(
      * focal loss, whose scores are not probabilities); `true` fits it here.
      */
     calibration?: PlattScaling | boolean;
-    /** Also score the output stacked with the coupled GLM (fitted on the source's val split). */
+    /** The model's output stacked with its GLMs (fitted on the source's val split). */
     stack?: OutputStack;
   } = {},
 ): {
@@ -283,14 +284,13 @@ export function scoreOnTarget(
     prediction.firstScoredBin,
     target.val,
   );
-  const stacked = o.stack && {
-    ...scoreSpikePredictions(
-      applyOutputStack(o.stack, probabilities, coupled, units),
-      labels,
-      units,
-    ),
-    slopes: o.stack.slopes,
-  };
+  const output = o.stack
+    ? applyOutputStack(
+        o.stack,
+        { model: probabilities, glm: glmProbabilities, coupledGlm: coupled },
+        units,
+      )
+    : probabilities;
   const scores: TransferScores = {
     prediction: {
       firstScoredBin: prediction.firstScoredBin,
@@ -298,17 +298,19 @@ export function scoreOnTarget(
       context,
     },
     calibration,
-    transformer: scoreSpikePredictions(probabilities, labels, units),
+    transformer: scoreSpikePredictions(output, labels, units),
     baselines: {
       rate: scoreSpikePredictions(rate, labels, units),
       glm: scoreSpikePredictions(glmProbabilities, labels, units),
       coupledGlm: scoreSpikePredictions(coupled, labels, units),
     },
-    ...(stacked ? { stacked } : {}),
+    ...(o.stack
+      ? { modelAlone: scoreSpikePredictions(probabilities, labels, units), stack: o.stack }
+      : {}),
   };
   return {
     scores,
-    probabilities,
+    probabilities: output,
     labels,
     baselineProbabilities: { rate, glm: glmProbabilities, coupledGlm: coupled },
   };
@@ -341,9 +343,15 @@ export function runExperiment(
     validate: validationScorer(source, config),
     startGlm: sourceGlm,
   });
+  const coupledGlm = fitCoupledGlm(source.train);
+  const stack = stacksWithGlms(config)
+    ? fitOutputStack({ model: best, glm: sourceGlm(), coupledGlm }, source)
+    : undefined;
   const { scores } = scoreOnTarget(best, source, target, {
     calibration: needsCalibration(config.loss),
     glm: sourceGlm(),
+    coupledGlm,
+    stack,
   });
   return { result: { training: state, ...scores }, model: best };
 }

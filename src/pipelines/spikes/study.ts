@@ -32,7 +32,7 @@ import { loadManifest } from './manifest.js';
 import { committedEpochs, trainSpikeModel, type EpochRecord, type TrainConfig } from './train.js';
 import { probeModel, type ModelProbes } from './probes.js';
 import { StudyCells, type StudyPlanRecord } from './study-cells.js';
-import { fitOutputStack, type OutputStack } from './stack.js';
+import { fitOutputStack, stacksWithGlms, type OutputStack } from './stack.js';
 
 export interface StudyOptions {
   manifest: string;
@@ -89,8 +89,8 @@ export interface GroupSummary {
   bitsPerSpike: { mean: number; sd: number };
   /** The rate baseline on the same cells (cross-dataset: the same target data as the model). */
   rate?: BaselineSummary;
-  /** Self groups of likelihood-trained models: the output stacked with the coupled GLM. */
-  stacked?: BaselineSummary;
+  /** Models stacked with their GLMs: the transformer alone on the same cells. */
+  modelAlone?: BaselineSummary;
   /** The multi-scale history GLM (fitted on the source's train split) on the same cells. */
   glm: BaselineSummary;
   /** The coupled GLM (Pillow et al. 2008) on the same cells. */
@@ -301,7 +301,7 @@ export interface SourcePlan {
 interface TrainedSource {
   best: SpikeTransformer;
   calibration: PlattScaling | false;
-  /** Likelihood-trained models: the stack with the coupled GLM (scored beside the model). */
+  /** Models stacked with their GLMs (stack.ts): the slopes chosen on the source's val split. */
   stack: OutputStack | null;
   glm: MultiScaleGlm;
   coupledGlm: CoupledGlm;
@@ -361,7 +361,9 @@ function trainSource(c: StudyContext, plan: SourcePlan): TrainedSource {
   });
   const { glm, coupledGlm } = baselinesOf(c, plan.index);
   const calibration = needsCalibration(plan.loss) ? sourceCalibration(best, source.splits) : false;
-  const stack = calibration ? null : fitOutputStack(best, coupledGlm, source.splits);
+  const stack = stacksWithGlms(config)
+    ? fitOutputStack({ model: best, glm, coupledGlm }, source.splits)
+    : null;
   return {
     best,
     calibration,
@@ -396,6 +398,7 @@ function scoreCell(
         glm: trained.glm,
         coupledGlm: trained.coupledGlm,
         platt: trained.calibration,
+        stack: trained.stack,
         settings: { alignment: alignmentOf(o), calibration: calibrationOf(o), seed: o.seed },
       });
   const cell: StudyCell = {
@@ -459,8 +462,8 @@ function summarise(
       averagePrecision: meanSd(chosen.map((c) => c.scores.transformer.pooled.averagePrecision)),
       bitsPerSpike: meanSd(chosen.map((c) => c.scores.transformer.bitsPerSpike)),
       rate: baseline(chosen.map((c) => c.scores.baselines.rate)),
-      ...(chosen.every((c) => c.scores.stacked)
-        ? { stacked: baseline(chosen.map((c) => c.scores.stacked!)) }
+      ...(chosen.every((c) => c.scores.modelAlone)
+        ? { modelAlone: baseline(chosen.map((c) => c.scores.modelAlone!)) }
         : {}),
       glm: baseline(glm),
       coupledGlm: baseline(chosen.map((c) => c.scores.baselines.coupledGlm)),

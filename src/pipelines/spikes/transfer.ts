@@ -25,8 +25,15 @@ import { alignSlots, toSlots, type Slots, type UnitAlignment } from './alignment
 import { scoreSpikePredictions } from './evaluate.js';
 import type { CoupledGlm } from './coupled-glm.js';
 import type { MultiScaleGlm } from './multiscale-glm.js';
-import { predictOneStepAhead } from './predict.js';
-import { sliceBins, unitRates, type BinaryRaster } from './raster.js';
+import {
+  applyOutputStack,
+  lastBinsWithPast,
+  predictStreams,
+  streamLogits,
+  type OutputStack,
+  type StreamPredictions,
+} from './stack.js';
+import { sliceBins, unitRates } from './raster.js';
 import type { SpikeSplits, TransferScores } from './experiment.js';
 
 export const TRANSFER_CALIBRATIONS = ['none', 'offsets', 'affine'] as const;
@@ -41,9 +48,6 @@ export interface TransferSettings {
 /** Cross-dataset cells by default: rate-quantile slots, per-unit offsets and a shared slope. */
 export const DEFAULT_TRANSFER = { alignment: 'rate-rank', calibration: 'affine' } as const;
 
-/** At most this many of the target's last validation bins fit the calibration (speed). */
-const CALIBRATION_BINS = 60_000;
-
 /** What a cross-dataset cell did, stored with its scores. */
 export interface TransferRecord {
   alignment: UnitAlignment;
@@ -54,14 +58,15 @@ export interface TransferRecord {
   scoredUnits: number;
   /** Validation bins the calibration was fitted on (0 without calibration). */
   calibrationBins: number;
-  /** Fitted slope and offset summary per predictor (calibrated cells only). */
+  /**
+   * Per predictor (calibrated cells only): the fitted slopes (a stacked model's: one per stream,
+   * model / multi-scale GLM / coupled GLM) and the mean per-unit offset.
+   */
   fitted: Record<
     'transformer' | 'glm' | 'coupledGlm',
-    { slope: number; meanOffset: number }
+    { slopes: number[]; meanOffset: number }
   > | null;
 }
-
-type Predictor = (raster: BinaryRaster, history: BinaryRaster) => Float32Array;
 
 /** Columns `keep` of a bins × units array. */
 function columns(values: Float32Array | Uint8Array, units: number, keep: number[]) {
@@ -84,7 +89,10 @@ function constant(rates: ArrayLike<number>, bins: number): Float32Array {
 
 /**
  * Scores `model` (trained on `source`) on `target`'s test split through the slots and the
- * calibration of `settings`, next to the rate and GLM baselines transferred the same way.
+ * calibration of `settings`, next to the rate and GLM baselines transferred the same way. A
+ * model stacked with its GLMs (stack.ts) is transferred as its stack: with 'affine' the three
+ * streams' slopes are refitted on the target (from the source's), so a target keeps the
+ * transformer only as far as it predicts there.
  */
 export function scoreTransfer(
   model: SpikeTransformer,
@@ -95,6 +103,8 @@ export function scoreTransfer(
     coupledGlm: CoupledGlm;
     /** The source's Platt scaling (Dice/focal models), used when the cell is not calibrated. */
     platt: PlattScaling | false;
+    /** The model's stack with its GLMs, when it has one. */
+    stack?: OutputStack | null;
     settings: TransferSettings;
   },
 ): {
@@ -107,97 +117,98 @@ export function scoreTransfer(
   const slots = alignSlots(alignment, source.train, target.val, model, seed);
   const scored = slots.flatMap((u, s) => (u >= 0 ? [s] : []));
   const N = slots.length;
+  const S = scored.length;
   const test = toSlots(target.test, slots);
   const val = toSlots(target.val, slots);
   const context = model.config.context;
-
-  const transformer: Predictor = (r, history) => {
-    const p = predictOneStepAhead(model, r, { context, history });
-    if (p.firstScoredBin !== 0) throw new Error('transfer: prediction needs a history');
-    return p.probabilities;
-  };
-  const predictors: Record<'transformer' | 'glm' | 'coupledGlm', Predictor> = {
-    transformer,
-    glm: (r, history) => o.glm.predict(r, 0, history),
-    coupledGlm: (r, history) => o.coupledGlm.predict(r, 0, history),
-  };
+  const predictors = { model, glm: o.glm, coupledGlm: o.coupledGlm };
+  const keep = (p: StreamPredictions): StreamPredictions => ({
+    model: columns(p.model, N, scored) as Float32Array,
+    glm: columns(p.glm, N, scored) as Float32Array,
+    coupledGlm: columns(p.coupledGlm, N, scored) as Float32Array,
+  });
   const labels = columns(test.data, N, scored) as Uint8Array;
   const testBins = test.bins;
-  const onTest = Object.fromEntries(
-    Object.entries(predictors).map(([name, f]) => [name, columns(f(test, val), N, scored)]),
-  ) as Record<keyof typeof predictors, Float32Array>;
+  const onTest = keep(predictStreams(predictors, test, val));
+  // The model's output as its source made it (stacked, or Platt-scaled Dice/focal scores).
+  const sourceOutput = (p: StreamPredictions) =>
+    o.stack ? applyOutputStack(o.stack, p, S) : p.model;
 
-  let probabilities: Record<keyof typeof predictors, Float32Array>;
+  let output: Float32Array;
+  let glm = onTest.glm;
+  let coupledGlm = onTest.coupledGlm;
   let rate: Float32Array;
   let fitted: TransferRecord['fitted'] = null;
   let calibrationBins = 0;
   if (calibration === 'none') {
-    probabilities = {
-      ...onTest,
-      transformer: o.platt ? applyPlatt(onTest.transformer, o.platt) : onTest.transformer,
-    };
+    output = o.platt ? applyPlatt(onTest.model, o.platt) : sourceOutput(onTest);
     const sourceRates = unitRates(source.train);
     rate = constant(
       scored.map((s) => sourceRates[s]),
       testBins,
     );
   } else {
-    // The last CALIBRATION_BINS of validation, their past the bins before them.
-    const start = Math.max(0, val.bins - CALIBRATION_BINS);
-    const calib = sliceBins(val, start, val.bins);
     const train = target.train;
-    const past =
-      start > 0
-        ? sliceBins(val, 0, start)
-        : toSlots(sliceBins(train, Math.max(0, train.bins - context), train.bins), slots);
+    const before = toSlots(sliceBins(train, Math.max(0, train.bins - context), train.bins), slots);
+    const { fit: calib, past } = lastBinsWithPast(val, before);
     calibrationBins = calib.bins;
     const calibLabels = columns(calib.data, N, scored) as Uint8Array;
-    probabilities = { ...onTest };
-    const record: Record<string, { slope: number; meanOffset: number }> = {};
-    for (const name of Object.keys(predictors) as (keyof typeof predictors)[]) {
-      const onCalib = logitsOf(columns(predictors[name](calib, past), N, scored));
-      const fit = fitLogitCombination([onCalib], calibLabels, scored.length, {
+    const onCalib = keep(predictStreams(predictors, calib, past));
+    const affine = calibration === 'affine';
+    const calibrate = (onFit: Float32Array[], onScore: Float32Array[], start: number[]) => {
+      const fit = fitLogitCombination(onFit, calibLabels, S, {
         offsets: true,
-        fitSlopes: calibration === 'affine',
-        initialSlopes: [1],
+        fitSlopes: affine,
+        initialSlopes: start,
       });
-      probabilities[name] = applyLogitCombination(fit, [logitsOf(onTest[name])], scored.length);
       const offsets = fit.offsets ?? [];
-      record[name] = {
-        slope: fit.slopes[0],
-        meanOffset: offsets.reduce((a, b) => a + b, 0) / Math.max(1, offsets.length),
+      return {
+        probabilities: applyLogitCombination(fit, onScore, S),
+        record: {
+          slopes: fit.slopes,
+          meanOffset: offsets.reduce((a, b) => a + b, 0) / Math.max(1, offsets.length),
+        },
       };
-    }
-    fitted = record as TransferRecord['fitted'];
-    rate = constant(
-      unitRates({ bins: calib.bins, units: scored.length, data: calibLabels }),
-      testBins,
-    );
+    };
+    const one = (p: Float32Array) => [logitsOf(p)];
+    // The model: its three streams from the source's slopes ('affine'), or its source output
+    // shifted per unit ('offsets').
+    const model =
+      o.stack && affine
+        ? calibrate(streamLogits(onCalib), streamLogits(onTest), o.stack.slopes)
+        : calibrate(one(sourceOutput(onCalib)), one(sourceOutput(onTest)), [1]);
+    const glmFit = calibrate(one(onCalib.glm), one(onTest.glm), [1]);
+    const coupledFit = calibrate(one(onCalib.coupledGlm), one(onTest.coupledGlm), [1]);
+    output = model.probabilities;
+    glm = glmFit.probabilities;
+    coupledGlm = coupledFit.probabilities;
+    fitted = { transformer: model.record, glm: glmFit.record, coupledGlm: coupledFit.record };
+    rate = constant(unitRates({ bins: calib.bins, units: S, data: calibLabels }), testBins);
   }
-  const units = scored.length;
   const transfer: TransferRecord = {
     alignment,
     calibration,
     slots,
-    scoredUnits: units,
+    scoredUnits: S,
     calibrationBins,
     fitted,
   };
   const scores: TransferScores = {
     prediction: { firstScoredBin: 0, minimumPast: Math.floor(context / 2), context },
     calibration: calibration === 'none' ? o.platt || null : null,
-    transformer: scoreSpikePredictions(probabilities.transformer, labels, units),
+    transformer: scoreSpikePredictions(output, labels, S),
     baselines: {
-      rate: scoreSpikePredictions(rate, labels, units),
-      glm: scoreSpikePredictions(probabilities.glm, labels, units),
-      coupledGlm: scoreSpikePredictions(probabilities.coupledGlm, labels, units),
+      rate: scoreSpikePredictions(rate, labels, S),
+      glm: scoreSpikePredictions(glm, labels, S),
+      coupledGlm: scoreSpikePredictions(coupledGlm, labels, S),
     },
+    ...(o.stack ? { modelAlone: scoreSpikePredictions(onTest.model, labels, S) } : {}),
     transfer,
   };
   return {
     scores,
-    probabilities: probabilities.transformer,
+    probabilities: output,
     labels,
-    baselineProbabilities: { rate, glm: probabilities.glm, coupledGlm: probabilities.coupledGlm },
+    baselineProbabilities: { rate, glm, coupledGlm },
   };
 }
