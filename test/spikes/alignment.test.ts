@@ -10,9 +10,22 @@ import {
   toSlots,
 } from '../../src/pipelines/spikes/alignment.js';
 import { PRESETS } from '../../src/pipelines/spikes/experiment.js';
-import { sliceBins, unitRates } from '../../src/pipelines/spikes/raster.js';
+import { sliceBins, unitRates, type BinaryRaster } from '../../src/pipelines/spikes/raster.js';
 import { trainSpikeModel } from '../../src/pipelines/spikes/train.js';
 import { cascadeRaster } from './fixtures.js';
+
+/** A tiny 8-unit model trained on `train` (a constant validation score keeps the first epoch). */
+function tinyModel(train: BinaryRaster, maxEpochs: number, stepsPerEpoch: number) {
+  const config = {
+    ...PRESETS.tiny,
+    model: { ...PRESETS.tiny.model, units: 8, context: 32, dropout: 0 },
+    maxEpochs,
+    stepsPerEpoch,
+  };
+  return trainSpikeModel(train, config, mkdtempSync(join(tmpdir(), 'nb-anneal-')), {
+    validate: () => ({ loss: 0, rocAuc: 0, prAuc: 0, bitsPerSpike: 0 }),
+  }).best;
+}
 
 test('rate-rank puts the k-th fastest target unit into the k-th fastest source slot', () => {
   // Source slots by rate: slot 2 fastest, then 0, then 1. Target units: 1 fastest, then 2, then 0.
@@ -54,18 +67,7 @@ test('anneal recovers the unit order up to a rotation of the cascade, from the D
   // A model that learned the cascade (unit u fires u bins after the pacemaker) predicts well
   // only when each unit sits in its own slot; scramble the units and let annealing find them.
   const all = cascadeRaster(4000, 8, 41, 12, 0.005);
-  const config = {
-    ...PRESETS.tiny,
-    model: { ...PRESETS.tiny.model, units: 8, context: 32, dropout: 0 },
-    maxEpochs: 6,
-    stepsPerEpoch: 25,
-  };
-  const { best } = trainSpikeModel(
-    sliceBins(all, 0, 3000),
-    config,
-    mkdtempSync(join(tmpdir(), 'nb-anneal-')),
-    { validate: () => ({ loss: 0, rocAuc: 0, prAuc: 0, bitsPerSpike: 0 }) },
-  );
+  const best = tinyModel(sliceBins(all, 0, 3000), 6, 25);
   const scramble = [5, 2, 7, 0, 3, 6, 1, 4]; // column s of the scrambled raster = unit scramble[s]
   const val = toSlots(sliceBins(all, 3000, 4000), scramble);
   // The slot of unit u must receive the scrambled column holding u.
@@ -90,18 +92,7 @@ test('anneal recovers the unit order up to a rotation of the cascade, from the D
 
 test('anneal with fewer target units than slots keeps silent slots and scores only filled ones', () => {
   const all = cascadeRaster(2000, 8, 5, 12, 0.005);
-  const config = {
-    ...PRESETS.tiny,
-    model: { ...PRESETS.tiny.model, units: 8, context: 32, dropout: 0 },
-    maxEpochs: 1,
-    stepsPerEpoch: 5,
-  };
-  const { best } = trainSpikeModel(
-    sliceBins(all, 0, 1500),
-    config,
-    mkdtempSync(join(tmpdir(), 'nb-anneal-')),
-    { validate: () => ({ loss: 0, rocAuc: 0, prAuc: 0, bitsPerSpike: 0 }) },
-  );
+  const best = tinyModel(sliceBins(all, 0, 1500), 1, 5);
   const val = toSlots(sliceBins(all, 1500, 2000), [0, 1, 2, 3, 4]);
   const start = rateRankSlots(unitRates(sliceBins(all, 0, 1500)), unitRates(val));
   const r = annealSlots(best, val, { windows: 4, seed: 1, iterations: 30, start });
