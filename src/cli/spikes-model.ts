@@ -263,7 +263,8 @@ function printSummary(r: TransferScores & { training?: ExperimentResult['trainin
   console.log(
     `test split: ${r.transformer.bins} bins × ${r.transformer.units} units; chance PR-AUC ${r.transformer.chance.prAuc.toFixed(4)}`,
   );
-  console.log(row('transformer', r.transformer));
+  console.log(row(r.stack ? 'model (stacked)' : 'transformer', r.transformer));
+  if (r.modelAlone) console.log(row('transformer alone', r.modelAlone));
   console.log(row('rate', r.baselines.rate));
   console.log(row('multi-scale GLM', r.baselines.glm));
   console.log(row('coupled GLM', r.baselines.coupledGlm));
@@ -271,6 +272,12 @@ function printSummary(r: TransferScores & { training?: ExperimentResult['trainin
     console.log(
       `best epoch ${r.training.bestEpoch} of ${r.training.epoch}${r.training.bestEpoch === -1 ? ' (−1: the fitted GLM the model started from)' : ''}`,
     );
+  if (r.stack) {
+    const [a, b, c] = r.stack.slopes.map((v) => v.toFixed(3));
+    console.log(
+      `output stacked with its GLMs on the val split: logit slopes transformer ${a}, multi-scale GLM ${b}, coupled GLM ${c}`,
+    );
+  }
   if (r.calibration)
     console.log(
       `scores Platt-calibrated on the source's val split: σ(${r.calibration.scale.toFixed(3)}·logit + ${r.calibration.shift.toFixed(3)})`,
