@@ -64,7 +64,7 @@ export function renderStudyReport(s: LoadedStudy): string {
   sections.push(metadataSection(s));
   return renderPage({
     title: 'neurobridge · spike transfer study',
-    subtitle: `${result.datasets.length} datasets (${domains.join(', ')}), losses ${Object.keys(result.losses).join(', ')}, unit alignment ${result.unitAlignment}, preset ${result.run.preset}`,
+    subtitle: `${result.datasets.length} datasets (${domains.join(', ')}), losses ${Object.keys(result.losses).join(', ')}, unit alignment ${result.unitAlignment}, calibration ${result.transferCalibration ?? 'none'}, preset ${result.run.preset}`,
     sections,
   });
 }
@@ -628,6 +628,10 @@ function metadataSection(s: LoadedStudy): Section {
           ['preset', result.run.preset],
           ['seed', result.run.seed],
           ['unit alignment (cross-dataset cells)', result.unitAlignment],
+          [
+            "calibration on the target's validation split (cross-dataset cells)",
+            result.transferCalibration ?? 'none',
+          ],
           [
             'cells computed in the last run / reused from the cache',
             `${result.computedCells} / ${result.cachedCells}`,
