@@ -34,12 +34,26 @@ export function readJsonFile<T = unknown>(path: string, what: string): T {
 
 /**
  * Like readJsonFile for files that can be recomputed (caches, resumable state): undefined
- * when the file is missing or not valid JSON, e.g. left truncated by an interrupted run.
+ * when the file is missing or not valid JSON, e.g. left truncated by an interrupted run. A
+ * folder or an unreadable file in its place is an InputError (the entry could not be written
+ * over it either): one line that names the path and what to do.
  */
 export function readJsonIfComplete<T = unknown>(path: string): T | undefined {
   if (!existsSync(path)) return undefined;
+  let text: string;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const problem = code === 'EISDIR' ? 'is a folder' : `cannot be read (${code ?? err})`;
+    throw new InputError(
+      path,
+      undefined,
+      `${problem}: expected a JSON file written by neurobridge (remove it and re-run to recompute it)`,
+    );
+  }
+  try {
+    return JSON.parse(text) as T;
   } catch (err) {
     if (err instanceof SyntaxError) return undefined;
     throw err;

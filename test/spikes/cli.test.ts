@@ -240,6 +240,26 @@ describe('spikes CLI: checks and all-or-nothing outputs', () => {
     );
   });
 
+  test('prepare: a cache entry whose metadata file is a folder fails with one line naming it', async () => {
+    const out = join(root, 'prep-bad');
+    const meta = readdirSync(join(out, 'cache')).find((f) => f.endsWith('.json'))!;
+    const path = join(out, 'cache', meta);
+    const text = readFileSync(path, 'utf8');
+    rmSync(path);
+    mkdirSync(path);
+    try {
+      const message = failsWith(
+        ['spikes', 'prepare', join(root, 'good.yaml'), '--out', out],
+        /is a folder: expected a JSON file written by neurobridge \(remove it and re-run to recompute it\)$/,
+      );
+      assert.ok(message.includes(path), message);
+      assert.doesNotMatch(message, /\n\s+at /, 'no stack trace');
+    } finally {
+      rmSync(path, { recursive: true });
+      writeFileSync(path, text);
+    }
+  });
+
   test('prepare --out naming a file, and bad option values, fail with one line', () => {
     writeFileSync(join(root, 'not-a-folder'), '');
     failsWith(
