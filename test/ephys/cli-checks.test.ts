@@ -115,3 +115,13 @@ test('ephys transfer: cohorts with no feature in common, a bad strategy, and an 
     /^neurobridge: .*m-features\.csv: failed_qc: no exclude_cells_where column named 'failed_qc'/,
   );
 });
+
+test('ephys evaluate: feature values that overflow standardisation name the file and the feature', () => {
+  const file = cohort('huge', ['Pvalb', 'Sst', 'Pvalb', 'Sst', 'Pvalb', 'Sst']);
+  const features = join(dir, 'huge-features.csv');
+  writeFileSync(features, readFileSync(features, 'utf8').replace(/^c3,3,/m, 'c3,1e300,'));
+  failsWith(
+    ['ephys', 'evaluate', file, '--out', 'huge-run'],
+    /^neurobridge: .*huge-features\.csv: tau: values up to 1\.0e\+300 overflow standardisation \(their squares exceed float64\); expected \|value\| ≤ 1e\+150/,
+  );
+});

@@ -98,8 +98,13 @@ export async function joinCohort(spec: CohortSpec): Promise<JoinedCohort> {
   return { ...joined, droppedClasses: dropped, excludedCells, spec };
 }
 
-/** Stops when QC left no cell, or fewer than two classes to tell apart. */
+/**
+ * Stops when QC left no cell, fewer than two classes to tell apart, or a feature whose values
+ * overflow standardisation (a z-score needs the squared deviations in float64: values near
+ * 1e300 would give an infinite SD and silently meaningless scores).
+ */
 export function checkTrainable(cohort: EphysCohort, spec: CohortSpec): void {
+  checkScalable(cohort, spec);
   if (cohort.ids.length === 0)
     throw new InputError(
       spec.features,
@@ -122,4 +127,22 @@ export async function loadCohort(spec: CohortSpec): Promise<LoadedCohort> {
   });
   checkTrainable(cohort, spec);
   return { ...joined, cohort, qc: report };
+}
+
+/** Largest magnitude whose squared deviations from a mean still sum finitely over many cells. */
+const MAX_FEATURE_MAGNITUDE = 1e150;
+
+function checkScalable(cohort: EphysCohort, spec: CohortSpec): void {
+  for (const family of cohort.families)
+    family.features.forEach((feature, k) => {
+      let largest = 0;
+      for (const row of family.values)
+        if (Number.isFinite(row[k])) largest = Math.max(largest, Math.abs(row[k]));
+      if (largest > MAX_FEATURE_MAGNITUDE)
+        throw new InputError(
+          spec.features,
+          feature,
+          `values up to ${largest.toExponential(1)} overflow standardisation (their squares exceed float64); expected |value| ≤ ${MAX_FEATURE_MAGNITUDE.toExponential(0)} (check the units or the export)`,
+        );
+    });
 }
