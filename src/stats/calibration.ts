@@ -5,18 +5,11 @@
  * map, it leaves ROC-AUC and average precision unchanged.
  */
 import { fitLogisticNewton, sigmoid } from './logistic-newton.js';
+import { logitOf as logit } from './logit-combination.js';
 
 export interface PlattScaling {
   scale: number;
   shift: number;
-}
-
-/** Scores are kept this far from 0 and 1, so their logits stay finite (float32 saturates). */
-const EDGE = 1e-7;
-
-function logit(p: number): number {
-  const q = Math.min(1 - EDGE, Math.max(EDGE, p));
-  return Math.log(q / (1 - q));
 }
 
 export function fitPlatt(scores: ArrayLike<number>, labels: ArrayLike<number>): PlattScaling {

@@ -40,7 +40,10 @@ export interface LogitCombinationOptions {
   maxIterations?: number;
 }
 
-/** Probabilities are kept this far from 0 and 1 so their logits stay finite. */
+/**
+ * Probabilities are kept this far from 0 and 1 so their logits stay finite (float32 scores
+ * saturate); Platt scaling (calibration.ts) uses the same logit.
+ */
 const EDGE = 1e-7;
 
 export function logitOf(p: number): number {

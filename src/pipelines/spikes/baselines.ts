@@ -10,8 +10,12 @@ export function rateBaseline(
   target: BinaryRaster,
   firstBin: number,
 ): Float32Array {
-  const rates = unitRates(train);
-  const out = new Float32Array((target.bins - firstBin) * target.units);
-  for (let i = 0; i < out.length; i++) out[i] = Math.max(1e-6, rates[i % target.units]);
+  return constantRates(unitRates(train), target.bins - firstBin);
+}
+
+/** Each unit's rate, constant over `bins` bins (floored at 1e-6 so its log stays finite). */
+export function constantRates(rates: ArrayLike<number>, bins: number): Float32Array {
+  const out = new Float32Array(bins * rates.length);
+  for (let i = 0; i < out.length; i++) out[i] = Math.max(1e-6, rates[i % rates.length]);
   return out;
 }

@@ -22,6 +22,7 @@ import {
 import { applyPlatt, type PlattScaling } from '../../stats/calibration.js';
 import type { SpikeTransformer } from '../../models/spike-transformer.js';
 import { alignSlots, toSlots, type Slots, type UnitAlignment } from './alignment.js';
+import { constantRates } from './baselines.js';
 import { scoreSpikePredictions } from './evaluate.js';
 import type { CoupledGlm } from './coupled-glm.js';
 import type { MultiScaleGlm } from './multiscale-glm.js';
@@ -77,13 +78,6 @@ function columns(values: Float32Array | Uint8Array, units: number, keep: number[
       : new Float32Array(bins * keep.length);
   for (let t = 0; t < bins; t++)
     for (let k = 0; k < keep.length; k++) out[t * keep.length + k] = values[t * units + keep[k]];
-  return out;
-}
-
-/** Each unit's rate, constant over `bins` bins (floored as the rate baseline is). */
-function constant(rates: ArrayLike<number>, bins: number): Float32Array {
-  const out = new Float32Array(bins * rates.length);
-  for (let i = 0; i < out.length; i++) out[i] = Math.max(1e-6, rates[i % rates.length]);
   return out;
 }
 
@@ -143,7 +137,7 @@ export function scoreTransfer(
   if (calibration === 'none') {
     output = o.platt ? applyPlatt(onTest.model, o.platt) : sourceOutput(onTest);
     const sourceRates = unitRates(source.train);
-    rate = constant(
+    rate = constantRates(
       scored.map((s) => sourceRates[s]),
       testBins,
     );
@@ -183,7 +177,7 @@ export function scoreTransfer(
     glm = glmFit.probabilities;
     coupledGlm = coupledFit.probabilities;
     fitted = { transformer: model.record, glm: glmFit.record, coupledGlm: coupledFit.record };
-    rate = constant(unitRates({ bins: calib.bins, units: S, data: calibLabels }), testBins);
+    rate = constantRates(unitRates({ bins: calib.bins, units: S, data: calibLabels }), testBins);
   }
   const transfer: TransferRecord = {
     alignment,
