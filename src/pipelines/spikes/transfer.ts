@@ -125,8 +125,10 @@ export function scoreTransfer(
   const testBins = test.bins;
   const onTest = keep(predictStreams(predictors, test, val));
   // The model's output as its source made it (stacked, or Platt-scaled Dice/focal scores).
-  const sourceOutput = (p: StreamPredictions) =>
-    o.stack ? applyOutputStack(o.stack, p, S) : p.model;
+  const sourceOutput = (p: StreamPredictions) => {
+    if (o.stack) return applyOutputStack(o.stack, p, S);
+    return o.platt ? applyPlatt(p.model, o.platt) : p.model;
+  };
 
   let output: Float32Array;
   let glm = onTest.glm;
@@ -135,7 +137,7 @@ export function scoreTransfer(
   let fitted: TransferRecord['fitted'] = null;
   let calibrationBins = 0;
   if (calibration === 'none') {
-    output = o.platt ? applyPlatt(onTest.model, o.platt) : sourceOutput(onTest);
+    output = sourceOutput(onTest);
     const sourceRates = unitRates(source.train);
     rate = constantRates(
       scored.map((s) => sourceRates[s]),
