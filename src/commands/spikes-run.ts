@@ -32,6 +32,7 @@ import { interpretWindow, type Interpretation } from '../pipelines/spikes/interp
 import { fitMultiScaleGlm } from '../pipelines/spikes/multiscale-glm.js';
 import { curvesOf, truthAndPrediction } from '../pipelines/spikes/probes.js';
 import { rasterToSpikeTrains, sliceBins } from '../pipelines/spikes/raster.js';
+import { fitOutputStack, stacksWithGlms } from '../pipelines/spikes/stack.js';
 import { writeAlf, writeNwb } from '../io/spikes/writers.js';
 import { loadTrainedRun } from '../pipelines/spikes/trained-run.js';
 
@@ -52,14 +53,27 @@ export async function evaluateRun(
   const source = await loadDataset(run.manifest, run.dataset);
   const target = o.target === run.dataset ? source : await loadDataset(run.manifest, o.target);
   log('scoring the transformer and the baselines ...');
+  // The run's output as `spikes train` scored it: GLMs fitted on the source, the default
+  // model stacked with them, Dice/focal scores Platt-scaled.
+  const glm = fitMultiScaleGlm(source.splits.train);
+  const coupledGlm = fitCoupledGlm(source.splits.train);
+  const stack = stacksWithGlms(run.config)
+    ? fitOutputStack({ model: run.model, glm, coupledGlm }, source.splits)
+    : undefined;
   const platt = needsCalibration(run.config.loss);
   const { scores, probabilities, labels } =
     o.target === run.dataset
-      ? scoreOnTarget(run.model, source.splits, target.splits, { calibration: platt })
+      ? scoreOnTarget(run.model, source.splits, target.splits, {
+          calibration: platt,
+          glm,
+          coupledGlm,
+          stack,
+        })
       : scoreTransfer(run.model, source.splits, target.splits, {
-          glm: fitMultiScaleGlm(source.splits.train),
-          coupledGlm: fitCoupledGlm(source.splits.train),
+          glm,
+          coupledGlm,
           platt: platt && sourceCalibration(run.model, source.splits),
+          stack,
           settings: {
             alignment: o.alignment ?? DEFAULT_TRANSFER.alignment,
             calibration: o.calibration ?? DEFAULT_TRANSFER.calibration,
