@@ -5,7 +5,7 @@
  * at once by L-BFGS on the full train split; the design (bins × units·bases) is shared by
  * every unit, so the likelihood and its gradient are two GEMMs, which run on libtorch.
  */
-import { UsageError } from '../../core/errors.js';
+import { InputError, UsageError } from '../../core/errors.js';
 import { Tensor, noGrad, tidy } from '../../engine/index.js';
 import { minimizeLbfgs } from '../../stats/lbfgs.js';
 import { concatBins, sliceBins, unitRates, type BinaryRaster } from './raster.js';
@@ -92,6 +92,16 @@ function design(r: BinaryRaster, from: number, basis: Float64Array[]): Float32Ar
   return x;
 }
 
+export interface CoupledGlmJson {
+  kind: 'coupled-glm';
+  options: CoupledGlmOptions;
+  units: number;
+  /** As `CoupledGlm.weights`: [units × bases, units] row-major. */
+  weights: number[];
+  intercepts: number[];
+  fitInfo: { iterations: number; converged: boolean };
+}
+
 export class CoupledGlm {
   constructor(
     readonly options: CoupledGlmOptions,
@@ -101,6 +111,38 @@ export class CoupledGlm {
     readonly intercepts: Float32Array,
     readonly fitInfo: { iterations: number; converged: boolean },
   ) {}
+
+  /** Float32 weights through JSON numbers round-trip exactly: a reloaded GLM predicts the same. */
+  toJSON(): CoupledGlmJson {
+    return {
+      kind: 'coupled-glm',
+      options: this.options,
+      units: this.units,
+      weights: Array.from(this.weights),
+      intercepts: Array.from(this.intercepts),
+      fitInfo: this.fitInfo,
+    };
+  }
+
+  static fromJSON(json: unknown, file = 'coupled GLM'): CoupledGlm {
+    const j = json as Partial<CoupledGlmJson>;
+    if (j?.kind !== 'coupled-glm' || !j.options || !Array.isArray(j.weights) || !j.units)
+      throw new InputError(file, 'kind', 'expected a coupled GLM written by neurobridge');
+    const expected = j.units * j.options.bases * j.units;
+    if (j.weights.length !== expected)
+      throw new InputError(
+        file,
+        'weights',
+        `expected ${expected} weights, got ${j.weights.length}`,
+      );
+    return new CoupledGlm(
+      j.options,
+      j.units,
+      Float32Array.from(j.weights),
+      Float32Array.from(j.intercepts ?? []),
+      j.fitInfo ?? { iterations: 0, converged: false },
+    );
+  }
 
   /** Probabilities for bins [firstBin, target.bins), the first bins' past from `history`. */
   predict(target: BinaryRaster, firstBin = 0, history: BinaryRaster | null = null): Float32Array {

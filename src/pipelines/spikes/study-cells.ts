@@ -2,7 +2,7 @@
  * The store of a study's results, owning its folder layout (shaped like cache.ts):
  * `cells/MODEL/SOURCE__TARGET.json` (one transfer cell each, under the key that made it),
  * `cells/written.log` (one line per cell written, for audits), `claims/` (who is computing
- * which model), `models/` (training folders), `plan.json` (every cell's key) and
+ * which model), `models/` (training folders), `baselines/` (each source's GLMs), `plan.json` (every cell's key) and
  * `study.json` (the summary). The study writes it; the report and `spikes study status`
  * read it.
  */
@@ -20,6 +20,7 @@ import { InputError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/atomic.js';
 import { readValidated } from '../../core/schema.js';
 import type { StudyCell, StudyResult } from './study.js';
+import { glmBaselinesFile } from './glm-baselines.js';
 
 /** Model entries such as `paper:dice` become folder names without the colon. */
 export const modelFolder = (model: string) => model.replace(/:/g, '-');
@@ -64,6 +65,11 @@ export class StudyCells {
   /** The training folder of a model (its key makes a changed config or data a new folder). */
   modelDir(model: string, source: string, modelKey: string): string {
     return join(this.dir, 'models', `${source}-${modelFolder(model)}-${modelKey}`);
+  }
+
+  /** The GLM baselines of a source (glm-baselines.ts), shared by every model of the study. */
+  glmBaselinesFile(source: string, dataKey: string, codeVersion: string): string {
+    return glmBaselinesFile(join(this.dir, 'baselines'), source, dataKey, codeVersion);
   }
 
   get summaryFile(): string {

@@ -15,8 +15,9 @@ import type { LossName } from '../../models/losses.js';
 import type { SpikeTransformer } from '../../models/spike-transformer.js';
 import type { UnitAlignment } from './alignment.js';
 import { DEFAULT_TRANSFER, scoreTransfer, type TransferCalibration } from './transfer.js';
-import { fitMultiScaleGlm, type MultiScaleGlm } from './multiscale-glm.js';
-import { fitCoupledGlm, type CoupledGlm } from './coupled-glm.js';
+import type { MultiScaleGlm } from './multiscale-glm.js';
+import type { CoupledGlm } from './coupled-glm.js';
+import { loadOrFitGlmBaselines, type GlmBaselines } from './glm-baselines.js';
 import { loadDataset, type LoadedDataset } from './dataset.js';
 import {
   modelVariant,
@@ -283,7 +284,7 @@ export interface StudyContext {
   data: LoadedDataset[];
   store: StudyCells;
   /** The GLM baselines depend on the source's train split only: fitted once per source. */
-  baselines: Map<number, { glm: MultiScaleGlm; coupledGlm: CoupledGlm }>;
+  baselines: Map<number, GlmBaselines>;
 }
 
 /** One model of the study: an entry (preset/loss) trained on one source dataset. */
@@ -331,13 +332,15 @@ function planSource(c: StudyContext, entry: string, i: number): SourcePlan {
   };
 }
 
-function baselinesOf(c: StudyContext, i: number) {
+/** Fitted once per source and kept in the study folder for every model and later runs. */
+function baselinesOf(c: StudyContext, i: number): GlmBaselines {
   if (!c.baselines.has(i)) {
-    c.o.onProgress?.(`fitting the GLM baselines on ${c.data[i].spec.id}`);
-    c.baselines.set(i, {
-      glm: fitMultiScaleGlm(c.data[i].splits.train),
-      coupledGlm: fitCoupledGlm(c.data[i].splits.train),
-    });
+    const { spec, key, splits } = c.data[i];
+    const file = c.store.glmBaselinesFile(spec.id, key, c.o.codeVersion);
+    const baselines = loadOrFitGlmBaselines(file, splits.train, () =>
+      c.o.onProgress?.(`fitting the GLM baselines on ${spec.id}`),
+    );
+    c.baselines.set(i, baselines);
   }
   return c.baselines.get(i)!;
 }
