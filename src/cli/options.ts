@@ -134,6 +134,16 @@ export const calibrationOption = () =>
     DEFAULT_TRANSFER.calibration,
   );
 
+export const POSITIONAL_ENCODINGS = ['learned', 'rotary', 'none'] as const;
+
+/** The transformer's positions (`spikes train`, `spikes study`); unset: the preset's. */
+export const positionalOption = () =>
+  choice(
+    '--positional <kind>',
+    "transformer positions: learned (absolute, the paper's), rotary (RoPE: relative, lets generation reuse cached keys and values) or none (default: the preset's, learned)",
+    POSITIONAL_ENCODINGS,
+  );
+
 /** What `--alignment` and `--calibration` parse to. */
 export interface TransferSettingsCli {
   alignment: UnitAlignment;

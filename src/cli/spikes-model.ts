@@ -27,7 +27,9 @@ import {
   deviceOption,
   integer,
   outFolder,
+  positionalOption,
   seed,
+  type POSITIONAL_ENCODINGS,
   type TransferSettingsCli,
 } from './options.js';
 import { createProgress, type Progress } from './progress.js';
@@ -61,6 +63,7 @@ export function registerSpikeModelCommands(spikes: Command): void {
     )
     .option('--seed <n>', 'random seed', seed, 0)
     .option('--max-epochs <n>', 'override the preset', MAX_EPOCHS)
+    .addOption(positionalOption())
     .addOption(deviceOption())
     .requiredOption(
       '--out <dir>',
@@ -78,6 +81,7 @@ export function registerSpikeModelCommands(spikes: Command): void {
           leaky: boolean;
           seed: number;
           maxEpochs?: number;
+          positional?: (typeof POSITIONAL_ENCODINGS)[number];
           out: string;
           device: string;
         },
@@ -92,6 +96,7 @@ export function registerSpikeModelCommands(spikes: Command): void {
           seed: o.seed,
           out: o.out,
           maxEpochs: o.maxEpochs,
+          positional: o.positional,
           device: o.device,
         };
         let bar: Progress | null = null;

@@ -26,7 +26,9 @@ import {
   deviceOption,
   integer,
   outFolder,
+  positionalOption,
   seed,
+  type POSITIONAL_ENCODINGS,
 } from './options.js';
 import { MAX_EPOCHS, WORKERS, modelList, packageVersion } from './spikes-model.js';
 
@@ -40,6 +42,7 @@ interface StudyCliOptions {
   losses?: string[];
   seed: number;
   maxEpochs?: number;
+  positional?: (typeof POSITIONAL_ENCODINGS)[number];
   alignment: UnitAlignment;
   calibration: TransferCalibration;
   workers: number;
@@ -90,6 +93,7 @@ export function registerStudyCommands(spikes: Command): void {
     )
     .option('--seed <n>', 'random seed', seed, 0)
     .option('--max-epochs <n>', 'override the preset', MAX_EPOCHS)
+    .addOption(positionalOption())
     .addOption(alignmentOption())
     .addOption(calibrationOption())
     .addOption(
@@ -132,6 +136,7 @@ export function registerStudyCommands(spikes: Command): void {
         losses: o.models ?? o.losses ?? [o.preset],
         seed: o.seed,
         maxEpochs: o.maxEpochs,
+        positional: o.positional,
         codeVersion: packageVersion(),
         alignment: o.alignment,
         calibration: o.calibration,

@@ -13,3 +13,4 @@ export * from './runtime.js';
 export { nativeAvailable, blasIsReference, loadedBlasLibraries } from './native.js';
 export { runInWorker, serveTask } from './worker.js';
 export * from './checkpoint.js';
+export { rotaryTables, applyRotary, type RotaryTables } from './rotary.js';

@@ -4,6 +4,7 @@ import { Tensor } from './tensor.js';
 import { arange, eye, ones, zeros } from './create.js';
 import * as F from './functional.js';
 import { defaultDevice } from './runtime.js';
+import { applyRotary, type RotaryTables } from './rotary.js';
 
 function uniformParam(shape: number[], bound: number): Tensor {
   return zeros(shape, 'float32', defaultDevice()).uniform_(-bound, bound);
@@ -134,6 +135,8 @@ export interface AttentionCall {
   needWeights?: boolean;
   /** Each token attends only to itself (an ablation); `causal` and `mask` are then ignored. */
   selfOnly?: boolean;
+  /** Rotary positions applied to queries and keys (tables for the L positions of x). */
+  rotary?: RotaryTables;
 }
 
 /** Batch-first multi-head self-attention with torch.nn.MultiheadAttention's parameters. */
@@ -163,25 +166,40 @@ export class MultiheadAttention extends Module {
     this.outProj.bias?.fill_(0);
   }
 
-  /** x: [B, L, E] → output [B, L, E] and, if asked, weights [B, heads, L, L]. */
-  forward(x: Tensor, call: AttentionCall = {}): { output: Tensor; weights: Tensor | null } {
-    const [B, L, E] = x.shape;
+  /** x: [B, L, E] → queries, keys and values, each [B, heads, L, headDim] (keys rotated if asked). */
+  project(x: Tensor, rotary?: RotaryTables): { q: Tensor; k: Tensor; v: Tensor } {
+    const [B, L] = x.shape;
     const qkv = F.linear(x, this.inProjWeight, this.inProjBias)
       .view([B, L, 3, this.numHeads, this.headDim])
       .permute([2, 0, 3, 1, 4]);
+    const q = qkv.select(0, 0);
+    const k = qkv.select(0, 1);
+    const v = qkv.select(0, 2);
+    return rotary ? { q: applyRotary(q, rotary), k: applyRotary(k, rotary), v } : { q, k, v };
+  }
+
+  /** Attention output [B, heads, L, headDim] → [B, L, E] through the output projection. */
+  merge(output: Tensor): Tensor {
+    const [B, , L] = output.shape;
+    return this.outProj.forward(output.transpose(1, 2).reshape([B, L, this.embedDim]));
+  }
+
+  /** x: [B, L, E] → output [B, L, E] and, if asked, weights [B, heads, L, L]. */
+  forward(x: Tensor, call: AttentionCall = {}): { output: Tensor; weights: Tensor | null } {
+    const L = x.size(1);
+    const { q, k, v } = this.project(x, call.rotary);
     const dropping = this.training && this.dropout > 0;
     const { output, weights } =
       call.selfOnly && !dropping
-        ? selfOnlyAttention(qkv.select(0, 2), call.needWeights)
-        : F.scaledDotProductAttention(qkv.select(0, 0), qkv.select(0, 1), qkv.select(0, 2), {
+        ? selfOnlyAttention(v, call.needWeights)
+        : F.scaledDotProductAttention(q, k, v, {
             causal: call.selfOnly ? false : call.causal,
             mask: call.selfOnly ? diagonalMask(L, x.device) : call.mask,
             dropout: this.dropout,
             training: this.training,
             needWeights: call.needWeights,
           });
-    const merged = output.transpose(1, 2).reshape([B, L, E]);
-    return { output: this.outProj.forward(merged), weights };
+    return { output: this.merge(output), weights };
   }
 }
 
@@ -244,24 +262,30 @@ export class TransformerEncoderLayer extends Module {
 
   forward(x: Tensor, call: AttentionCall = {}): { output: Tensor; weights: Tensor | null } {
     let weights: Tensor | null = null;
-    const attend = (h: Tensor) => {
+    const output = this.forwardWith(x, (h) => {
       const r = this.selfAttn.forward(h, call);
       weights = r.weights;
-      return this.drop1.forward(r.output);
-    };
+      return r.output;
+    });
+    return { output, weights };
+  }
+
+  /**
+   * The layer with its self-attention replaced by `attention` (h → attended [B, L, E], after
+   * the output projection): how a key/value-cached decoder reuses the norms and feed-forward.
+   */
+  forwardWith(x: Tensor, attention: (h: Tensor) => Tensor): Tensor {
+    const attend = (h: Tensor) => this.drop1.forward(attention(h));
     const feedForward = (h: Tensor) => {
       const a = this.linear1.forward(h);
       const act = this.activation === 'relu' ? a.relu() : a.gelu();
       return this.drop2.forward(this.linear2.forward(this.drop.forward(act)));
     };
-    let out: Tensor;
     if (this.normFirst) {
       const h = x.add(attend(this.norm1.forward(x)));
-      out = h.add(feedForward(this.norm2.forward(h)));
-    } else {
-      const h = this.norm1.forward(x.add(attend(x)));
-      out = this.norm2.forward(h.add(feedForward(h)));
+      return h.add(feedForward(this.norm2.forward(h)));
     }
-    return { output: out, weights };
+    const h = this.norm1.forward(x.add(attend(x)));
+    return this.norm2.forward(h.add(feedForward(h)));
   }
 }

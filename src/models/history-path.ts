@@ -19,6 +19,14 @@ export interface GlmWeights {
   intercepts: ArrayLike<number>;
 }
 
+/** HistoryPath's parameters as flat arrays (the tensors' row-major layouts). */
+export interface HistoryWeights {
+  own: Float32Array;
+  population: Float32Array;
+  coupling: Float32Array;
+  bias: Float32Array;
+}
+
 export class HistoryPath extends Module {
   readonly windows: [number, number][] = [];
   /** [windows, units] */
@@ -89,5 +97,47 @@ export class HistoryPath extends Module {
         .add(own.matmul(this.coupling.select(0, w)));
     });
     return logits;
+  }
+
+  /** The weights as JS arrays, for `nextLogits`. */
+  weightArrays(): HistoryWeights {
+    return {
+      own: this.own.toArray() as Float32Array,
+      population: this.population.toArray() as Float32Array,
+      coupling: this.coupling.toArray() as Float32Array,
+      bias: this.bias.toArray() as Float32Array,
+    };
+  }
+
+  /**
+   * The logits of the bin after `recent` (its last bins, oldest first, 0/1 per unit), as
+   * `forward` gives them at its last position: what a cached decoder needs per generated bin.
+   * Computed in JS from `weightArrays()` because the tensor path's ~60 small ops cost ~5 ms
+   * per bin.
+   */
+  nextLogits(recent: ArrayLike<number>[], w: HistoryWeights): Float32Array {
+    const U = this.units;
+    const logits = Float64Array.from(w.bias);
+    const counts = new Float64Array(U);
+    const T = recent.length;
+    this.windows.forEach(([first, last], k) => {
+      // Bins [T − last, T − first] of `recent` (lags first … last before the next bin).
+      counts.fill(0);
+      let total = 0;
+      for (let t = Math.max(0, T - last); t <= T - first; t++) {
+        const row = recent[t];
+        for (let u = 0; u < U; u++) counts[u] += row[u];
+      }
+      for (let u = 0; u < U; u++) total += counts[u];
+      for (let u = 0; u < U; u++) {
+        logits[u] += w.own[k * U + u] * counts[u] + w.population[k * U + u] * (total - counts[u]);
+      }
+      for (let v = 0; v < U; v++) {
+        if (counts[v] === 0) continue;
+        const row = (k * U + v) * U;
+        for (let u = 0; u < U; u++) logits[u] += counts[v] * w.coupling[row + u];
+      }
+    });
+    return Float32Array.from(logits);
   }
 }

@@ -11,6 +11,9 @@ import {
   Module,
   TransformerEncoderLayer,
   arange,
+  keep,
+  rotaryTables,
+  type RotaryTables,
   type Tensor,
 } from '../engine/index.js';
 import { UsageError } from '../core/errors.js';
@@ -23,9 +26,14 @@ export interface SpikeTransformerConfig {
   layers: number;
   feedforward: number;
   dropout: number;
-  /** Longest input the positional table covers (bins). */
+  /** Longest input the model reads (bins); the learned positional table covers it. */
   context: number;
-  positional: 'learned' | 'none';
+  /**
+   * `learned`: absolute positions added to the input (the paper's). `rotary`: RoPE on queries
+   * and keys, relative positions that allow generation with a key/value cache
+   * (spike-decoder.ts). `none`: the causal mask alone.
+   */
+  positional: 'learned' | 'rotary' | 'none';
   normFirst: boolean;
   /** Released-code setup: no causal mask; output t is scored against input bin t. */
   leaky: boolean;
@@ -66,6 +74,8 @@ export class SpikeTransformer extends Module {
   readonly encoder: TransformerEncoderLayer[];
   readonly head: Linear;
   readonly history: HistoryPath | null;
+  /** Rotary tables of the last window length used (training reuses one length). */
+  private rotary: { length: number; device: string; tables: RotaryTables } | null = null;
 
   constructor(config: SpikeTransformerConfig) {
     super();
@@ -123,11 +133,13 @@ export class SpikeTransformer extends Module {
     if (o.embeddedHook) h = o.embeddedHook(h);
     const embedded = h;
     const attention: Tensor[] = [];
+    const rotary = this.config.positional === 'rotary' ? this.rotaryTables(T, x.device) : undefined;
     for (const layer of this.encoder) {
       const r = layer.forward(h, {
         causal: !this.config.leaky,
         selfOnly: o.disableAttention,
         needWeights: o.needWeights,
+        rotary,
       });
       h = r.output;
       if (r.weights) attention.push(r.weights);
@@ -135,5 +147,19 @@ export class SpikeTransformer extends Module {
     let logits = this.head.forward(h);
     if (this.history) logits = logits.add(this.history.forward(x));
     return { logits, attention, embedded };
+  }
+
+  get headDim(): number {
+    return this.config.dModel / this.config.heads;
+  }
+
+  /** Positions 0 … length − 1, kept across calls (outside any tidy scope) until the shape changes. */
+  private rotaryTables(length: number, device: string): RotaryTables {
+    if (this.rotary?.length !== length || this.rotary.device !== device) {
+      if (this.rotary) for (const t of Object.values(this.rotary.tables)) t.dispose();
+      const tables = rotaryTables(0, length, this.headDim, device);
+      this.rotary = { length, device, tables: { cos: keep(tables.cos), sin: keep(tables.sin) } };
+    }
+    return this.rotary.tables;
   }
 }

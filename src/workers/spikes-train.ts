@@ -12,6 +12,7 @@ import {
   type PresetName,
 } from '../pipelines/spikes/experiment.js';
 import type { LossName } from '../models/losses.js';
+import type { SpikeTransformerConfig } from '../models/spike-transformer.js';
 
 export interface SpikeTrainJob {
   manifest: string;
@@ -24,6 +25,8 @@ export interface SpikeTrainJob {
   out: string;
   cacheDir?: string;
   maxEpochs?: number;
+  /** Positions (default: the preset's). */
+  positional?: SpikeTransformerConfig['positional'];
   /** Where the model trains: cpu, cuda or cuda:N. */
   device?: string;
 }

@@ -4,7 +4,11 @@
  * on a target's test split (the same dataset, or another one for transfer).
  */
 import { Tensor, noGrad, tidy } from '../../engine/index.js';
-import { PAPER_MODEL, type SpikeTransformer } from '../../models/spike-transformer.js';
+import {
+  PAPER_MODEL,
+  type SpikeTransformer,
+  type SpikeTransformerConfig,
+} from '../../models/spike-transformer.js';
 import { LOSS_NAMES, lossByName, type LossName } from '../../models/losses.js';
 import { UsageError } from '../../core/errors.js';
 import { rankingMetrics } from '../../stats/index.js';
@@ -151,7 +155,7 @@ export function modelVariant(entry: string, fallbackPreset: PresetName): ModelVa
 export function variantConfig(
   v: ModelVariant,
   units: number,
-  o: { seed: number; maxEpochs?: number },
+  o: { seed: number; maxEpochs?: number; positional?: SpikeTransformerConfig['positional'] },
 ): TrainConfig {
   const preset = PRESETS[v.preset];
   return {
@@ -159,7 +163,8 @@ export function variantConfig(
     loss: v.loss,
     seed: o.seed,
     maxEpochs: o.maxEpochs ?? preset.maxEpochs,
-    model: { ...preset.model, units },
+    // Set only when asked, so the keys of models trained without the option stay as they were.
+    model: { ...preset.model, units, ...(o.positional ? { positional: o.positional } : {}) },
   };
 }
 

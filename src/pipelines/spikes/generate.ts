@@ -7,13 +7,23 @@ import { UsageError } from '../../core/errors.js';
 import { Rng } from '../../core/random.js';
 import { Tensor, noGrad, tidy } from '../../engine/index.js';
 import type { SpikeTransformer } from '../../models/spike-transformer.js';
+import { SpikeDecoder, supportsCachedDecoding } from '../../models/spike-decoder.js';
 import type { BinaryRaster } from './raster.js';
+
+export interface GenerateOptions {
+  /**
+   * Reuse keys and values between bins (spike-decoder.ts; models with relative positions
+   * only). Default: whenever the model allows it; false re-runs the window for every bin.
+   */
+  cache?: boolean;
+}
 
 export function generateSpikes(
   model: SpikeTransformer,
   seedWindow: BinaryRaster,
   bins: number,
   seed: number,
+  o: GenerateOptions = {},
 ): BinaryRaster {
   if (model.config.leaky) {
     throw new UsageError(
@@ -21,6 +31,8 @@ export function generateSpikes(
     );
   }
   if (seedWindow.bins < 1) throw new UsageError('generate: the seed window needs at least one bin');
+  const cache = o.cache ?? supportsCachedDecoding(model);
+  if (cache) return generateCached(model, seedWindow, bins, seed);
   const U = seedWindow.units;
   const C = model.config.context;
   const rng = new Rng(seed);
@@ -48,4 +60,36 @@ export function generateSpikes(
     filled++;
   }
   return { bins, units: U, data: history.slice(seedWindow.bins * U) };
+}
+
+/** generateSpikes with a key/value cache: the same draws from the same probabilities. */
+function generateCached(
+  model: SpikeTransformer,
+  seedWindow: BinaryRaster,
+  bins: number,
+  seed: number,
+): BinaryRaster {
+  const U = seedWindow.units;
+  const C = model.config.context;
+  const rng = new Rng(seed);
+  const out = new Uint8Array(bins * U);
+  model.eval();
+  const decoder = new SpikeDecoder(model);
+  try {
+    // Bins before the last `context` of the seed window fall out of the cache (and the GLM
+    // path's shorter reach) before the first draw: they are never read.
+    const first = Math.max(0, seedWindow.bins - C);
+    let probabilities = decoder.prefill(
+      seedWindow.data.subarray(first * U),
+      seedWindow.bins - first,
+    );
+    for (let step = 0; step < bins; step++) {
+      const row = out.subarray(step * U, (step + 1) * U);
+      for (let u = 0; u < U; u++) row[u] = rng.uniform() < probabilities[u] ? 1 : 0;
+      if (step + 1 < bins) probabilities = decoder.step(row);
+    }
+  } finally {
+    decoder.dispose();
+  }
+  return { bins, units: U, data: out };
 }

@@ -12,7 +12,7 @@ import type { PlattScaling } from '../../stats/calibration.js';
 import { meanSd, oneSampleTTest, pairedTTest, type TTestResult } from '../../stats/index.js';
 import { dissimilarityFromScores, projectTo2d, stressLayout } from '../../stats/layout.js';
 import type { LossName } from '../../models/losses.js';
-import type { SpikeTransformer } from '../../models/spike-transformer.js';
+import type { SpikeTransformer, SpikeTransformerConfig } from '../../models/spike-transformer.js';
 import type { UnitAlignment } from './alignment.js';
 import { DEFAULT_TRANSFER, scoreTransfer, type TransferCalibration } from './transfer.js';
 import type { MultiScaleGlm } from './multiscale-glm.js';
@@ -44,6 +44,8 @@ export interface StudyOptions {
   losses: string[];
   seed: number;
   maxEpochs?: number;
+  /** Positions of every model (default: each preset's). */
+  positional?: SpikeTransformerConfig['positional'];
   codeVersion: string;
   /** How a target's units fill the model's slots in cross-dataset cells (self cells: as recorded). */
   alignment?: UnitAlignment;
