@@ -6,6 +6,17 @@
  * of its attention-score tensors alone holds 2.5·10⁹ floats, 10 GB, and backward keeps
  * several); the engine's own run at the paper's batch 16 is a separate row. The engine rows use its fused causal
  * attention (the default); the "math path" rows switch it off, to show what it is worth.
+ *
+ * The floor: each training row is set against the time the FLOPs of one trained bin would
+ * take at the sgemm rate libtorch reaches here, measured in the same run (a 1024³ float32
+ * matmul). FLOPs per bin, forward, for units U, width E, feed-forward F, context C:
+ *   linear layers  2·(U·E + E·3E + E·E + E·F + F·E + E·U)   (embedding, q/k/v, output
+ *                  projection, feed-forward, head)
+ *   attention      2·E·C   (q·kᵀ and weights·v, 2·E·C each over the full window, halved
+ *                  by the causal mask: on average a bin sees (C + 1) / 2 keys)
+ * and training costs 3× the forward (the backward pass computes two products per forward
+ * product). Softmax, layer norms, dropout and the optimiser are not counted: the floor is
+ * what no implementation on this machine can beat, not a target that includes them.
  */
 import {
   Adam,
@@ -19,8 +30,9 @@ import {
 import { PAPER_MODEL, SpikeTransformer } from '../src/models/spike-transformer.js';
 import { softDiceLoss } from '../src/models/losses.js';
 import { predictOneStepAhead } from '../src/pipelines/spikes/predict.js';
+import { generateSpikes } from '../src/pipelines/spikes/generate.js';
 import { Rng } from '../src/core/random.js';
-import { runPython, type BenchRow } from './harness.js';
+import { medianMs, runPython, type BenchRow } from './harness.js';
 
 const PLAN: [number, number, number][] = [
   [256, 16, 8],
@@ -33,6 +45,28 @@ type TorchResult = {
   rows: { context: number; batch: number; binsPerS: number }[];
   peakRssMiB: number;
 };
+
+/** FLOPs of one trained bin (forward + backward), per the header's formula. */
+export function trainFlopsPerBin(
+  c: { units: number; dModel: number; feedforward: number },
+  context: number,
+): number {
+  const { units: U, dModel: E, feedforward: F } = c;
+  const linear = 2 * (U * E + 3 * E * E + E * E + 2 * E * F + E * U);
+  const attention = 2 * E * context;
+  return 3 * (linear + attention);
+}
+
+/** float32 GEMM rate (FLOP/s) of libtorch on this machine: median of 1024³ matmuls. */
+export function sgemmFlopsPerSecond(): number {
+  const n = 1024;
+  const a = Tensor.from(randomSpikes(n * n, 1), [n, n]);
+  const b = Tensor.from(randomSpikes(n * n, 2), [n, n]);
+  const ms = medianMs(() => tidy(() => void a.matmul(b)), 7, 2);
+  a.dispose();
+  b.dispose();
+  return (2 * n ** 3) / (ms / 1000);
+}
 
 function randomSpikes(n: number, seed: number): Float32Array {
   const rng = new Rng(seed);
@@ -69,6 +103,31 @@ function oursBinsPerSecond(context: number, batch: number, steps: number): numbe
   return (batch * context) / seconds;
 }
 
+/**
+ * Free-running generation at the paper's sizes after a full seed window: rotary positions
+ * with the key/value cache (`bins` bins, prefill included) and learned positions, which
+ * re-run the window for every bin (`uncachedBins` bins, a rate: it is ~10⁴× slower).
+ */
+function generationSeconds(context: number, bins: number, uncachedBins: number) {
+  const raster = {
+    bins: context,
+    units: 128,
+    data: Uint8Array.from(randomSpikes(context * 128, 3)),
+  };
+  manualSeed(0);
+  const rotary = new SpikeTransformer({ ...PAPER_MODEL, context, positional: 'rotary' });
+  let t0 = performance.now();
+  generateSpikes(rotary, raster, bins, 0);
+  const cached = (performance.now() - t0) / 1000;
+  const learned = new SpikeTransformer({ ...PAPER_MODEL, context });
+  t0 = performance.now();
+  generateSpikes(learned, raster, uncachedBins, 0);
+  const uncachedPerBin = (performance.now() - t0) / 1000 / uncachedBins;
+  rotary.dispose();
+  learned.dispose();
+  return { cached, uncachedPerBin };
+}
+
 function evaluationBinsPerSecond(context: number, bins: number): number {
   const model = new SpikeTransformer({ ...PAPER_MODEL, context });
   const rng = new Rng(1);
@@ -86,6 +145,14 @@ function evaluationBinsPerSecond(context: number, bins: number): number {
 
 export async function benchSpikeModel(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
+  const sgemm = sgemmFlopsPerSecond();
+  /** Measured time per bin over the floor's (FLOPs at the sgemm rate). */
+  const floorRatio = (context: number, binsPerS: number) =>
+    sgemm / trainFlopsPerBin(PAPER_MODEL, context) / binsPerS;
+  rows.push({
+    name: `sgemm rate (1024³ float32, ${getNumThreads()} threads): ${(sgemm / 1e9).toFixed(1)} GFLOP/s (ms per 1024³ product)`,
+    oursMs: ((2 * 1024 ** 3) / sgemm) * 1000,
+  });
   const ours = PLAN.map(([c, b, s]) => ({
     context: c,
     batch: b,
@@ -105,7 +172,7 @@ export async function benchSpikeModel(): Promise<BenchRow[]> {
   ours.forEach((o, i) => {
     // Rows are times per bin (ms) so that the shared table's ratio reads ours/theirs as elsewhere.
     rows.push({
-      name: `train step, context ${o.context} (batch ${o.batch}): bins/s ${o.binsPerS.toFixed(0)} vs ${same ? same.rows[i].binsPerS.toFixed(0) : '–'}`,
+      name: `train step, context ${o.context} (batch ${o.batch}): bins/s ${o.binsPerS.toFixed(0)} vs ${same ? same.rows[i].binsPerS.toFixed(0) : '–'}, ${floorRatio(o.context, o.binsPerS).toFixed(2)}× the floor`,
       oursMs: 1000 / o.binsPerS,
       torchMs: same ? 1000 / same.rows[i].binsPerS : undefined,
       torchStockMs: stock ? 1000 / stock.rows[i].binsPerS : undefined,
@@ -120,13 +187,23 @@ export async function benchSpikeModel(): Promise<BenchRow[]> {
     });
   });
   rows.push({
-    name: `train step, context 3125, paper batch 16 (engine only): bins/s ${paperBatch.toFixed(0)}`,
+    name: `train step, context 3125, paper batch 16 (engine only): bins/s ${paperBatch.toFixed(0)}, ${floorRatio(3125, paperBatch).toFixed(2)}× the floor (${((trainFlopsPerBin(PAPER_MODEL, 3125) * paperBatch) / 1e9).toFixed(1)} GFLOP/s)`,
     oursMs: 1000 / paperBatch,
   });
-  const evalRate = evaluationBinsPerSecond(256, 20_000);
+  for (const [context, bins] of [
+    [256, 20_000],
+    [3125, 20_000],
+  ]) {
+    const rate = evaluationBinsPerSecond(context, bins);
+    rows.push({
+      name: `evaluation one step ahead, context ${context} (half-window stride): ${rate.toFixed(0)} bins/s (ms per bin)`,
+      oursMs: 1000 / rate,
+    });
+  }
+  const generation = generationSeconds(3125, 3000, 5);
   rows.push({
-    name: `evaluation, context 256: ${evalRate.toFixed(0)} bins/s (ms per bin)`,
-    oursMs: 1000 / evalRate,
+    name: `generation of 3,000 bins at context 3125, rotary + key/value cache: ${generation.cached.toFixed(1)} s; learned positions re-run the window: ${generation.uncachedPerBin.toFixed(2)} s per bin (${((generation.uncachedPerBin * 3000) / 60).toFixed(0)} min for 3,000) (ms per bin)`,
+    oursMs: (generation.cached / 3000) * 1000,
   });
   rows.push({
     name: `peak RSS (MiB) through context 3125 (batches as above): ${peakMiB.toFixed(0)} vs ${same ? same.peakRssMiB.toFixed(0) : '–'} (same) / ${stock ? stock.peakRssMiB.toFixed(0) : '–'} (stock)`,
