@@ -55,34 +55,25 @@ export function fitLogisticNewton(design: LogisticDesign, o: LogisticOptions): L
   const x = new Float64Array(d);
   x[d - 1] = 1;
   const xRow = x.subarray(0, d - 1);
-  const gradient = new Float64Array(d);
-  const hessian = new Float64Array(d * d);
 
-  const objectiveAt = (b: Float64Array): number => {
+  /**
+   * One pass over the rows at b: the penalised objective, its gradient and Hessian (upper
+   * triangle, then mirrored). The line search's trial point gets the full pass: when it is
+   * accepted (nearly always) its gradient and Hessian serve the next Newton step, so each
+   * iteration reads the rows once instead of twice, with the same iterates.
+   */
+  const evaluate = (b: Float64Array) => {
+    const gradient = new Float64Array(d);
+    const hessian = new Float64Array(d * d);
     let f = 0;
     for (let i = 0; i < design.rows; i++) {
       const y = design.row(i, xRow);
       let eta = 0;
       for (let k = 0; k < d; k++) eta += b[k] * x[k];
-      f += softplus(eta) - y * eta;
-    }
-    let penalty = 0;
-    for (let k = 0; k < d - 1; k++) penalty += b[k] * b[k];
-    return f + 0.5 * o.l2 * penalty;
-  };
-
-  let objective = objectiveAt(beta);
-  let iterations = 0;
-  let converged = false;
-  while (iterations < maxIterations) {
-    iterations++;
-    gradient.fill(0);
-    hessian.fill(0);
-    for (let i = 0; i < design.rows; i++) {
-      const y = design.row(i, xRow);
-      let eta = 0;
-      for (let k = 0; k < d; k++) eta += beta[k] * x[k];
-      const p = sigmoid(eta);
+      // softplus and sigmoid from one exp (the same values as the two functions give).
+      const e = Math.exp(-Math.abs(eta));
+      f += (eta > 0 ? eta + Math.log1p(e) : Math.log1p(e)) - y * eta;
+      const p = eta >= 0 ? 1 / (1 + e) : e / (1 + e);
       const r = p - y;
       const w = p * (1 - p);
       for (let a = 0; a < d; a++) {
@@ -91,17 +82,27 @@ export function fitLogisticNewton(design: LogisticDesign, o: LogisticOptions): L
         gradient[a] += r * xa;
         const wa = w * xa;
         const rowA = a * d;
-        for (let b = a; b < d; b++) hessian[rowA + b] += wa * x[b];
+        for (let c = a; c < d; c++) hessian[rowA + c] += wa * x[c];
       }
     }
+    let penalty = 0;
+    for (let k = 0; k < d - 1; k++) penalty += b[k] * b[k];
     for (let a = 0; a < d - 1; a++) {
-      gradient[a] += o.l2 * beta[a];
+      gradient[a] += o.l2 * b[a];
       hessian[a * d + a] += o.l2;
     }
-    for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) hessian[a * d + b] = hessian[b * d + a];
-    const step = solveSymmetricPositive(hessian, gradient, d);
+    for (let a = 0; a < d; a++) for (let c = 0; c < a; c++) hessian[a * d + c] = hessian[c * d + a];
+    return { objective: f + 0.5 * o.l2 * penalty, gradient, hessian };
+  };
+
+  let at = evaluate(beta);
+  let iterations = 0;
+  let converged = false;
+  while (iterations < maxIterations) {
+    iterations++;
+    const step = solveSymmetricPositive(at.hessian, at.gradient, d);
     let decrement = 0;
-    for (let k = 0; k < d; k++) decrement += step[k] * gradient[k];
+    for (let k = 0; k < d; k++) decrement += step[k] * at.gradient[k];
     if (decrement / 2 < tolerance) {
       converged = true;
       break;
@@ -112,10 +113,10 @@ export function fitLogisticNewton(design: LogisticDesign, o: LogisticOptions): L
     const candidate = new Float64Array(d);
     for (;;) {
       for (let k = 0; k < d; k++) candidate[k] = beta[k] - t * step[k];
-      const f = objectiveAt(candidate);
-      if (f <= objective - 1e-4 * t * decrement || t < 1e-8) {
+      const trial = evaluate(candidate);
+      if (trial.objective <= at.objective - 1e-4 * t * decrement || t < 1e-8) {
         beta.set(candidate);
-        objective = f;
+        at = trial;
         break;
       }
       t /= 2;
@@ -125,7 +126,7 @@ export function fitLogisticNewton(design: LogisticDesign, o: LogisticOptions): L
     weights: beta.slice(0, d - 1),
     intercept: beta[d - 1],
     iterations,
-    objective,
+    objective: at.objective,
     converged,
   };
 }
