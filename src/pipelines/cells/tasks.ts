@@ -21,8 +21,7 @@ import {
 import type { CellEncoder } from '../../models/cell-encoder.js';
 import { accuracy, confusionMatrix, macroF1, type ConfusionMatrix } from '../../stats/index.js';
 import { stratifiedSplit } from '../../stats/splits.js';
-import type { TokenCorpus } from './pretrain.js';
-import { corpusRows } from './corpus-files.js';
+import { corpusRows, type TokenCorpus } from './corpus-files.js';
 import { orthologView } from './pretrain-loss.js';
 import { PAD } from './vocabulary.js';
 
