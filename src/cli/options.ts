@@ -157,3 +157,13 @@ export function stimulusWindow(value: string): StimulusWindow {
     );
   return { start, end };
 }
+
+/** A comma-separated list, entries trimmed (e.g. gene names). */
+export function commaList(value: string): string[] {
+  return value.split(',').map((s) => s.trim());
+}
+
+/** A repeatable option: commander calls it once per occurrence with the list so far. */
+export function repeatable(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
