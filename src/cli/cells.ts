@@ -1,18 +1,17 @@
-/** `neurobridge cells tokenize|pretrain|embed|classify|perturb` and `neurobridge simulate cells`. */
+/**
+ * `neurobridge cells tokenize|pretrain|embed|classify|perturb` and `neurobridge simulate
+ * cells`: options parsed and checked here, the work in src/commands and pipelines/cells,
+ * progress and results printed.
+ */
 import { Option, type Command } from 'commander';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../core/atomic.js';
-import { writeH5ad } from '../io/cells/h5ad.js';
-import { writeNpy } from '../io/npy.js';
 import { CELL_ENCODER_PRESET_NAMES } from '../models/cell-encoder.js';
-import { readTokenizedCorpus } from '../pipelines/cells/corpus-files.js';
 import {
   DEFAULT_CLASSIFIER,
   PERTURB_MODES,
   POOLINGS,
   VOCABULARY_VIEWS,
   type PerturbMode,
-  type Pooling,
 } from '../pipelines/cells/tasks.js';
 import {
   parseCorpusSpec,
@@ -25,10 +24,21 @@ import {
   type PretrainCorporaOptions,
 } from '../pipelines/cells/pretrain-corpora.js';
 import type { ClassifyOptions } from '../commands/cells-classify.js';
+import type { EmbedOptions } from '../commands/cells-embed.js';
+import { simulateCells } from '../commands/simulate.js';
 import { VOCABULARY_MODES } from '../pipelines/cells/vocabulary.js';
 import { EMBEDDING_INITS } from '../pipelines/cells/spectral-init.js';
-import { simulateCellCorpus, simulatedOrthologTable } from '../sim/cells.js';
-import { choice, deviceOption, integer, keyValues, outFolder, real, seed } from './options.js';
+import {
+  choice,
+  commaList,
+  deviceOption,
+  integer,
+  keyValues,
+  outFolder,
+  real,
+  repeatable,
+  seed,
+} from './options.js';
 import { setDefaultDevice } from '../engine/runtime.js';
 import { createProgress, type Progress } from './progress.js';
 
@@ -44,22 +54,8 @@ export function registerSimulateCells(simulate: Command): void {
     .option('--seed <n>', 'random seed', seed, 0)
     .requiredOption('--out <dir>', 'output folder', outFolder)
     .action(async (o: { cells: number; seed: number; out: string }) => {
-      for (const [species, offset] of [
-        ['human', 1],
-        ['mouse', 2],
-      ] as const) {
-        const m = simulateCellCorpus({
-          species,
-          cells: o.cells,
-          seed: o.seed * 10 + offset,
-          programmeSeed: o.seed,
-        });
-        await writeH5ad(join(o.out, `${species}.h5ad`), m);
-      }
-      writeFileAtomic(join(o.out, 'orthologs.tsv'), simulatedOrthologTable());
-      console.log(
-        `written: ${join(o.out, 'human.h5ad')}, ${join(o.out, 'mouse.h5ad')}, ${join(o.out, 'orthologs.tsv')}`,
-      );
+      const files = await simulateCells(o);
+      console.log(`written: ${files.join(', ')}`);
     });
 }
 
@@ -67,7 +63,14 @@ export function registerCellsCommands(program: Command): void {
   const cells = program
     .command('cells')
     .description('unified human + mouse single-cell encoder (Mix-Geneformer)');
+  registerTokenize(cells);
+  registerPretrain(cells);
+  registerEmbed(cells);
+  registerClassify(cells);
+  registerPerturb(cells);
+}
 
+function registerTokenize(cells: Command): void {
   cells
     .command('tokenize')
     .description(
@@ -165,7 +168,9 @@ export function registerCellsCommands(program: Command): void {
         );
       },
     );
+}
 
+function registerPretrain(cells: Command): void {
   cells
     .command('pretrain')
     .description(
@@ -239,7 +244,9 @@ export function registerCellsCommands(program: Command): void {
         console.log(`encoder: ${join(o.out, 'encoder.safetensors')}`);
       },
     );
+}
 
+function registerEmbed(cells: Command): void {
   cells
     .command('embed')
     .description('cell embeddings of a tokenized corpus (.npy, cells × hidden)')
@@ -248,19 +255,14 @@ export function registerCellsCommands(program: Command): void {
     .requiredOption('--corpus <name>', 'which tokenized corpus')
     .addOption(choice('--pooling <p>', 'mean (over genes) or cls', POOLINGS, 'mean'))
     .requiredOption('--out <file>', '.npy output')
-    .action(
-      async (run: string, dir: string, o: { corpus: string; pooling: Pooling; out: string }) => {
-        const { loadPretrainedRun } = await import('../pipelines/cells/pretrain.js');
-        const { embedCells } = await import('../pipelines/cells/tasks.js');
-        const { corpus } = readTokenizedCorpus(dir, o.corpus);
-        const model = loadPretrainedRun(run);
-        const e = embedCells(model, corpus, o.pooling);
-        const hidden = model.config.hidden;
-        await writeNpy(o.out, e, { shape: [e.length / hidden, hidden] });
-        console.log(`${e.length / hidden} × ${hidden} embeddings: ${o.out}`);
-      },
-    );
+    .action(async (run: string, tokens: string, o: Omit<EmbedOptions, 'run' | 'tokens'>) => {
+      const { embedCorpus } = await import('../commands/cells-embed.js');
+      const r = await embedCorpus({ ...o, run, tokens });
+      console.log(`${r.cells} × ${r.hidden} embeddings: ${o.out}`);
+    });
+}
 
+function registerClassify(cells: Command): void {
   cells
     .command('classify')
     .description(
@@ -318,21 +320,31 @@ export function registerCellsCommands(program: Command): void {
     )
     .option('--seed <n>', 'random seed', seed, 0)
     .requiredOption('--out <dir>', 'classification.json and report.html', outFolder)
-    .action(async (run: string, dir: string, o: Omit<ClassifyOptions, 'run' | 'tokens'>) => {
-      const { classifyCells } = await import('../commands/cells-classify.js');
-      const r = classifyCells({ ...o, run, tokens: dir });
-      const split = o.test === o.train ? `${o.train} (held-out cells)` : `${o.train} → ${o.test}`;
-      console.log(`vocabulary view: ${r.vocabularyView}`);
-      for (const row of r.rows)
-        console.log(
-          `${row.model.padEnd(34)} ${split}: accuracy ${row.accuracy.toFixed(3)}  macro-F1 ${row.macroF1.toFixed(3)}` +
-            (row.validation
-              ? `  (validation macro-F1 ${row.validation.macroF1.toFixed(3)} at epoch ${row.validation.epoch + 1}, ${row.validation.cells} cells of ${o.train})`
-              : ''),
-        );
-      console.log(`results: ${r.files.results}\nreport: ${r.files.report}`);
-    });
+    .addOption(deviceOption())
+    .action(
+      async (
+        run: string,
+        dir: string,
+        { device, ...o }: Omit<ClassifyOptions, 'run' | 'tokens'> & { device: string },
+      ) => {
+        setDefaultDevice(device);
+        const { classifyCells } = await import('../commands/cells-classify.js');
+        const r = classifyCells({ ...o, run, tokens: dir });
+        const split = o.test === o.train ? `${o.train} (held-out cells)` : `${o.train} → ${o.test}`;
+        console.log(`vocabulary view: ${r.vocabularyView}`);
+        for (const row of r.rows)
+          console.log(
+            `${row.model.padEnd(34)} ${split}: accuracy ${row.accuracy.toFixed(3)}  macro-F1 ${row.macroF1.toFixed(3)}` +
+              (row.validation
+                ? `  (validation macro-F1 ${row.validation.macroF1.toFixed(3)} at epoch ${row.validation.epoch + 1}, ${row.validation.cells} cells of ${o.train})`
+                : ''),
+          );
+        console.log(`results: ${r.files.results}\nreport: ${r.files.report}`);
+      },
+    );
+}
 
+function registerPerturb(cells: Command): void {
   cells
     .command('perturb')
     .description(
@@ -347,13 +359,13 @@ export function registerCellsCommands(program: Command): void {
       new Option(
         '--genes <list>',
         'comma-separated genes (default: the 50 most often expressed in the selected cells)',
-      ).argParser((v) => v.split(',').map((g) => g.trim())),
+      ).argParser(commaList),
     )
     .option('--together', 'perturb the genes of --genes together, as one perturbation', false)
     .option(
       '--goal <column=value>',
       'goal state: mean embedding of these cells; column=* for one goal per value of the column (repeatable)',
-      (v: string, prev: string[] = []) => [...prev, v],
+      repeatable,
     )
     .requiredOption('--out <dir>', 'perturbation.json and report.html', outFolder)
     .action(

@@ -1,31 +1,38 @@
-/** `neurobridge ephys extract|fit|evaluate|transfer` and `neurobridge simulate ephys|icephys`. */
-import { InvalidArgumentError, Option, type Command } from 'commander';
-import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '../core/atomic.js';
+/**
+ * `neurobridge ephys extract|fit|evaluate|transfer` and `neurobridge simulate ephys|icephys`:
+ * options parsed and checked here, the work in src/commands, progress and results printed.
+ */
+import { Option, type Command } from 'commander';
+import { resolve } from 'node:path';
 import { readCohortSpec } from '../pipelines/ephys/cohort-spec.js';
 import {
   EPHYS_MODELS,
   describeCohort,
   evaluateCohort,
+  fitForestModel,
   scoreSavedForest,
   type EphysModelName,
 } from '../commands/ephys-evaluate.js';
-import { fitForestPipeline } from '../pipelines/ephys/forest.js';
 import {
-  checkTrainable,
-  joinCohort,
-  loadCohort,
-  type JoinedCohort,
-  type LoadedCohort,
-} from '../pipelines/ephys/load.js';
+  runEphysTransfer,
+  type EphysTransferOptions,
+  type SpeciesPair,
+} from '../commands/ephys-transfer.js';
+import { simulateEphysCohorts, simulateIcephys } from '../commands/simulate.js';
+import { loadCohort, type JoinedCohort, type LoadedCohort } from '../pipelines/ephys/load.js';
 import type { QcReport } from '../pipelines/ephys/qc.js';
 import { classCounts } from '../pipelines/ephys/cohort.js';
-import { onSharedFeatures } from '../pipelines/ephys/shared-features.js';
-import { speciesShift } from '../pipelines/ephys/species-shift.js';
-import { STRATEGIES, type StudyStrategy } from '../pipelines/ephys/strategy-names.js';
-import { renderSpeciesTransfer } from '../report/ephys.js';
-import { simulateEphysCohort, writeEphysCohort, type EphysSpecies } from '../sim/ephys.js';
-import { deviceOption, integer, listOf, outFolder, seed } from './options.js';
+import { STRATEGIES } from '../pipelines/ephys/strategy-names.js';
+import type { IcephysProtocol } from '../sim/icephys.js';
+import {
+  deviceOption,
+  integer,
+  listOf,
+  outFolder,
+  seed,
+  stimulusWindow,
+  type StimulusWindow,
+} from './options.js';
 import { setDefaultDevice } from '../engine/runtime.js';
 import { createProgress, type Progress } from './progress.js';
 
@@ -54,23 +61,34 @@ async function load(file: string): Promise<LoadedCohort> {
   return l;
 }
 
-/** `START:END` in seconds from sweep start, START < END. */
-function stimulusWindow(value: string): { start: number; end: number } {
-  const m = /^\s*([0-9.eE+-]+)\s*:\s*([0-9.eE+-]+)\s*$/.exec(value);
-  const start = Number(m?.[1]);
-  const end = Number(m?.[2]);
-  if (!m || !Number.isFinite(start) || !Number.isFinite(end) || start < 0 || end <= start)
-    throw new InvalidArgumentError(
-      'expected START:END in seconds from sweep start, 0 ≤ START < END (e.g. 1.02:2.02)',
+/** What a transfer uses of both cohorts (stderr): shared features, then each species' cells. */
+function printSpeciesPair(pair: SpeciesPair): void {
+  const f = pair.features;
+  const used = f.families.reduce((n, g) => n + g.features.length, 0);
+  console.error(
+    `shared features: ${used + f.droppedForMissing.length} (not used: ${f.onlyMouse.length} mouse-only, ${f.onlyHuman.length} human-only${f.onlyHuman.length ? `: ${f.onlyHuman.join(', ')}` : ''}); ${f.droppedForMissing.length} dropped for missing values${f.droppedForMissing.length ? ` (${f.droppedForMissing.map((d) => d.feature).join(', ')})` : ''}; ${used} used in ${f.families.length} families`,
+  );
+  for (const [l, c, qc] of [
+    [pair.joined.mouse, pair.mouse, pair.qc.mouse],
+    [pair.joined.human, pair.human, pair.qc.human],
+  ] as const) {
+    console.error(
+      `${c.species}: ${c.ids.length} cells after QC (${cellNotes(l, qc)}), classes ${JSON.stringify(classCounts(c.labels))}`,
     );
-  return { start, end };
+  }
 }
 
 export function registerEphysCommands(program: Command): void {
   const ephys = program
     .command('ephys')
     .description('electrophysiology → transcriptomic subclass, mouse → human transfer');
+  registerExtract(ephys);
+  registerEvaluate(ephys);
+  registerFit(ephys);
+  registerTransfer(ephys);
+}
 
+function registerExtract(ephys: Command): void {
   ephys
     .command('extract')
     .description(
@@ -86,37 +104,34 @@ export function registerEphysCommands(program: Command): void {
       stimulusWindow,
     )
     .requiredOption('--out <dir>', 'output folder', outFolder)
-    .action(
-      async (
-        files: string[],
-        o: { out: string; stimulusWindow?: { start: number; end: number } },
-      ) => {
-        const { runEphysExtract } = await import('../commands/ephys-extract.js');
-        let bar: Progress | undefined;
-        let current = '';
-        const summary = await runEphysExtract(files, {
-          ...o,
-          onProgress: (file, filesDone, sweepsDone, sweeps) => {
-            if (file !== current) {
-              bar?.stop();
-              current = file;
-              bar = createProgress(`file ${filesDone + 1}/${files.length} sweeps`, sweeps);
-            }
-            bar!.update(sweepsDone);
-          },
-        });
-        bar?.stop();
-        for (const c of summary.cells)
-          console.log(
-            `${c.id}: ${c.sweeps} sweeps, ${c.excluded} excluded, ${c.spikes} spikes${c.rheobase_i !== undefined ? `, rheobase ${c.rheobase_i} pA` : ''}`,
-          );
-        for (const n of summary.featureVectorNotes) console.error(`feature vectors: ${n}`);
+    .action(async (files: string[], o: { out: string; stimulusWindow?: StimulusWindow }) => {
+      const { runEphysExtract } = await import('../commands/ephys-extract.js');
+      let bar: Progress | undefined;
+      let current = '';
+      const summary = await runEphysExtract(files, {
+        ...o,
+        onProgress: (file, filesDone, sweepsDone, sweeps) => {
+          if (file !== current) {
+            bar?.stop();
+            current = file;
+            bar = createProgress(`file ${filesDone + 1}/${files.length} sweeps`, sweeps);
+          }
+          bar!.update(sweepsDone);
+        },
+      });
+      bar?.stop();
+      for (const c of summary.cells)
         console.log(
-          `features: ${summary.files.features}\nsweeps: ${summary.files.sweeps}\n${summary.featureVectorCells ? `feature vectors: ${summary.files.vectors} (${summary.featureVectorCells} cells)\n` : ''}report: ${summary.files.report}`,
+          `${c.id}: ${c.sweeps} sweeps, ${c.excluded} excluded, ${c.spikes} spikes${c.rheobase_i !== undefined ? `, rheobase ${c.rheobase_i} pA` : ''}`,
         );
-      },
-    );
+      for (const n of summary.featureVectorNotes) console.error(`feature vectors: ${n}`);
+      console.log(
+        `features: ${summary.files.features}\nsweeps: ${summary.files.sweeps}\n${summary.featureVectorCells ? `feature vectors: ${summary.files.vectors} (${summary.featureVectorCells} cells)\n` : ''}report: ${summary.files.report}`,
+      );
+    });
+}
 
+function registerEvaluate(ephys: Command): void {
   ephys
     .command('evaluate')
     .description(
@@ -169,7 +184,9 @@ export function registerEphysCommands(program: Command): void {
         console.log(`results: ${files.results}\nreport: ${files.report}`);
       },
     );
+}
 
+function registerFit(ephys: Command): void {
   ephys
     .command('fit')
     .description(
@@ -180,17 +197,13 @@ export function registerEphysCommands(program: Command): void {
     .option('--seed <n>', 'random seed', seed, 0)
     .requiredOption('--out <file>', 'model JSON (standardizer, sparse-PCA loadings, forest)')
     .action(async (cohortFile: string, o: { trees: number; seed: number; out: string }) => {
-      const loaded = await load(cohortFile);
-      const pipeline = fitForestPipeline(loaded.cohort, { trees: o.trees, seed: o.seed });
-      const families = loaded.cohort.families.map((f) => ({ name: f.name, features: f.features }));
-      writeFileAtomic(
-        o.out,
-        JSON.stringify({ kind: 'neurobridge-ephys-forest', families, pipeline }),
-      );
+      const pipeline = fitForestModel(await load(cohortFile), o);
       const kept = pipeline.families.map((f) => `${f.name} ${f.keep.length}`).join(', ');
       console.log(`sparse-PCA components kept per family: ${kept}\nmodel: ${o.out}`);
     });
+}
 
+function registerTransfer(ephys: Command): void {
   ephys
     .command('transfer')
     .description(
@@ -217,76 +230,33 @@ export function registerEphysCommands(program: Command): void {
       async (
         mouseFile: string,
         humanFile: string,
-        o: {
-          strategies: StudyStrategy[];
-          folds: number;
-          repeats: number;
-          hidden: number;
-          trees: number;
-          seed: number;
-          out: string;
-          device: string;
-        },
+        { device, ...o }: Omit<EphysTransferOptions, 'onPair' | 'onFold'> & { device: string },
       ) => {
-        setDefaultDevice(o.device);
-        const started = Date.now();
-        const pair = await loadSpeciesPair(mouseFile, humanFile);
-        const { runSpeciesTransfer } = await import('../pipelines/ephys/transfer-study.js');
-        const result = runSpeciesTransfer(pair.mouse, pair.human, {
+        setDefaultDevice(device);
+        const { report, files } = await runEphysTransfer(mouseFile, humanFile, {
           ...o,
+          onPair: printSpeciesPair,
           onFold: (done, total, s) => console.error(`training ${done}/${total} (${s})`),
         });
-        for (const [s, r] of Object.entries(result.strategies))
+        for (const [s, r] of Object.entries(report.strategies))
           console.log(
             `${s.padEnd(18)} human macro-F1 ${r.macroF1.mean.toFixed(3)} ± ${r.macroF1.sd.toFixed(3)}`,
           );
-        for (const c of result.comparisons)
+        for (const c of report.comparisons)
           console.log(
             `${c.strategy} − ${c.baseline}: ${c.difference >= 0 ? '+' : ''}${c.difference.toFixed(3)}  p paired ${c.paired.p.toExponential(2)}, corrected ${c.corrected.p.toExponential(2)}`,
           );
-        const report = {
-          ...result,
-          sharedFeatures: pair.features,
-          qc: pair.qc,
-          shift: speciesShift(pair.mouse, pair.human),
-          seconds: (Date.now() - started) / 1000,
-        };
-        writeFileAtomic(join(o.out, 'transfer.json'), JSON.stringify(report, null, 2));
-        writeFileAtomic(join(o.out, 'report.html'), renderSpeciesTransfer(report));
-        console.log(
-          `results: ${join(o.out, 'transfer.json')}\nreport: ${join(o.out, 'report.html')}`,
-        );
+        console.log(`results: ${files.results}\nreport: ${files.report}`);
       },
     );
 }
 
-/** Both cohorts of a transfer on their shared features, QC'd together; prints what was used. */
-async function loadSpeciesPair(mouseFile: string, humanFile: string) {
-  const mouse = await joinCohort(readCohortSpec(mouseFile));
-  const human = await joinCohort(readCohortSpec(humanFile));
-  const pair = onSharedFeatures(mouse.cohort, human.cohort, {
-    mouse: mouse.spec.maxMissingFraction,
-    human: human.spec.maxMissingFraction,
-  });
-  checkTrainable(pair.mouse, mouse.spec);
-  checkTrainable(pair.human, human.spec);
-  const f = pair.features;
-  const used = f.families.reduce((n, g) => n + g.features.length, 0);
-  console.error(
-    `shared features: ${used + f.droppedForMissing.length} (not used: ${f.onlyMouse.length} mouse-only, ${f.onlyHuman.length} human-only${f.onlyHuman.length ? `: ${f.onlyHuman.join(', ')}` : ''}); ${f.droppedForMissing.length} dropped for missing values${f.droppedForMissing.length ? ` (${f.droppedForMissing.map((d) => d.feature).join(', ')})` : ''}; ${used} used in ${f.families.length} families`,
-  );
-  for (const [l, c, qc] of [
-    [mouse, pair.mouse, pair.qc.mouse],
-    [human, pair.human, pair.qc.human],
-  ] as const) {
-    console.error(
-      `${c.species}: ${c.ids.length} cells after QC (${cellNotes(l, qc)}), classes ${JSON.stringify(classCounts(c.labels))}`,
-    );
-  }
-  return pair;
+export function registerSimulateEphys(simulate: Command): void {
+  registerSimulateIcephys(simulate);
+  registerSimulateEphysCohorts(simulate);
 }
 
-export function registerSimulateEphys(simulate: Command): void {
+function registerSimulateIcephys(simulate: Command): void {
   simulate
     .command('icephys')
     .description(
@@ -300,21 +270,13 @@ export function registerSimulateEphys(simulate: Command): void {
     )
     .option('--step <pA>', 'long-square amplitude step', integer(1, 1000), 20)
     .requiredOption('--out <file>', 'NWB file to write')
-    .action(
-      async (o: {
-        protocols: ('long_square' | 'short_square' | 'ramp')[];
-        step: number;
-        out: string;
-      }) => {
-        const { protocolSweeps, writeIcephysNwb } = await import('../sim/icephys.js');
-        const sweeps = o.protocols.flatMap((p, k) =>
-          protocolSweeps(p, undefined, { stepPa: o.step, firstSweep: k * 100 }),
-        );
-        await writeIcephysNwb(o.out, sweeps);
-        console.log(`${sweeps.length} sweeps (${o.protocols.join(', ')}) → ${o.out}`);
-      },
-    );
+    .action(async (o: { protocols: IcephysProtocol[]; step: number; out: string }) => {
+      const sweeps = await simulateIcephys(o);
+      console.log(`${sweeps} sweeps (${o.protocols.join(', ')}) → ${o.out}`);
+    });
+}
 
+function registerSimulateEphysCohorts(simulate: Command): void {
   simulate
     .command('ephys')
     .description(
@@ -325,17 +287,7 @@ export function registerSimulateEphys(simulate: Command): void {
     .option('--seed <n>', 'random seed', seed, 0)
     .requiredOption('--out <dir>', 'output folder', outFolder)
     .action(async (o: { mouseCells: number; humanCells: number; seed: number; out: string }) => {
-      for (const [species, cells, offset] of [
-        ['mouse', o.mouseCells, 1],
-        ['human', o.humanCells, 2],
-      ] as [EphysSpecies, number, number][]) {
-        const sim = simulateEphysCohort({ species, cells, seed: o.seed * 10 + offset });
-        const files = await writeEphysCohort(o.out, sim);
-        const spec = `species: ${species}\nfeatures: ${species}_fv.h5\nlabels: ${species}_metadata.csv\nid_column: specimen_id\nlabel_column: subclass_label\n`;
-        writeFileAtomic(join(o.out, `${species}.yaml`), spec);
-        console.log(
-          `${species}: ${cells} cells → ${files.vectors}, ${files.metadata}, ${join(o.out, `${species}.yaml`)}`,
-        );
-      }
+      for (const w of await simulateEphysCohorts(o))
+        console.log(`${w.species}: ${w.cells} cells → ${w.files.join(', ')}`);
     });
 }

@@ -4,24 +4,19 @@
  * this folder; this file only assembles them and turns input errors into one-line messages.
  */
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { InputError, Interrupted, UsageError } from '../core/errors.js';
 import { registerDemoCommand } from './demo.js';
 import { registerCellsCommands, registerSimulateCells } from './cells.js';
 import { registerEngineCommands } from './engine.js';
 import { registerEphysCommands, registerSimulateEphys } from './ephys.js';
 import { registerSimulateSpikes, registerSpikesCommands } from './spikes-data.js';
-import { registerSpikeModelCommands } from './spikes-model.js';
+import { packageVersion, registerSpikeModelCommands } from './spikes-model.js';
 import { registerStudyCommands } from './spikes-study.js';
-
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
 
 export function buildProgram(): Command {
   const program = new Command('neurobridge')
     .description('Cross-domain transfer learning on neural data')
-    .version(pkg.version);
+    .version(packageVersion());
   // Errors in options are one line (commander names the option and what it expects);
   // `--help` shows the usage.
   registerDemoCommand(program);

@@ -149,3 +149,31 @@ export interface TransferSettingsCli {
   alignment: UnitAlignment;
   calibration: TransferCalibration;
 }
+
+/** A stimulus epoch in seconds from sweep start (`ephys extract --stimulus-window`). */
+export interface StimulusWindow {
+  start: number;
+  end: number;
+}
+
+/** `START:END` in seconds from sweep start, 0 ≤ START < END. */
+export function stimulusWindow(value: string): StimulusWindow {
+  const m = /^\s*([0-9.eE+-]+)\s*:\s*([0-9.eE+-]+)\s*$/.exec(value);
+  const start = Number(m?.[1]);
+  const end = Number(m?.[2]);
+  if (!m || !Number.isFinite(start) || !Number.isFinite(end) || start < 0 || end <= start)
+    throw new InvalidArgumentError(
+      'expected START:END in seconds from sweep start, 0 ≤ START < END (e.g. 1.02:2.02)',
+    );
+  return { start, end };
+}
+
+/** A comma-separated list, entries trimmed (e.g. gene names). */
+export function commaList(value: string): string[] {
+  return value.split(',').map((s) => s.trim());
+}
+
+/** A repeatable option: commander calls it once per occurrence with the list so far. */
+export function repeatable(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

@@ -14,6 +14,7 @@ import {
   corpusRows,
   readTokenizedCorpus,
   readVocabulary,
+  type TokenCorpus,
 } from '../pipelines/cells/corpus-files.js';
 import { loadPretrainedRun } from '../pipelines/cells/pretrain.js';
 import {
@@ -24,7 +25,6 @@ import {
   type Pooling,
   type VocabularyView,
 } from '../pipelines/cells/tasks.js';
-import type { TokenCorpus } from '../pipelines/cells/pretrain.js';
 import { SPECIAL_TOKENS } from '../pipelines/cells/vocabulary.js';
 import { readExpression } from '../pipelines/cells/expression.js';
 import { linearBaseline } from '../pipelines/cells/linear-baseline.js';

@@ -1,7 +1,8 @@
 /**
- * `neurobridge ephys evaluate` as functions: cross-validated scores of the sPCA + random
- * forest pipeline and the attention BiLSTM on one cohort (evaluation.json + report.html), or
- * the scores of a model saved by `ephys fit` on a cohort (scores.json).
+ * `neurobridge ephys evaluate` and `ephys fit` as functions: cross-validated scores of the
+ * sPCA + random forest pipeline and the attention BiLSTM on one cohort (evaluation.json +
+ * report.html); the pipeline fitted on a whole cohort and saved as JSON (the writer and the
+ * reader of that file side by side), and the scores of a saved model on a cohort (scores.json).
  */
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
@@ -16,7 +17,7 @@ import {
   predictForestPipeline,
   type ForestPipeline,
 } from '../pipelines/ephys/forest.js';
-import { classCounts } from '../pipelines/ephys/cohort.js';
+import { classCounts, type EphysCohort } from '../pipelines/ephys/cohort.js';
 import type { LoadedCohort } from '../pipelines/ephys/load.js';
 
 /** The models `ephys evaluate --models` offers. */
@@ -108,10 +109,44 @@ export async function evaluateCohort(
   return { evaluation, files };
 }
 
+/** A fitted sPCA + forest pipeline on disk, with the families it was fitted on. */
 export interface SavedForest {
   kind: 'neurobridge-ephys-forest';
   families: { name: string; features: string[] }[];
   pipeline: ForestPipeline;
+}
+
+/** Writes a pipeline fitted on `cohort` as JSON (read back by readForestModel). */
+export function saveForestModel(file: string, cohort: EphysCohort, pipeline: ForestPipeline): void {
+  const families = cohort.families.map((f) => ({ name: f.name, features: f.features }));
+  const saved: SavedForest = { kind: 'neurobridge-ephys-forest', families, pipeline };
+  writeFileAtomic(file, JSON.stringify(saved));
+}
+
+/** Reads a model written by saveForestModel; refused unless `cohort` has its families and features. */
+export function readForestModel(file: string, cohort: EphysCohort): ForestPipeline {
+  const saved = readJsonFile<Partial<SavedForest>>(file, 'a model written by `ephys fit`');
+  if (saved.kind !== 'neurobridge-ephys-forest' || !saved.families || !saved.pipeline)
+    throw new InputError(file, 'kind', 'not a model written by `neurobridge ephys fit`');
+  const have = cohort.families.map((f) => `${f.name}:${f.features.join('|')}`).join(',');
+  const want = saved.families.map((f) => `${f.name}:${f.features.join('|')}`).join(',');
+  if (have !== want)
+    throw new InputError(
+      file,
+      'families',
+      'the model was fitted on other families/features than this cohort has after QC',
+    );
+  return saved.pipeline;
+}
+
+/** `ephys fit`: the pipeline fitted on every cell of the cohort, saved to `out`. */
+export function fitForestModel(
+  loaded: LoadedCohort,
+  o: { trees: number; seed: number; out: string },
+): ForestPipeline {
+  const pipeline = fitForestPipeline(loaded.cohort, { trees: o.trees, seed: o.seed });
+  saveForestModel(o.out, loaded.cohort, pipeline);
+  return pipeline;
 }
 
 /** Scores a model written by `ephys fit` on a cohort; writes `<out>/scores.json`. */
@@ -120,18 +155,8 @@ export function scoreSavedForest(
   loaded: LoadedCohort,
   out: string,
 ): { macroF1: number; accuracy: number; confusion: ConfusionMatrix; file: string } {
-  const saved = readJsonFile<Partial<SavedForest>>(file, 'a model written by `ephys fit`');
-  if (saved.kind !== 'neurobridge-ephys-forest' || !saved.families || !saved.pipeline)
-    throw new InputError(file, 'kind', 'not a model written by `neurobridge ephys fit`');
-  const have = loaded.cohort.families.map((f) => `${f.name}:${f.features.join('|')}`).join(',');
-  const want = saved.families.map((f) => `${f.name}:${f.features.join('|')}`).join(',');
-  if (have !== want)
-    throw new InputError(
-      file,
-      'families',
-      'the model was fitted on other families/features than this cohort has after QC',
-    );
-  const predicted = predictForestPipeline(saved.pipeline, loaded.cohort);
+  const pipeline = readForestModel(file, loaded.cohort);
+  const predicted = predictForestPipeline(pipeline, loaded.cohort);
   const truth = loaded.cohort.labels;
   const result = {
     macroF1: macroF1(truth, predicted),

@@ -126,3 +126,14 @@ export function macroF1(
   for (const v of f1) sum += v;
   return sum / f1.length;
 }
+
+/**
+ * Balanced class weights, scikit-learn's `class_weight='balanced'`: n / (classes · count) for
+ * each class index 0 … classes − 1 of `y`. A class absent from `y` gets 0 (scikit-learn
+ * refuses it): as a training target it never occurs, so weighted losses never read it.
+ */
+export function balancedClassWeights(y: ArrayLike<number>, classes: number): Float64Array {
+  const counts = new Float64Array(classes);
+  for (let i = 0; i < y.length; i++) counts[y[i]]++;
+  return counts.map((c) => (c ? y.length / (classes * c) : 0));
+}

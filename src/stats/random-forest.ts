@@ -9,7 +9,7 @@
  */
 import { UsageError } from '../core/errors.js';
 import { Rng } from '../core/random.js';
-import type { Label } from './classification.js';
+import { balancedClassWeights, type Label } from './classification.js';
 
 export type ForestBalance = 'balanced-bootstrap' | 'class-weight' | 'none';
 
@@ -144,7 +144,7 @@ export function fitRandomForest(
   const columns = Array.from({ length: p }, (_, j) => Float64Array.from(x, (row) => row[j]));
   const byClass = classes.map(() => [] as number[]);
   yi.forEach((c, i) => byClass[c].push(i));
-  const classWeight = byClass.map((idx) => n / (k * idx.length));
+  const classWeight = balancedClassWeights(yi, k);
 
   const rng = new Rng(o.seed);
   const trees: TreeArrays[] = [];

@@ -71,22 +71,15 @@ test('cells: numeric and choice options are checked on parse, naming the option 
     ['cells', 'embed', 'r', 'tok', '--corpus', 'hs', '--pooling', 'max', '--out', 'e.npy'],
     /Allowed choices are mean, cls/,
   );
+  const classify = ['cells', 'classify', 'r', 'tok', '--train', 'mm', '--test', 'hs'];
   failsWith(
-    [
-      'cells',
-      'classify',
-      'r',
-      'tok',
-      '--train',
-      'mm',
-      '--test',
-      'hs',
-      '--vocabulary-view',
-      'orthologs',
-      '--out',
-      'c',
-    ],
+    [...classify, '--vocabulary-view', 'orthologs', '--out', 'c'],
     /--vocabulary-view <view>' argument 'orthologs' is invalid\. Allowed choices are shared, all/,
+  );
+  // classify fine-tunes, so it takes --device as pretrain does.
+  failsWith(
+    [...classify, '--device', 'gpu', '--out', 'c'],
+    /--device <name>' argument 'gpu' is invalid\. expected cpu, cuda or cuda:N/,
   );
   failsWith(
     [

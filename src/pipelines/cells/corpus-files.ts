@@ -11,7 +11,13 @@ import { readJsonFile } from '../../core/json.js';
 import { readNpy, writeNpy } from '../../io/npy.js';
 import type { EncodedCells, GeneMedians } from './rank-encoding.js';
 import { Vocabulary, type Species, type VocabularyJson } from './vocabulary.js';
-import type { TokenCorpus } from './pretrain.js';
+
+/** Rank-value-encoded cells as `<name>.tokens.npy` holds them. */
+export interface TokenCorpus {
+  /** cells × maxLength, 0-padded. */
+  tokens: Int32Array;
+  maxLength: number;
+}
 
 export interface CorpusCells {
   name: string;

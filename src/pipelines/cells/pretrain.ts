@@ -22,7 +22,7 @@ import {
   type StopSignal,
 } from '../../engine/index.js';
 import { CellEncoder, type CellEncoderConfig } from '../../models/cell-encoder.js';
-import { corpusRows } from './corpus-files.js';
+import { corpusRows, type TokenCorpus } from './corpus-files.js';
 import { spectralTokenEmbeddings, type EmbeddingInit } from './spectral-init.js';
 import { DEFAULT_PRETRAIN_LOSS, pretrainLoss, type PretrainLossOptions } from './pretrain-loss.js';
 
@@ -41,12 +41,6 @@ export interface PretrainConfig {
    * principal axes of the corpora's token incidence, see spectral-init.ts).
    */
   embeddingInit: EmbeddingInit;
-}
-
-export interface TokenCorpus {
-  /** cells × maxLength, 0-padded. */
-  tokens: Int32Array;
-  maxLength: number;
 }
 
 /** Pretraining cells: corpora concatenated, and which corpus each cell came from (default: one). */

@@ -1,28 +1,17 @@
 /**
  * What the cell encoder is used for: cell embeddings; cell-type classification (a linear
- * head on pooled states, encoder frozen or fine-tuned, early stopping on validation
- * macro-F1); and in silico perturbation as in Geneformer: `delete` removes a gene's token
+ * head on pooled states, encoder frozen or fine-tuned, through the shared classifier fit of
+ * models/classifier-fit.ts: early stopping on validation macro-F1); and in silico perturbation as in Geneformer: `delete` removes a gene's token
  * from the cell's ranked list, `overexpress` moves it to the top (just after `<cls>`); the
  * effect is the cosine shift of the cell embedding, and optionally the change of cosine
  * similarity to a goal state (the mean embedding of cells of that state).
  */
-import { Rng } from '../../core/random.js';
-import {
-  AdamW,
-  F,
-  Linear,
-  Tensor,
-  clipGradNorm,
-  keep,
-  manualSeed,
-  noGrad,
-  tidy,
-} from '../../engine/index.js';
+import { Linear, Tensor, manualSeed, noGrad, tidy } from '../../engine/index.js';
 import type { CellEncoder } from '../../models/cell-encoder.js';
+import { fitClassifier } from '../../models/classifier-fit.js';
 import { accuracy, confusionMatrix, macroF1, type ConfusionMatrix } from '../../stats/index.js';
 import { stratifiedSplit } from '../../stats/splits.js';
-import type { TokenCorpus } from './pretrain.js';
-import { corpusRows } from './corpus-files.js';
+import { corpusRows, type TokenCorpus } from './corpus-files.js';
 import { orthologView } from './pretrain-loss.js';
 import { PAD } from './vocabulary.js';
 
@@ -131,16 +120,6 @@ export function trainCellClassifier(
   const [fit, val] = stratifiedSplit(labels, [0.8, 0.2], opt.seed);
   manualSeed(opt.seed);
   const head = new Linear(model.config.hidden, classes.length);
-  const params = [...head.parameters(), ...(opt.freezeEncoder ? [] : model.parameters())];
-  const optimizer = new AdamW(params, { lr: opt.lr, weightDecay: 0.01 });
-  const counts = classes.map((_, k) => fit.filter((i) => y[i] === k).length);
-  const weight = keep(
-    Tensor.from(
-      counts.map((n) => fit.length / (classes.length * Math.max(1, n))),
-      [classes.length],
-      'float32',
-    ),
-  );
   // A frozen encoder runs in evaluation mode (no dropout), so each training cell's embedding
   // is fixed: computed once, the head trains on it at no further encoder cost.
   const H = model.config.hidden;
@@ -170,60 +149,35 @@ export function trainCellClassifier(
       );
     return out;
   };
-  const rng = new Rng(opt.seed);
-  let best = { f1: -1, epoch: -1, state: new Map<string, Tensor>() };
-  const snapshot = () => {
-    best.state.forEach((t) => t.dispose());
-    const m = new Map<string, Tensor>();
-    for (const [k, t] of [
-      ...head.stateDict(),
-      ...[...model.stateDict()].map(([n, t]) => [`encoder.${n}`, t] as const),
-    ])
-      m.set(k, keep(t.detach().clone()));
-    return m;
-  };
-  for (let epoch = 0; epoch < opt.epochs && epoch - best.epoch <= opt.patience; epoch++) {
-    if (!opt.freezeEncoder) model.train();
-    else model.eval();
-    const order = rng.shuffle([...fit]);
-    for (let s = 0; s < order.length; s += opt.batchSize) {
-      const idx = order.slice(s, s + opt.batchSize);
-      tidy(() => {
-        optimizer.zeroGrad();
-        const loss = F.crossEntropy(
-          logitsOf(train, idx),
-          Tensor.from(
-            idx.map((i) => y[i]),
-            [idx.length],
-            'int64',
-          ),
-          { weight },
-        );
-        loss.backward();
-        clipGradNorm(params, 1);
-        optimizer.step();
-      });
-    }
-    const f1 = macroF1(
-      val.map((i) => y[i]),
-      predictIdx(train, val),
-    );
-    if (f1 > best.f1) best = { f1, epoch, state: snapshot() };
-  }
-  // Restore the best epoch's weights.
-  head.loadStateDict(new Map([...best.state].filter(([k]) => !k.startsWith('encoder.'))));
-  if (!opt.freezeEncoder)
-    model.loadStateDict(
-      new Map(
-        [...best.state].filter(([k]) => k.startsWith('encoder.')).map(([k, t]) => [k.slice(8), t]),
-      ),
-    );
-  best.state.forEach((t) => t.dispose());
-  optimizer.dispose();
-  weight.dispose();
+  const fitted = fitClassifier(
+    {
+      samples: fit,
+      y,
+      classes: classes.length,
+      params: [...head.parameters(), ...(opt.freezeEncoder ? [] : model.parameters())],
+      logits: (idx) => logitsOf(train, idx),
+      validate: () =>
+        macroF1(
+          val.map((i) => y[i]),
+          predictIdx(train, val),
+        ),
+      // A frozen encoder does not change: only the head's weights need keeping.
+      modules: opt.freezeEncoder ? [head] : [head, model],
+      beforeEpoch: () => (opt.freezeEncoder ? model.eval() : model.train()),
+    },
+    {
+      lr: opt.lr,
+      weightDecay: 0.01,
+      clip: 1,
+      batchSize: opt.batchSize,
+      patience: opt.patience,
+      maxEpochs: opt.epochs,
+      seed: opt.seed,
+    },
+  );
   return {
     classes,
-    validation: { macroF1: best.f1, epoch: best.epoch, cells: val.length },
+    validation: { macroF1: fitted.bestScore, epoch: fitted.bestEpoch, cells: val.length },
     predict: (c) =>
       predictIdx(
         c,

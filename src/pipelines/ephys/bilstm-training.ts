@@ -1,19 +1,11 @@
 /**
- * Training of the family BiLSTM (AdamW lr 1e-3, weight decay 1e-4, gradient clip 2.0,
- * batch 64, class-weighted cross-entropy, early stopping with patience 7 on validation
- * macro-F1, best weights restored). Several heads share the body for joint training.
+ * Training of the family BiLSTM through the shared classifier fit (models/classifier-fit.ts)
+ * with the paper's settings: AdamW lr 1e-3, weight decay 1e-4, gradient clip 2.0, batch 64,
+ * balanced class weights, early stopping with patience 7 on validation macro-F1, best
+ * weights restored. Several heads share the body for joint training.
  */
-import { Rng } from '../../core/random.js';
-import {
-  AdamW,
-  F,
-  Tensor,
-  clipGradNorm,
-  keep,
-  manualSeed,
-  noGrad,
-  tidy,
-} from '../../engine/index.js';
+import { Tensor, manualSeed, noGrad, tidy } from '../../engine/index.js';
+import { fitClassifier, type ClassifierFitOptions } from '../../models/classifier-fit.js';
 import { FamilyBiLstm } from '../../models/family-bilstm.js';
 import { macroF1 } from '../../stats/index.js';
 
@@ -26,15 +18,8 @@ export interface FamilySequences {
   y: Int32Array;
 }
 
-export interface BiLstmTrainOptions {
-  lr: number;
-  weightDecay: number;
-  clip: number;
-  batchSize: number;
-  patience: number;
-  maxEpochs: number;
-  seed: number;
-}
+/** The shared classifier fit's settings (models/classifier-fit.ts). */
+export type BiLstmTrainOptions = ClassifierFitOptions;
 export const PAPER_BILSTM_TRAINING: BiLstmTrainOptions = {
   lr: 1e-3,
   weightDecay: 1e-4,
@@ -91,64 +76,23 @@ export function trainFamilyBiLstm(
   head = 0,
 ): BiLstmTrainResult {
   manualSeed(o.seed);
-  const rng = new Rng(o.seed);
-  const classes = model.config.heads[head];
-  const counts = new Float64Array(classes);
-  for (const c of train.y) counts[c]++;
-  // Inverse-frequency class weights (sklearn's 'balanced'): n / (classes · count).
-  const weight = keep(
-    Tensor.from(
-      Array.from(counts, (c) => (c ? train.n / (classes * c) : 0)),
-      [classes],
-    ),
+  const r = fitClassifier(
+    {
+      samples: Array.from({ length: train.n }, (_, i) => i),
+      y: train.y,
+      classes: model.config.heads[head],
+      params: model.parameters(),
+      logits: (idx) => model.forward(rows(train, idx), head).logits,
+      validate: () =>
+        macroF1(Array.from(val.y), Array.from(predictFamilies(model, val, head).predicted)),
+      modules: [model],
+      beforeEpoch: () => model.train(),
+    },
+    o,
   );
-  const params = model.parameters();
-  const opt = new AdamW(params, { lr: o.lr, weightDecay: o.weightDecay });
-  let best = { epoch: -1, f1: -Infinity, state: null as Map<string, Tensor> | null };
-  const history: BiLstmTrainResult['history'] = [];
-  for (let epoch = 0; epoch < o.maxEpochs && epoch - best.epoch <= o.patience; epoch++) {
-    model.train();
-    const order = rng.permutation(train.n);
-    let lossSum = 0;
-    let batches = 0;
-    for (let s = 0; s < train.n; s += o.batchSize) {
-      const idx = order.slice(s, s + o.batchSize);
-      lossSum += tidy(() => {
-        opt.zeroGrad();
-        const loss = F.crossEntropy(
-          model.forward(rows(train, idx), head).logits,
-          Tensor.from(
-            idx.map((i) => train.y[i]),
-            [idx.length],
-            'int64',
-          ),
-          {
-            weight,
-          },
-        );
-        loss.backward();
-        clipGradNorm(params, o.clip);
-        opt.step();
-        return loss.item();
-      });
-      batches++;
-    }
-    const f1 = macroF1(Array.from(val.y), Array.from(predictFamilies(model, val, head).predicted));
-    history.push({ epoch, loss: lossSum / batches, valMacroF1: f1 });
-    if (f1 > best.f1) {
-      best.state?.forEach((t) => t.dispose());
-      best = {
-        epoch,
-        f1,
-        state: new Map([...model.stateDict()].map(([k, t]) => [k, keep(t.clone())])),
-      };
-    }
-  }
-  if (best.state) {
-    model.loadStateDict(best.state);
-    best.state.forEach((t) => t.dispose());
-  }
-  weight.dispose();
-  opt.dispose();
-  return { bestEpoch: best.epoch, bestValMacroF1: best.f1, history };
+  return {
+    bestEpoch: r.bestEpoch,
+    bestValMacroF1: r.bestScore,
+    history: r.history.map((h) => ({ epoch: h.epoch, loss: h.loss, valMacroF1: h.score })),
+  };
 }
