@@ -5,7 +5,7 @@
  */
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { InputError, Interrupted, UsageError } from '../core/errors.js';
+import { InputError, Interrupted, ResourceError, UsageError } from '../core/errors.js';
 import { registerDemoCommand } from './demo.js';
 import { registerCellsCommands, registerSimulateCells } from './cells.js';
 import { registerEngineCommands } from './engine.js';
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   try {
     await buildProgram().parseAsync(process.argv);
   } catch (err) {
-    if (err instanceof InputError || err instanceof UsageError) {
+    if (err instanceof InputError || err instanceof UsageError || err instanceof ResourceError) {
       console.error(`neurobridge: ${err.message}`);
       process.exit(2);
     }
