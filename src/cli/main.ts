@@ -4,7 +4,7 @@
  * this folder; this file only assembles them and turns input errors into one-line messages.
  */
 import { Command } from 'commander';
-import { InputError, Interrupted, UsageError } from '../core/errors.js';
+import { InputError, Interrupted, ResourceError, UsageError } from '../core/errors.js';
 import { registerDemoCommand } from './demo.js';
 import { registerCellsCommands, registerSimulateCells } from './cells.js';
 import { registerEngineCommands } from './engine.js';
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   try {
     await buildProgram().parseAsync(process.argv);
   } catch (err) {
-    if (err instanceof InputError || err instanceof UsageError) {
+    if (err instanceof InputError || err instanceof UsageError || err instanceof ResourceError) {
       console.error(`neurobridge: ${err.message}`);
       process.exit(2);
     }

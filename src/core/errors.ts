@@ -23,6 +23,17 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * The machine's limits cannot give what a step needs (e.g. the address space WebAssembly
+ * reserves under `ulimit -v`). The message says which limit to raise; the CLI prints it alone.
+ */
+export class ResourceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResourceError';
+  }
+}
+
 /** The user asked to stop (Ctrl-C); what was finished is saved and a re-run resumes. */
 export class Interrupted extends Error {
   constructor(message: string) {
@@ -52,7 +63,7 @@ export function serializeError(e: unknown): SerializedError {
 }
 
 /**
- * The error as the parent sees it: input and usage errors keep their class (so the CLI prints
+ * The error as the parent sees it: input, usage and resource errors keep their class (so the CLI prints
  * them as the one line they are, not a stack trace); others keep the child's stack.
  */
 export function reviveError(m: SerializedError, context?: string): Error {
@@ -63,6 +74,7 @@ export function reviveError(m: SerializedError, context?: string): Error {
     err.message = m.message; // already names the file and field
   } else if (m.name === 'UsageError') err = new UsageError(m.message);
   else if (m.name === 'Interrupted') err = new Interrupted(m.message);
+  else if (m.name === 'ResourceError') err = new ResourceError(m.message);
   else err = new Error(prefix + m.message);
   if (m.stack) err.stack = m.stack;
   return err;

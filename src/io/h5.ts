@@ -18,10 +18,10 @@
  *   bounded by h5wasm's 2 GiB WebAssembly heap.
  */
 import type h5wasm from 'h5wasm/node';
-import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { notAFile } from './table.js';
-import { InputError } from '../core/errors.js';
+import { InputError, ResourceError } from '../core/errors.js';
 
 export type H5File = InstanceType<typeof h5wasm.File>;
 export type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
@@ -67,7 +67,10 @@ const PLUGIN_IDS: Record<string, number> = {
 const decodable = new Set<number>(BUILTIN_FILTERS);
 
 type Lib = typeof import('h5wasm/node');
-/** h5wasm, loaded on first use: instantiating it reserves ~10 GiB of address space (README). */
+/**
+ * h5wasm, loaded on first use: instantiating it reserves ~10 GiB of address space (README);
+ * under `ulimit -v` a second reservation in the same process may not fit (see heapReleasers).
+ */
 let lib: Lib | undefined;
 let initialised: Promise<void> | undefined;
 
@@ -96,20 +99,110 @@ export function h5ready(): Promise<void> {
   if (poisoned && generation < MAX_RELOADS) {
     poisoned = false;
     generation++;
-    initialised = load(generation);
+    initialised = undefined;
   }
-  initialised ??= load(0);
+  initialised ??= load().catch((err: unknown) => {
+    initialised = undefined; // a later call tries again (a heap may have been freed)
+    throw err;
+  });
   return initialised;
 }
 
-async function load(instance: number): Promise<void> {
-  // A fresh instance is a fresh evaluation of h5wasm's module (its own WebAssembly memory).
-  const loaded = (
-    instance === 0
-      ? await import('h5wasm/node')
-      : await import(`${import.meta.resolve('h5wasm/node')}?instance=${instance}`)
-  ) as Lib;
-  await loaded.default.ready;
+/**
+ * Called when WebAssembly memory cannot be reserved here: each may free a heap held elsewhere
+ * in the process (the spike readers' worker holds one) and resolves true when it did.
+ */
+const heapReleasers = new Set<() => Promise<boolean>>();
+
+/** Registers a releaser (see heapReleasers). */
+export function onWasmMemoryShortage(release: () => Promise<boolean>): void {
+  heapReleasers.add(release);
+}
+
+/** Evaluations of h5wasm's module so far in this thread (each one its own WebAssembly memory). */
+let evaluations = 0;
+
+/**
+ * A fresh evaluation of h5wasm's module, or a ResourceError when its WebAssembly memory
+ * cannot be reserved. Emscripten then prints "failed to asynchronously prepare wasm" and
+ * fails with an unrelated TypeError: both are held back and replaced by that one line.
+ */
+async function instantiate(): Promise<Lib> {
+  const n = evaluations++;
+  const held: unknown[][] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((...args: unknown[]) => {
+    held.push(args);
+    return true;
+  }) as typeof process.stderr.write;
+  let failure: unknown;
+  try {
+    const loaded = (
+      n === 0
+        ? await import('h5wasm/node')
+        : await import(`${import.meta.resolve('h5wasm/node')}?instance=${n}`)
+    ) as Lib;
+    await loaded.default.ready;
+    return loaded;
+  } catch (err) {
+    failure = err;
+    const text = [
+      err instanceof Error ? err.message : String(err),
+      ...held.map((a) => String(a[0])),
+    ];
+    if (text.some((t) => /Out of memory|Cannot allocate Wasm memory/i.test(t)))
+      throw wasmMemoryError();
+    throw err;
+  } finally {
+    process.stderr.write = write;
+    for (const args of held) {
+      const line = String(args[0]);
+      if (
+        failure !== undefined &&
+        /^(failed to asynchronously prepare wasm|Aborted\(|warning: Loading from a file URI)/.test(
+          line,
+        )
+      )
+        continue;
+      (write as (...a: unknown[]) => boolean).apply(process.stderr, args);
+    }
+  }
+}
+
+/** The soft address-space limit of this process in bytes (`ulimit -v`), when one is set. */
+export function addressSpaceLimit(): number | undefined {
+  try {
+    const line = /^Max address space\s+(\S+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    const v = line ? Number(line[1]) : NaN;
+    return Number.isFinite(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What to raise when h5wasm's WebAssembly memory cannot be reserved. */
+export function wasmMemoryError(): ResourceError {
+  const limit = addressSpaceLimit();
+  if (limit === undefined)
+    return new ResourceError(
+      'HDF5 files are read through WebAssembly, whose memory could not be reserved (no address-space limit is set, so the machine is out of memory); free memory or raise the memory limit',
+    );
+  return new ResourceError(
+    `HDF5 files are read through WebAssembly, which reserves about 11 GB of address space, more than the address-space limit of ${(limit / 1e9).toFixed(1)} GB (ulimit -v / prlimit --as) leaves; raise that limit to at least 12 GB (ulimit -v 12000000), or run node with --disable-wasm-trap-handler (then about 4 GB suffice)`,
+  );
+}
+
+async function load(): Promise<void> {
+  let loaded: Lib;
+  try {
+    loaded = await instantiate();
+  } catch (err) {
+    if (!(err instanceof ResourceError)) throw err;
+    let released = false;
+    for (const release of heapReleasers) released = (await release()) || released;
+    if (!released) throw err;
+    loaded = await instantiate();
+  }
   lib = loaded;
   const Module = loaded.Module;
   guardGlobalHeapReads(Module.FS as unknown as FsWithRead);

@@ -11,7 +11,7 @@
  * allocated, so a corrupt or hostile header gives an InputError, not a 4 GB allocation.
  */
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
-import { InputError } from '../core/errors.js';
+import { InputError, UsageError } from '../core/errors.js';
 import { withAtomicPath } from '../core/atomic.js';
 import { excerpt, fsInputError, requireFile } from './table.js';
 
@@ -442,7 +442,9 @@ export async function writeNpy(
   const kind = options.kind ?? kindOf(data);
   const shape = options.shape ?? [data.length];
   if (shape.reduce((a, b) => a * b, 1) !== data.length) {
-    throw new Error(`writeNpy: shape (${shape.join(', ')}) does not match ${data.length} elements`);
+    throw new UsageError(
+      `writeNpy: shape: (${shape.join(', ')}) does not match the data's ${data.length} elements`,
+    );
   }
   if (!littleEndianHost()) throw new Error('writeNpy: big-endian hosts are not supported');
   await withAtomicPath(path, (tmp) => {

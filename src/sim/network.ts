@@ -37,6 +37,7 @@
  *   with a wide spread, with the drive switching between two states every tens of seconds
  *   and slowly modulated within them.
  */
+import { UsageError } from '../core/errors.js';
 import { Rng } from '../core/random.js';
 import { buildSpikeTrains, type SpikeTrains } from '../io/spikes/types.js';
 
@@ -268,12 +269,21 @@ const GAUSS = (() => {
 export function runNetwork(options: NetworkOptions): NetworkRun {
   const { regime, durationS, seed } = options;
   const base = NETWORK_REGIMES[regime];
-  if (!base) throw new Error(`simulateNetwork: unknown regime '${String(regime)}'`);
-  if (!(durationS > 0)) throw new Error(`simulateNetwork: durationS must be > 0, got ${durationS}`);
+  if (!base)
+    throw new UsageError(
+      `simulateNetwork: regime: unknown '${String(regime)}'; expected one of ${Object.keys(NETWORK_REGIMES).join(', ')}`,
+    );
+  if (!(Number.isFinite(durationS) && durationS > 0))
+    throw new UsageError(`simulateNetwork: durationS: expected seconds > 0, got ${durationS}`);
   const P: NetworkParams = { ...base, ...options.params };
   const N = options.neurons ?? 1000;
   const nRec = Math.min(N, options.recorded ?? 320);
-  if (!Number.isInteger(N) || N < 1) throw new Error(`simulateNetwork: neurons must be ≥ 1`);
+  if (!Number.isInteger(N) || N < 1)
+    throw new UsageError(`simulateNetwork: neurons: expected a whole number ≥ 1, got ${N}`);
+  if (!(Number.isInteger(nRec) && nRec >= 1))
+    throw new UsageError(
+      `simulateNetwork: recorded: expected a whole number ≥ 1, got ${options.recorded}`,
+    );
   const rng = new Rng(seed);
   const h = P.dtMs;
   const NE = Math.round(P.fracExc * N);

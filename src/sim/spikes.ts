@@ -7,6 +7,7 @@
  *   by slow switches between a low and a high arousal state, with a refractory period.
  * Both enforce a 2 ms refractory period, so no unit fires twice within 2 ms.
  */
+import { UsageError } from '../core/errors.js';
 import { Rng } from '../core/random.js';
 import { buildSpikeTrains, type SpikeTrains } from '../io/spikes/types.js';
 
@@ -26,7 +27,10 @@ const REFRACTORY_S = 0.002;
 export function simulateSpikes(options: SimOptions): SpikeTrains {
   const { kind, durationS, seed } = options;
   const nUnits = options.units ?? 320;
-  if (!(durationS > 0)) throw new Error(`simulateSpikes: durationS must be > 0, got ${durationS}`);
+  if (!(Number.isFinite(durationS) && durationS > 0))
+    throw new UsageError(`simulateSpikes: durationS: expected seconds > 0, got ${durationS}`);
+  if (!(Number.isInteger(nUnits) && nUnits >= 1))
+    throw new UsageError(`simulateSpikes: units: expected a whole number ≥ 1, got ${nUnits}`);
   const rng = new Rng(seed);
   const perUnit =
     kind === 'in_vitro' ? inVitro(rng, nUnits, durationS) : inVivo(rng, nUnits, durationS);

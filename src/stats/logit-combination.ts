@@ -17,6 +17,7 @@
  * columns) that lets one pass over 10⁷ bins × units cost O(K²) per entry; a general
  * logistic-regression package would build a dense (units + K)² Hessian per row.
  */
+import { UsageError } from '../core/errors.js';
 import { sigmoid, softplus, solveSymmetricPositive } from './logistic-newton.js';
 
 export interface LogitCombination {
@@ -66,18 +67,22 @@ export function fitLogitCombination(
 ): LogitCombination {
   const K = streams.length;
   const n = labels.length;
-  if (K === 0) throw new Error('fitLogitCombination: expected at least one stream');
+  if (K === 0) throw new UsageError('fitLogitCombination: streams: expected at least one');
   for (const s of streams)
     if (s.length !== n)
-      throw new Error(`fitLogitCombination: a stream has ${s.length} values for ${n} labels`);
+      throw new UsageError(
+        `fitLogitCombination: streams: a stream has ${s.length} values for ${n} labels`,
+      );
   if (n % units !== 0)
-    throw new Error(`fitLogitCombination: ${n} labels are not bins × ${units} units`);
+    throw new UsageError(`fitLogitCombination: labels: ${n} are not bins × ${units} units`);
   const useOffsets = o.offsets ?? true;
   const U = useOffsets ? units : 0;
   const l2 = o.l2 ?? 1;
   const a0 = o.initialSlopes ?? streams.map(() => 1 / K);
   if (!useOffsets && o.fitSlopes === false)
-    throw new Error('fitLogitCombination: nothing to fit (no offsets, fixed slopes)');
+    throw new UsageError(
+      'fitLogitCombination: offsets, fitSlopes: nothing to fit (no offsets and fixed slopes)',
+    );
   const S = o.fitSlopes === false ? 0 : K; // fitted slopes
   const d = U + S; // offsets first, then slopes
   const beta = new Float64Array(d);

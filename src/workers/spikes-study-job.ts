@@ -4,7 +4,7 @@
 // SIGTERM (scancel, or the time limit) stops training at the next step; the last committed
 // epoch stays, and the resubmitted job resumes from it.
 import { readJsonFile } from '../core/json.js';
-import { InputError, Interrupted, UsageError } from '../core/errors.js';
+import { InputError, Interrupted, ResourceError, UsageError } from '../core/errors.js';
 import { runInWorker } from '../engine/worker.js';
 import type { StudyJobOptions } from '../pipelines/spikes/study-slurm.js';
 import type { StudyJob, StudyOutcome } from './spikes-study.js';
@@ -29,7 +29,11 @@ try {
     `${stamp()} done: ${outcome.computedCells} cells computed, ${outcome.cachedCells} found stored`,
   );
 } catch (e) {
-  const known = e instanceof InputError || e instanceof UsageError || e instanceof Interrupted;
+  const known =
+    e instanceof InputError ||
+    e instanceof UsageError ||
+    e instanceof ResourceError ||
+    e instanceof Interrupted;
   console.error(
     `${stamp()} neurobridge job: ${known ? (e as Error).message : String((e as Error).stack ?? e)}`,
   );

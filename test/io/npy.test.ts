@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { UsageError } from '../../src/core/errors.js';
 import {
   NpyStreamWriter,
   readNpy,
@@ -276,5 +278,38 @@ describe('npy writer', () => {
     const w = new NpyStreamWriter(p, 'f8', [3]);
     w.append(new Float64Array([1, 2]));
     assert.throws(() => w.close(), /wrote 2 elements, header says 3/);
+  });
+});
+
+describe('user-fixable npy problems are one line naming the file (issue 25)', () => {
+  test('a Phy folder whose spike_times.npy has a bad header: the CLI prints one line, exit 2', () => {
+    const phy = join(dir, 'phy-bad-header');
+    mkdirSync(phy);
+    const bad = new Uint8Array([
+      ...[0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 16, 0],
+      ...new TextEncoder().encode('{garbage}      \n'),
+    ]);
+    writeFileSync(join(phy, 'spike_times.npy'), bad);
+    writeFileSync(join(phy, 'spike_clusters.npy'), bad);
+    writeFileSync(join(phy, 'params.py'), 'sample_rate = 30000.0\n');
+    const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
+    const r = spawnSync(process.execPath, [cli, 'spikes', 'inspect', phy, '--json'], {
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 2);
+    assert.equal(r.stdout, '');
+    assert.equal(
+      r.stderr,
+      `neurobridge: ${join(phy, 'spike_times.npy')}: header: expected a dict with 'descr', 'fortran_order' and 'shape', got "{garbage}"\n`,
+    );
+  });
+
+  test('writeNpy with a shape that does not fit the data is a UsageError naming the field', async () => {
+    await assert.rejects(
+      writeNpy(join(dir, 'x.npy'), new Float32Array(6), { shape: [4, 2] }),
+      (e: Error) =>
+        e instanceof UsageError &&
+        /^writeNpy: shape: \(4, 2\) does not match the data's 6 elements$/.test(e.message),
+    );
   });
 });

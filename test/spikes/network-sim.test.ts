@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Command } from 'commander';
 import { registerSimulateSpikes } from '../../src/cli/spikes-data.js';
+import { UsageError } from '../../src/core/errors.js';
 import { readSpikes } from '../../src/io/spikes/index.js';
 import { unitTimes, type SpikeTrains } from '../../src/io/spikes/types.js';
 import { runNetwork, simulateNetwork, type NetworkRun } from '../../src/sim/network.js';
+import { simulateSpikes } from '../../src/sim/spikes.js';
 
 // Statistics computed here from the spike trains alone, independently of the simulator.
 
@@ -333,4 +335,28 @@ describe('simulate spikes --kind network-*', () => {
       rmSync(root, { recursive: true, force: true });
     }
   });
+});
+
+test('bad simulator options are UsageErrors naming the field (issue 25)', () => {
+  const usage = (re: RegExp) => (e: Error) => e instanceof UsageError && re.test(e.message);
+  assert.throws(
+    () => simulateNetwork({ regime: 'in_vivo', durationS: 0, seed: 1 }),
+    usage(/^simulateNetwork: durationS: expected seconds > 0, got 0$/),
+  );
+  assert.throws(
+    () => simulateNetwork({ regime: 'awake' as 'in_vivo', durationS: 1, seed: 1 }),
+    usage(/^simulateNetwork: regime: unknown 'awake'; expected one of in_vitro, in_vivo/),
+  );
+  assert.throws(
+    () => simulateNetwork({ regime: 'in_vivo', durationS: 1, seed: 1, neurons: 2.5 }),
+    usage(/^simulateNetwork: neurons: expected a whole number ≥ 1, got 2\.5$/),
+  );
+  assert.throws(
+    () => simulateSpikes({ kind: 'in_vitro', durationS: NaN, seed: 1 }),
+    usage(/^simulateSpikes: durationS: expected seconds > 0, got NaN$/),
+  );
+  assert.throws(
+    () => simulateSpikes({ kind: 'in_vitro', durationS: 1, seed: 1, units: 0 }),
+    usage(/^simulateSpikes: units: expected a whole number ≥ 1, got 0$/),
+  );
 });

@@ -104,6 +104,41 @@ function readDataframe(
   return { index, columns };
 }
 
+/**
+ * The most characters obs may come to as JSON. A tokenized corpus stores every cell's
+ * annotations in one JSON text (`<name>.cells.json`), and V8 cannot build a string past
+ * 2^29 − 24 characters: a fuzzed 16 MB category over 40 cells aborted the process.
+ */
+export const MAX_OBS_JSON_CHARS = 500_000_000;
+
+/** Refuses an obs table whose JSON would pass MAX_OBS_JSON_CHARS, naming its largest column. */
+function checkObsText(file: string, obs: { index: string[]; columns: Record<string, Column> }) {
+  const size = (col: Column) => {
+    let n = 0;
+    let longest = 0;
+    for (const v of col) {
+      const len = typeof v === 'string' ? v.length + 3 : String(v).length + 1;
+      n += len;
+      if (len > longest) longest = len;
+    }
+    return { n, longest };
+  };
+  let total = 0;
+  let largest = { name: '', n: -1, longest: 0 };
+  for (const [name, col] of [['_index', obs.index], ...Object.entries(obs.columns)] as const) {
+    const s = size(col);
+    total += s.n;
+    if (s.n > largest.n) largest = { name, ...s };
+  }
+  if (total <= MAX_OBS_JSON_CHARS) return;
+  const m = (x: number) => `${(x / 1e6).toFixed(1)} million`;
+  throw new InputError(
+    file,
+    `obs/${largest.name}`,
+    `its values come to ${m(largest.n)} characters over ${obs.index.length} cells (the longest value ${m(largest.longest)}), obs ${m(total)} in all; expected at most ${m(MAX_OBS_JSON_CHARS)} characters for obs, as a tokenized corpus stores every cell's annotations in one JSON text (cells.json)`,
+  );
+}
+
 interface Sparse {
   indptr: Float64Array;
   indices: Int32Array;
@@ -226,6 +261,7 @@ function describe(f: H5File, path: string, o: H5adOptions) {
   }
   const [rows, cols] = matrixShape(f, path, matrixPath);
   const obs = readDataframe(f, path, 'obs');
+  checkObsText(path, obs);
   const varPath = o.raw ? 'raw/var' : 'var';
   const v = readDataframe(f, path, varPath);
   if (obs.index.length !== rows)

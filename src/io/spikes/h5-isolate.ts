@@ -4,34 +4,43 @@
  * returned), and code stuck in WebAssembly cannot be interrupted from its own thread; a
  * worker can be terminated. One worker serves every request and is restarted after a
  * timeout; it does not keep the process alive when idle.
+ *
+ * h5wasm reserves ~10 GiB of address space per thread that loads it. Under an address-space
+ * limit that leaves room for one reservation only (`ulimit -v` 12 GB), reads go where the one
+ * can be had: in the worker while it can get it, else in this thread (no time limit then);
+ * where neither can, the ResourceError says which limit to raise.
  */
 import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { InputError } from '../../core/errors.js';
-import type { ReadOptions, SpikeFormat } from './types.js';
+import { InputError, reviveError } from '../../core/errors.js';
+import { onWasmMemoryShortage } from '../h5.js';
+import { runDirect, type IsolatedReply, type IsolatedRequest } from './h5-direct.js';
 
-export type IsolatedRequest =
-  | { kind: 'read'; format: SpikeFormat; path: string; options: ReadOptions }
-  | { kind: 'sniff'; path: string };
+export type { IsolatedReply, IsolatedRequest } from './h5-direct.js';
 
-export type IsolatedReply =
-  | { id: number; ok: true; result: unknown }
-  | {
-      id: number;
-      ok: false;
-      error: { input: boolean; name: string; message: string; file?: string; field?: string };
-    };
+/**
+ * The worker's V8 code range, in MB. Node's default reserves 512 MB of address space for it;
+ * the reader's code needs a few, and under an address-space limit (`ulimit -v` 12 GB) the
+ * worker plus h5wasm's ~10 GiB WebAssembly reservation then fits.
+ */
+const WORKER_CODE_RANGE_MB = 64;
 
 interface Pending {
   resolve(v: unknown): void;
   reject(e: unknown): void;
   timer: NodeJS.Timeout;
-  path: string;
+  req: IsolatedRequest;
   /** The worker serving it: only its own requests fail when a worker exits. */
   worker: Worker;
 }
 
 let worker: Worker | undefined;
+/**
+ * Set once a worker could not have WebAssembly memory (or this thread needed the memory the
+ * idle worker held): from then on requests run in this thread, within its one reservation,
+ * without the time limit.
+ */
+let inThisThread = false;
 let nextId = 0;
 const pending = new Map<number, Pending>();
 let limitOverrideMs: number | undefined;
@@ -60,16 +69,26 @@ function settleAll(w: Worker, error: (p: Pending) => unknown): void {
 
 function getWorker(): Worker {
   if (worker) return worker;
-  const w = new Worker(new URL('./h5-worker.js', import.meta.url));
+  const w = new Worker(new URL('./h5-worker.js', import.meta.url), {
+    resourceLimits: { codeRangeSizeMb: WORKER_CODE_RANGE_MB },
+  });
   w.on('message', (reply: IsolatedReply) => {
     const p = pending.get(reply.id);
     if (!p) return;
+    if (!reply.ok && reply.error.name === 'ResourceError') {
+      moveToThisThread(w);
+      return;
+    }
     pending.delete(reply.id);
     clearTimeout(p.timer);
     if (reply.ok) p.resolve(reply.result);
-    else p.reject(revive(reply.error));
+    else p.reject(reviveError(reply.error));
   });
-  w.on('error', (err) => {
+  w.on('error', (err: Error & { code?: string }) => {
+    if (err.code === 'ERR_WORKER_INIT_FAILED') {
+      moveToThisThread(w);
+      return;
+    }
     if (worker === w) worker = undefined;
     settleAll(w, () => err);
   });
@@ -77,7 +96,7 @@ function getWorker(): Worker {
     if (worker === w) worker = undefined;
     settleAll(
       w,
-      (p) => new InputError(p.path, undefined, 'the HDF5 reader stopped before finishing'),
+      (p) => new InputError(p.req.path, undefined, 'the HDF5 reader stopped before finishing'),
     );
   });
   // After the listeners: adding a 'message' listener refs the port again.
@@ -86,26 +105,38 @@ function getWorker(): Worker {
   return w;
 }
 
-/** An error from the worker, as the same kind of error here. */
-function revive(e: {
-  input: boolean;
-  name: string;
-  message: string;
-  file?: string;
-  field?: string;
-}) {
-  if (e.input) {
-    const err = new InputError(e.file ?? '', e.field, '');
-    err.message = e.message;
-    return err;
+/**
+ * Stops `w` (freeing its address space) and runs its requests, and every later one, in this
+ * thread: one WebAssembly reservation for the process instead of two.
+ */
+function moveToThisThread(w: Worker): void {
+  inThisThread = true;
+  if (worker === w) worker = undefined;
+  const moved = [...pending].filter(([, p]) => p.worker === w);
+  for (const [id, p] of moved) {
+    clearTimeout(p.timer);
+    pending.delete(id);
   }
-  const err = new Error(e.message);
-  err.name = e.name;
-  return err;
+  const rerun = () => {
+    for (const [, p] of moved) runDirect(p.req).then(p.resolve, p.reject);
+  };
+  w.terminate().then(rerun, rerun);
 }
+
+// When this thread cannot reserve WebAssembly memory for its own HDF5 reads (an h5ad, an
+// icephys NWB) while an idle worker holds a heap, the worker gives way.
+onWasmMemoryShortage(async () => {
+  const w = worker;
+  if (!w || [...pending.values()].some((p) => p.worker === w)) return false;
+  inThisThread = true;
+  worker = undefined;
+  await w.terminate();
+  return true;
+});
 
 /** Runs a request in the worker; an InputError naming `path` when it overruns its limit. */
 export function runIsolated<T>(req: IsolatedRequest): Promise<T> {
+  if (inThisThread) return runDirect(req) as Promise<T>;
   let bytes = 0;
   try {
     bytes = statSync(req.path).size;
@@ -132,7 +163,7 @@ export function runIsolated<T>(req: IsolatedRequest): Promise<T> {
       resolve: resolve as (v: unknown) => void,
       reject,
       timer,
-      path: req.path,
+      req,
       worker: w,
     });
     w.postMessage({ id, ...req });

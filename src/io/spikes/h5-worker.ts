@@ -1,8 +1,7 @@
 /** Worker thread of `h5-isolate.ts`: reads HDF5 spike files and answers with the result. */
 import { parentPort } from 'node:worker_threads';
-import { InputError } from '../../core/errors.js';
-import type { IsolatedReply, IsolatedRequest } from './h5-isolate.js';
-import { readDirect, sniffDirect } from './registry.js';
+import { serializeError } from '../../core/errors.js';
+import { runDirect, type IsolatedReply, type IsolatedRequest } from './h5-direct.js';
 
 /** Buffers owned by exactly one typed array of the result, moved rather than copied. */
 function transferables(result: unknown): ArrayBuffer[] {
@@ -27,22 +26,12 @@ parentPort!.on('message', (req: IsolatedRequest & { id: number }) => {
     let reply: IsolatedReply;
     let transfer: ArrayBuffer[] = [];
     try {
-      const result =
-        req.kind === 'read'
-          ? await readDirect(req.format, req.path, req.options)
-          : await sniffDirect(req.path);
+      const result = await runDirect(req);
       reply = { id: req.id, ok: true, result };
       transfer = transferables(result);
     } catch (err) {
-      const e = err as Error;
-      reply = {
-        id: req.id,
-        ok: false,
-        error:
-          err instanceof InputError
-            ? { input: true, name: e.name, message: e.message, file: err.file, field: err.field }
-            : { input: false, name: e?.name ?? 'Error', message: String(e?.stack ?? err) },
-      };
+      // Input and resource errors cross as their one line; others keep this thread's stack.
+      reply = { id: req.id, ok: false, error: serializeError(err) };
     }
     parentPort!.postMessage(reply, transfer);
   })();

@@ -1,50 +1,16 @@
 /**
- * The spike formats, one descriptor each (see `format.ts`), in detection order: folders by
- * their files, then files by name (an Axion export before any other CSV), then `.h5`/`.hdf5`
- * files by contents. `readSpikes`, `detectFormat`, `spikeInputFiles` and `SPIKE_FORMATS` are
- * all derived from this list.
+ * Format detection and reading over the descriptors of `formats.ts`: `readSpikes`,
+ * `detectFormat` and `spikeInputFiles` are derived from that list. HDF5 formats are read
+ * through `h5-isolate.ts` (a worker with a time limit).
  */
 import { InputError } from '../../core/errors.js';
 import { excerpt, pathKind } from '../table.js';
-import { alfFormat } from './alf.js';
-import { axionFormat } from './axion.js';
-import { circusFormat } from './circus.js';
-import { csvFormat } from './csv.js';
 import { pathInfo, type SpikeFormatDescriptor } from './format.js';
+import { SPIKE_FORMAT_REGISTRY, spikeFormat } from './formats.js';
 import { runIsolated } from './h5-isolate.js';
-import { withH5 } from './h5-read.js';
-import { maxwellFormat } from './maxwell.js';
-import { meaH5Format } from './mea-h5.js';
-import { nwbFormat } from './nwb.js';
-import { phyFormat } from './phy.js';
 import type { ReadOptions, SpikeFormat, SpikeTrains } from './types.js';
 
-export const SPIKE_FORMAT_REGISTRY: readonly SpikeFormatDescriptor[] = [
-  alfFormat,
-  phyFormat,
-  nwbFormat,
-  circusFormat,
-  maxwellFormat,
-  meaH5Format,
-  axionFormat,
-  csvFormat,
-];
-
-/** Every format name, in registry order (what `--format` and a manifest's `format` accept). */
-export const SPIKE_FORMATS: SpikeFormat[] = SPIKE_FORMAT_REGISTRY.map((d) => d.name);
-
-/** The descriptor of a format name, or an InputError listing the names. */
-export function spikeFormat(name: string, path: string): SpikeFormatDescriptor {
-  const d = SPIKE_FORMAT_REGISTRY.find((x) => x.name === name);
-  if (!d) {
-    throw new InputError(
-      path,
-      'format',
-      `unknown format '${excerpt(name)}'; expected one of ${SPIKE_FORMATS.join(', ')}`,
-    );
-  }
-  return d;
-}
+export { SPIKE_FORMAT_REGISTRY, SPIKE_FORMATS, spikeFormat } from './formats.js';
 
 /** 'folder' or 'file', or an InputError when nothing readable is at `path`. */
 function layoutOf(path: string): 'folder' | 'file' {
@@ -130,20 +96,4 @@ export async function readSpikes(
   if (!d.isolate) return d.read(path, options);
   const { format: _format, ...rest } = options;
   return runIsolated<SpikeTrains>({ kind: 'read', format: d.name, path, options: rest });
-}
-
-/** Reads in this thread (what the isolating worker runs). */
-export async function readDirect(
-  format: SpikeFormat,
-  path: string,
-  options: ReadOptions,
-): Promise<SpikeTrains> {
-  return spikeFormat(format, path).read(path, options);
-}
-
-/** The format an `.h5`/`.hdf5` file's contents say, in this thread, or null. */
-export async function sniffDirect(path: string): Promise<SpikeFormat | null> {
-  const sniffers = SPIKE_FORMAT_REGISTRY.filter((d) => d.detectContents);
-  const found = await withH5(path, (f) => sniffers.find((d) => d.detectContents!(f)));
-  return found ? found.name : null;
 }
