@@ -1,5 +1,6 @@
 /** `neurobridge demo`: the spike transfer study on generated sessions, offline. */
 import { Option, type Command } from 'commander';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEMO_SESSIONS, writeDemoData } from '../pipelines/spikes/demo-study.js';
 import { outFolder } from './options.js';
@@ -27,7 +28,12 @@ export function registerDemoCommand(program: Command): void {
         .default(['demo', 'tiny:dice'], 'demo,tiny:dice'),
     )
     .option('--max-epochs <n>', 'training epochs per dataset', MAX_EPOCHS, 4)
-    .option('--workers <n>', 'train and score in N processes', WORKERS, 1)
+    .option(
+      '--workers <n>',
+      'train and score in N processes (default: 2 where there are 2 cores)',
+      WORKERS,
+      Math.min(2, availableParallelism()),
+    )
     .action(async (o: { dir: string; models: string[]; maxEpochs: number; workers: number }) => {
       const dir = resolve(o.dir);
       console.error(`writing demo sessions to ${dir} ...`);
@@ -47,5 +53,8 @@ export function registerDemoCommand(program: Command): void {
         `${result.computedCells} cells computed, ${result.cachedCells} reused; results: ${join(out, 'study.json')}`,
       );
       console.log(`report: ${result.report}`);
+      console.log(
+        `full size: write a manifest of your sessions (see examples/real-transfer/study.yaml) and run \`neurobridge spikes study MANIFEST --models default,paper:dice --out study\` (hours per model on 2 cores; --executor slurm spreads the models over a cluster)`,
+      );
     });
 }

@@ -27,8 +27,13 @@ export const DEMO_SESSIONS: DemoSession[] = [
   { id: 'vivo-2', kind: 'in_vivo', format: 'alf', seed: 22 },
 ];
 
-/** Seconds of each session used (from 0): short, so the demo finishes in minutes on 2 cores. */
-export const DEMO_WINDOW_S = 120;
+/**
+ * Seconds of each session used (from 0) and units kept (the most active): small, so the demo
+ * finishes within 5 minutes on 2 cores. The coupled GLM's fit grows with units² × bins: at
+ * 128 units and 120 s it alone took about a minute per session.
+ */
+export const DEMO_WINDOW_S = 60;
+export const DEMO_UNITS = 32;
 
 /** Writes the sessions (unless present) and the manifest; returns the manifest path. */
 export async function writeDemoData(dir: string): Promise<string> {
@@ -37,6 +42,7 @@ export async function writeDemoData(dir: string): Promise<string> {
     '# neurobridge demo: generated sessions',
     'defaults:',
     `  window: { start_s: 0, length_s: ${DEMO_WINDOW_S} }`,
+    `  units: { rule: top-rate, n: ${DEMO_UNITS} }`,
     'datasets:',
   ];
   for (const s of DEMO_SESSIONS) {
