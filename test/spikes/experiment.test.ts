@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PRESETS, runExperiment } from '../../src/pipelines/spikes/experiment.js';
+import { PRESETS, runExperiment, variantConfig } from '../../src/pipelines/spikes/experiment.js';
 import { sliceBins } from '../../src/pipelines/spikes/raster.js';
 import { cascadeRaster } from './fixtures.js';
 
@@ -42,4 +42,14 @@ test('an experiment trains, scores the transformer and both baselines on the sam
     t.thresholds.youden.nonSpikeAccuracy >= 0.995 - 1e-9,
     'the Youden threshold respects the FPR cap',
   );
+});
+
+test('--positional reaches the model; without it the configuration (and every key) is the preset’s', () => {
+  const v = { key: 'default', preset: 'default' as const, loss: 'bce' as const };
+  const plain = variantConfig(v, 40, { seed: 0 });
+  assert.deepEqual(plain.model, { ...PRESETS.default.model, units: 40 });
+  assert.equal(plain.model.positional, 'learned');
+  const rotary = variantConfig(v, 40, { seed: 0, positional: 'rotary' });
+  assert.equal(rotary.model.positional, 'rotary');
+  assert.deepEqual({ ...rotary.model, positional: 'learned' }, plain.model);
 });
