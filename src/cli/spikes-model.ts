@@ -10,15 +10,15 @@ import {
   type ExperimentResult,
   type PresetName,
   type TransferScores,
-} from '../pipelines/spikes/experiment.js';
-import type { SampleStatistics } from '../pipelines/spikes/generation-stats.js';
+} from '../pipelines/spikes/model/experiment.js';
+import type { SampleStatistics } from '../pipelines/spikes/analysis/generation-stats.js';
 import {
   evaluateRun,
   generateFromRun,
   interpretRun,
   type GenerateOptions,
 } from '../commands/spikes-run.js';
-import { runFolder } from '../pipelines/spikes/trained-run.js';
+import { runFolder } from '../pipelines/spikes/model/trained-run.js';
 import type { SpikeTrainJob, SpikeTrainProgress } from '../workers/spikes-train.js';
 import {
   alignmentOption,

@@ -8,33 +8,33 @@ import { withAtomicPath, writeFileAtomic } from '../core/atomic.js';
 import { UsageError } from '../core/errors.js';
 import { NpyStreamWriter, writeNpy } from '../io/npy.js';
 import { binaryRasterSvg } from '../report/raster-svg.js';
-import { runAblations, type AblationResult } from '../pipelines/spikes/ablation.js';
-import { loadDataset } from '../pipelines/spikes/dataset.js';
-import type { UnitAlignment } from '../pipelines/spikes/alignment.js';
-import { fitCoupledGlm } from '../pipelines/spikes/coupled-glm.js';
+import { runAblations, type AblationResult } from '../pipelines/spikes/analysis/ablation.js';
+import { loadDataset } from '../pipelines/spikes/data/dataset.js';
+import type { UnitAlignment } from '../pipelines/spikes/transfer/alignment.js';
+import { fitCoupledGlm } from '../pipelines/spikes/baselines/coupled-glm.js';
 import {
   DEFAULT_TRANSFER,
   scoreTransfer,
   type TransferCalibration,
-} from '../pipelines/spikes/transfer.js';
+} from '../pipelines/spikes/transfer/transfer.js';
 import {
   needsCalibration,
   scoreOnTarget,
   sourceCalibration,
   type TransferScores,
-} from '../pipelines/spikes/experiment.js';
-import { generateSpikes } from '../pipelines/spikes/generate.js';
+} from '../pipelines/spikes/model/experiment.js';
+import { generateSpikes } from '../pipelines/spikes/model/generate.js';
 import {
   compareGenerated,
   type GenerationComparison,
-} from '../pipelines/spikes/generation-stats.js';
-import { interpretWindow, type Interpretation } from '../pipelines/spikes/interpret.js';
-import { fitMultiScaleGlm } from '../pipelines/spikes/multiscale-glm.js';
-import { curvesOf, truthAndPrediction } from '../pipelines/spikes/probes.js';
-import { rasterToSpikeTrains, sliceBins } from '../pipelines/spikes/raster.js';
-import { fitOutputStack, stacksWithGlms } from '../pipelines/spikes/stack.js';
+} from '../pipelines/spikes/analysis/generation-stats.js';
+import { interpretWindow, type Interpretation } from '../pipelines/spikes/analysis/interpret.js';
+import { fitMultiScaleGlm } from '../pipelines/spikes/baselines/multiscale-glm.js';
+import { curvesOf, truthAndPrediction } from '../pipelines/spikes/analysis/probes.js';
+import { rasterToSpikeTrains, sliceBins } from '../pipelines/spikes/data/raster.js';
+import { fitOutputStack, stacksWithGlms } from '../pipelines/spikes/baselines/stack.js';
 import { writeAlf, writeNwb } from '../io/spikes/writers.js';
-import { loadTrainedRun } from '../pipelines/spikes/trained-run.js';
+import { loadTrainedRun } from '../pipelines/spikes/model/trained-run.js';
 
 /** Scores a run one step ahead on `target`'s test split; writes eval-<target>.json and a raster. */
 export async function evaluateRun(

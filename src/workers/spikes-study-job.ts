@@ -6,7 +6,7 @@
 import { readJsonFile } from '../core/json.js';
 import { InputError, Interrupted, ResourceError, UsageError } from '../core/errors.js';
 import { runInWorker } from '../engine/worker.js';
-import type { StudyJobOptions } from '../pipelines/spikes/study-slurm.js';
+import type { StudyJobOptions } from '../pipelines/spikes/study/study-slurm.js';
 import type { StudyJob, StudyOutcome } from './spikes-study.js';
 
 const [optionsFile, source, model] = process.argv.slice(2);

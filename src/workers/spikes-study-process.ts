@@ -1,8 +1,8 @@
 // Child-process entry for `spikes study --workers N`: computes one share of the cells.
 import { serializeError } from '../core/errors.js';
 import { setDefaultDevice } from '../engine/runtime.js';
-import type { ChildMessage } from '../pipelines/spikes/study-processes.js';
-import { runStudy, type StudyOptions } from '../pipelines/spikes/study.js';
+import type { ChildMessage } from '../pipelines/spikes/study/study-processes.js';
+import { runStudy, type StudyOptions } from '../pipelines/spikes/study/study.js';
 
 const send = (m: ChildMessage) => process.send!(m);
 

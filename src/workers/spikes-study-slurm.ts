@@ -5,8 +5,8 @@ import {
   runStudyOnSlurm,
   type SlurmExecution,
   type SlurmOutcome,
-} from '../pipelines/spikes/study-slurm.js';
-import type { StudyOptions } from '../pipelines/spikes/study.js';
+} from '../pipelines/spikes/study/study-slurm.js';
+import type { StudyOptions } from '../pipelines/spikes/study/study.js';
 import { writeStudyReport } from '../report/spikes-study.js';
 
 export type SlurmStudyJob = Omit<StudyOptions, 'onProgress'> & { slurm: SlurmExecution };

@@ -4,8 +4,8 @@ import { Interrupted } from '../core/errors.js';
 import { serveTask } from '../engine/worker.js';
 import { setDefaultDevice } from '../engine/runtime.js';
 import type { StopSignal } from '../engine/checkpoint.js';
-import { runStudy, type StudyOptions, type StudyResult } from '../pipelines/spikes/study.js';
-import { runStudyInProcesses } from '../pipelines/spikes/study-processes.js';
+import { runStudy, type StudyOptions, type StudyResult } from '../pipelines/spikes/study/study.js';
+import { runStudyInProcesses } from '../pipelines/spikes/study/study-processes.js';
 import { writeStudyReport } from '../report/spikes-study.js';
 
 export type StudyJob = Omit<StudyOptions, 'onProgress'> & { workers?: number };

@@ -3,14 +3,14 @@ import { appendFileSync } from 'node:fs';
 import { writeFileAtomic } from '../core/atomic.js';
 import { serveTask } from '../engine/worker.js';
 import { setDefaultDevice } from '../engine/runtime.js';
-import { loadDataset } from '../pipelines/spikes/dataset.js';
-import { runFolder, writeRunRecord } from '../pipelines/spikes/trained-run.js';
+import { loadDataset } from '../pipelines/spikes/data/dataset.js';
+import { runFolder, writeRunRecord } from '../pipelines/spikes/model/trained-run.js';
 import {
   runExperiment,
   variantConfig,
   type ExperimentResult,
   type PresetName,
-} from '../pipelines/spikes/experiment.js';
+} from '../pipelines/spikes/model/experiment.js';
 import type { LossName } from '../models/losses.js';
 import type { SpikeTransformerConfig } from '../models/spike-transformer.js';
 

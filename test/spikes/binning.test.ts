@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { writeNpy } from '../../src/io/npy.js';
 import { buildSpikeTrains } from '../../src/io/spikes/types.js';
-import { binSpikes, selectUnits, splitRanges } from '../../src/pipelines/spikes/binning.js';
-import { prepareDataset } from '../../src/pipelines/spikes/cache.js';
-import { loadManifest, parseManifest } from '../../src/pipelines/spikes/manifest.js';
+import { binSpikes, selectUnits, splitRanges } from '../../src/pipelines/spikes/data/binning.js';
+import { prepareDataset } from '../../src/pipelines/spikes/data/cache.js';
+import { loadManifest, parseManifest } from '../../src/pipelines/spikes/data/manifest.js';
 import { simulateSpikes } from '../../src/sim/spikes.js';
 import { writeSpikes } from '../../src/io/spikes/writers.js';
 

@@ -16,8 +16,8 @@ import { Command } from 'commander';
 import h5wasm from 'h5wasm/node';
 import { registerSimulateSpikes, registerSpikesCommands } from '../../src/cli/spikes-data.js';
 import { LOSS_NAMES } from '../../src/models/losses.js';
-import { UNIT_ALIGNMENTS } from '../../src/pipelines/spikes/alignment.js';
-import { PRESET_NAMES } from '../../src/pipelines/spikes/experiment.js';
+import { UNIT_ALIGNMENTS } from '../../src/pipelines/spikes/transfer/alignment.js';
+import { PRESET_NAMES } from '../../src/pipelines/spikes/model/experiment.js';
 
 const root = mkdtempSync(join(tmpdir(), 'nb-cli-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -14,8 +14,8 @@ import {
   unitTimes,
   type SpikeTrains,
 } from '../../src/io/spikes/index.js';
-import { prepareDataset } from '../../src/pipelines/spikes/cache.js';
-import { parseManifest } from '../../src/pipelines/spikes/manifest.js';
+import { prepareDataset } from '../../src/pipelines/spikes/data/cache.js';
+import { parseManifest } from '../../src/pipelines/spikes/data/manifest.js';
 
 const fixtures = new URL('../../../test/fixtures/spikes-mea/', import.meta.url).pathname;
 const CULTURE = join(fixtures, 'C57_CTX_G2CEPHYS1_DIV14_TC01_A.h5');

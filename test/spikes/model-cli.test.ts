@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNpy } from '../../src/io/npy.js';
 import { readSpikes } from '../../src/io/spikes/index.js';
-import { binSpikes } from '../../src/pipelines/spikes/binning.js';
-import { loadDataset } from '../../src/pipelines/spikes/dataset.js';
+import { binSpikes } from '../../src/pipelines/spikes/data/binning.js';
+import { loadDataset } from '../../src/pipelines/spikes/data/dataset.js';
 
 const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const run = (args: string[], cwd: string) =>

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
-import { StudyCells } from '../../src/pipelines/spikes/study-cells.js';
+import { StudyCells } from '../../src/pipelines/spikes/study/study-cells.js';
 import assert from 'node:assert/strict';
 import { cpSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { runStudy, type StudyOptions } from '../../src/pipelines/spikes/study.js';
-import { runStudyInProcesses } from '../../src/pipelines/spikes/study-processes.js';
+import { runStudy, type StudyOptions } from '../../src/pipelines/spikes/study/study.js';
+import { runStudyInProcesses } from '../../src/pipelines/spikes/study/study-processes.js';
 import { loadStudy, selfVsCrossDomain, writeStudyReport } from '../../src/report/spikes-study.js';
 import { browserPath, visit } from '../helpers/browser.js';
 import { twoSessionStudy } from '../helpers/two-sessions.js';

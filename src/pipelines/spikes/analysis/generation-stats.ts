@@ -4,9 +4,9 @@
  * with the observed bins that follow the same seed window. Used for the transformer's and
  * the multi-scale GLM's samples side by side (a generator should at least match the GLM).
  */
-import { pearson } from '../../stats/hypothesis-tests.js';
-import { ksStatistic, pooledIsis } from '../../stats/point-process.js';
-import type { BinaryRaster } from './raster.js';
+import { pearson } from '../../../stats/hypothesis-tests.js';
+import { ksStatistic, pooledIsis } from '../../../stats/point-process.js';
+import type { BinaryRaster } from '../data/raster.js';
 
 /** Bins (1 ms) per count bin for pairwise correlations, and per population-rate bin for bursts. */
 const CORRELATION_BIN = 20;

@@ -10,7 +10,7 @@ import {
   rankingMetrics,
   rocCurve,
   type RankingMetrics,
-} from '../../stats/index.js';
+} from '../../../stats/index.js';
 import {
   binaryAccuracy,
   bitsPerSpike,
@@ -20,7 +20,7 @@ import {
   rateMatchedThreshold,
   youdenThreshold,
   type BinaryAccuracy,
-} from '../../stats/point-process.js';
+} from '../../../stats/point-process.js';
 
 export interface SpikeScores {
   bins: number;

@@ -7,14 +7,14 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { Interrupted, UsageError } from '../../core/errors.js';
+import { Interrupted, UsageError } from '../../../core/errors.js';
 import {
   checkpointStateSchema,
   readCheckpointState,
   runEpochs,
   type CheckpointState,
   type StopSignal,
-} from '../../engine/checkpoint.js';
+} from '../../../engine/checkpoint.js';
 import {
   Adam,
   Tensor,
@@ -24,11 +24,14 @@ import {
   saveSafetensors,
   stepDecay,
   tidy,
-} from '../../engine/index.js';
-import { SpikeTransformer, type SpikeTransformerConfig } from '../../models/spike-transformer.js';
-import { lossByName, type LossName, type LossOptions } from '../../models/losses.js';
-import { fitMultiScaleGlm, type MultiScaleGlm } from './multiscale-glm.js';
-import { windowsToFloat, type BinaryRaster } from './raster.js';
+} from '../../../engine/index.js';
+import {
+  SpikeTransformer,
+  type SpikeTransformerConfig,
+} from '../../../models/spike-transformer.js';
+import { lossByName, type LossName, type LossOptions } from '../../../models/losses.js';
+import { fitMultiScaleGlm, type MultiScaleGlm } from '../baselines/multiscale-glm.js';
+import { windowsToFloat, type BinaryRaster } from '../data/raster.js';
 
 export interface TrainConfig {
   model: SpikeTransformerConfig;

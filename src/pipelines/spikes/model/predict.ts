@@ -7,9 +7,9 @@
  * no history, bin 0 cannot be predicted and the first bins have shorter pasts (stated in
  * the result).
  */
-import { Tensor, noGrad, tidy } from '../../engine/index.js';
-import type { SpikeTransformer } from '../../models/spike-transformer.js';
-import { concatBins, sliceBins, windowsToFloat, type BinaryRaster } from './raster.js';
+import { Tensor, noGrad, tidy } from '../../../engine/index.js';
+import type { SpikeTransformer } from '../../../models/spike-transformer.js';
+import { concatBins, sliceBins, windowsToFloat, type BinaryRaster } from '../data/raster.js';
 
 export interface PredictOptions {
   context: number;

@@ -5,11 +5,11 @@
  * intact; attention disabled (each position attends only to itself); inputs shuffled across
  * units within each time bin over the most recent 50 % and 95 % of the context.
  */
-import { Rng } from '../../core/random.js';
-import { Tensor, noGrad, tidy } from '../../engine/index.js';
-import type { SpikeTransformer } from '../../models/spike-transformer.js';
-import { rankingMetrics, type RankingMetrics } from '../../stats/index.js';
-import { concatBins, sliceBins, type BinaryRaster } from './raster.js';
+import { Rng } from '../../../core/random.js';
+import { Tensor, noGrad, tidy } from '../../../engine/index.js';
+import type { SpikeTransformer } from '../../../models/spike-transformer.js';
+import { rankingMetrics, type RankingMetrics } from '../../../stats/index.js';
+import { concatBins, sliceBins, type BinaryRaster } from '../data/raster.js';
 
 export type AblationName =
   'intact' | 'attention disabled' | 'shuffled last 50 %' | 'shuffled last 95 %';

@@ -7,11 +7,14 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { InputError } from '../../core/errors.js';
-import { writeFileAtomic } from '../../core/atomic.js';
-import { readValidated } from '../../core/schema.js';
-import { loadSafetensors } from '../../engine/index.js';
-import { SpikeTransformer, type SpikeTransformerConfig } from '../../models/spike-transformer.js';
+import { InputError } from '../../../core/errors.js';
+import { writeFileAtomic } from '../../../core/atomic.js';
+import { readValidated } from '../../../core/schema.js';
+import { loadSafetensors } from '../../../engine/index.js';
+import {
+  SpikeTransformer,
+  type SpikeTransformerConfig,
+} from '../../../models/spike-transformer.js';
 import { BEST_MODEL, type TrainConfig } from './train.js';
 
 /** Paths of a run folder. */

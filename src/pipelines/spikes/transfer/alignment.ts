@@ -10,11 +10,11 @@
  * Dice loss between the model's one-step-ahead predictions and the true next bins. Every rule
  * looks at the target's validation split only, so test data is never used to choose the slots.
  */
-import { Rng } from '../../core/random.js';
-import { Tensor, noGrad, tidy } from '../../engine/index.js';
-import type { SpikeTransformer } from '../../models/spike-transformer.js';
-import { softDiceLoss } from '../../models/losses.js';
-import { unitRates, windowsToFloat, type BinaryRaster } from './raster.js';
+import { Rng } from '../../../core/random.js';
+import { Tensor, noGrad, tidy } from '../../../engine/index.js';
+import type { SpikeTransformer } from '../../../models/spike-transformer.js';
+import { softDiceLoss } from '../../../models/losses.js';
+import { unitRates, windowsToFloat, type BinaryRaster } from '../data/raster.js';
 
 /** The alignment rules: `neurobridge spikes study --alignment` offers exactly these. */
 export const UNIT_ALIGNMENTS = ['none', 'rate-rank', 'anneal'] as const;

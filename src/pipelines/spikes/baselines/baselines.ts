@@ -2,7 +2,7 @@
  * The rate baseline, scored in the same run as the transformer: each unit's mean spike
  * probability on the train split, constant in time. (The history GLMs: multiscale-glm.ts.)
  */
-import { unitRates, type BinaryRaster } from './raster.js';
+import { unitRates, type BinaryRaster } from '../data/raster.js';
 
 /** Probabilities for bins [firstBin, target.bins) of `target`, as predictOneStepAhead returns. */
 export function rateBaseline(

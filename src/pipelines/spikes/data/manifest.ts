@@ -21,14 +21,14 @@
  *     well: A1
  * ```
  */
-import { slurmResourcesSchema, type SlurmResources } from '../../cluster/batch-script.js';
+import { slurmResourcesSchema, type SlurmResources } from '../../../cluster/batch-script.js';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { fieldPath } from '../../core/schema.js';
-import { InputError } from '../../core/errors.js';
-import { SPIKE_FORMATS } from '../../io/spikes/registry.js';
+import { fieldPath } from '../../../core/schema.js';
+import { InputError } from '../../../core/errors.js';
+import { SPIKE_FORMATS } from '../../../io/spikes/registry.js';
 import { MAX_RASTER_CELLS, MIN_BIN_MS, type Splits, type UnitRule } from './binning.js';
 
 /** A manifest lists datasets: a few KB. Anything past this is not a manifest. */

@@ -3,12 +3,12 @@
  * the next bin is sampled (one Bernoulli draw per unit), appended, and fed back as input.
  * This is the `generate` mode; evaluation never feeds predictions back (predict.ts).
  */
-import { UsageError } from '../../core/errors.js';
-import { Rng } from '../../core/random.js';
-import { Tensor, noGrad, tidy } from '../../engine/index.js';
-import type { SpikeTransformer } from '../../models/spike-transformer.js';
-import { SpikeDecoder, supportsCachedDecoding } from '../../models/spike-decoder.js';
-import type { BinaryRaster } from './raster.js';
+import { UsageError } from '../../../core/errors.js';
+import { Rng } from '../../../core/random.js';
+import { Tensor, noGrad, tidy } from '../../../engine/index.js';
+import type { SpikeTransformer } from '../../../models/spike-transformer.js';
+import { SpikeDecoder, supportsCachedDecoding } from '../../../models/spike-decoder.js';
+import type { BinaryRaster } from '../data/raster.js';
 
 export interface GenerateOptions {
   /**

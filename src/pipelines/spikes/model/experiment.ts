@@ -3,25 +3,30 @@
  * split), fit the baselines on the same train split, and score all of them one step ahead
  * on a target's test split (the same dataset, or another one for transfer).
  */
-import { Tensor, noGrad, tidy } from '../../engine/index.js';
+import { Tensor, noGrad, tidy } from '../../../engine/index.js';
 import {
   PAPER_MODEL,
   type SpikeTransformer,
   type SpikeTransformerConfig,
-} from '../../models/spike-transformer.js';
-import { LOSS_NAMES, lossByName, type LossName } from '../../models/losses.js';
-import { UsageError } from '../../core/errors.js';
-import { rankingMetrics } from '../../stats/index.js';
-import { bitsPerSpike, blockLogLikelihoods } from '../../stats/point-process.js';
-import { applyPlatt, fitPlatt, type PlattScaling } from '../../stats/calibration.js';
-import { rateBaseline } from './baselines.js';
-import type { TransferRecord } from './transfer.js';
-import { applyOutputStack, fitOutputStack, stacksWithGlms, type OutputStack } from './stack.js';
-import { fitMultiScaleGlm, type MultiScaleGlm } from './multiscale-glm.js';
-import { fitCoupledGlm, type CoupledGlm } from './coupled-glm.js';
+} from '../../../models/spike-transformer.js';
+import { LOSS_NAMES, lossByName, type LossName } from '../../../models/losses.js';
+import { UsageError } from '../../../core/errors.js';
+import { rankingMetrics } from '../../../stats/index.js';
+import { bitsPerSpike, blockLogLikelihoods } from '../../../stats/point-process.js';
+import { applyPlatt, fitPlatt, type PlattScaling } from '../../../stats/calibration.js';
+import { rateBaseline } from '../baselines/baselines.js';
+import type { TransferRecord } from '../transfer/transfer.js';
+import {
+  applyOutputStack,
+  fitOutputStack,
+  stacksWithGlms,
+  type OutputStack,
+} from '../baselines/stack.js';
+import { fitMultiScaleGlm, type MultiScaleGlm } from '../baselines/multiscale-glm.js';
+import { fitCoupledGlm, type CoupledGlm } from '../baselines/coupled-glm.js';
 import { scoreSpikePredictions, type SpikeScores } from './evaluate.js';
 import { predictOneStepAhead } from './predict.js';
-import { sliceBins, windowsToFloat, type BinaryRaster } from './raster.js';
+import { sliceBins, windowsToFloat, type BinaryRaster } from '../data/raster.js';
 import {
   trainSpikeModel,
   type TrainConfig,

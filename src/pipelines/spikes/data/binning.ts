@@ -3,9 +3,9 @@
  * unit selection rule, the window and the contiguous train/val/test split recorded.
  * At most one spike per unit per bin is kept; the extra spikes are counted as lost.
  */
-import { InputError } from '../../core/errors.js';
-import { Rng } from '../../core/random.js';
-import type { SpikeTrains } from '../../io/spikes/types.js';
+import { InputError } from '../../../core/errors.js';
+import { Rng } from '../../../core/random.js';
+import type { SpikeTrains } from '../../../io/spikes/types.js';
 import type { BinaryRaster } from './raster.js';
 
 /** Narrowest bin accepted (ms): 10 µs, finer than one sample of any acquisition we read. */

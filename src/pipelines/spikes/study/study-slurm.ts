@@ -11,12 +11,12 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { writeFileAtomic } from '../../core/atomic.js';
-import { UsageError } from '../../core/errors.js';
-import { readValidated } from '../../core/schema.js';
-import { batchScript, type SlurmResources } from '../../cluster/batch-script.js';
-import { folderSharing } from '../../cluster/shared-folder.js';
-import { holderAlive, holderJob } from '../../cluster/holder.js';
+import { writeFileAtomic } from '../../../core/atomic.js';
+import { UsageError } from '../../../core/errors.js';
+import { readValidated } from '../../../core/schema.js';
+import { batchScript, type SlurmResources } from '../../../cluster/batch-script.js';
+import { folderSharing } from '../../../cluster/shared-folder.js';
+import { holderAlive, holderJob } from '../../../cluster/holder.js';
 import {
   describeEnd,
   jobStatuses,
@@ -25,7 +25,7 @@ import {
   submitBatch,
   type JobPhase,
   type JobStatus,
-} from '../../cluster/slurm.js';
+} from '../../../cluster/slurm.js';
 import { modelFolder, StudyCells, type StudyPlanRecord } from './study-cells.js';
 import { planStudy, runStudy, type StudyOptions, type StudyResult } from './study.js';
 
@@ -105,7 +105,7 @@ export class SlurmFiles {
 
 const unitName = (model: string, source: string) => `${modelFolder(model)}__${source}`;
 
-const JOB_ENTRY = new URL('../../workers/spikes-study-job.js', import.meta.url).pathname;
+const JOB_ENTRY = new URL('../../../workers/spikes-study-job.js', import.meta.url).pathname;
 
 /** The options a job needs to run the same study (functions and signals stay here). */
 export type StudyJobOptions = Omit<StudyOptions, 'onProgress' | 'onCell' | 'onEpoch' | 'signal'>;

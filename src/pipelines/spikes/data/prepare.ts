@@ -5,7 +5,7 @@
  * (entries cached by earlier, finished runs stay and are reused).
  */
 import { join, resolve } from 'node:path';
-import { writeFileAtomic, writeOutputSet } from '../../core/atomic.js';
+import { writeFileAtomic, writeOutputSet } from '../../../core/atomic.js';
 import type { BinnedMeta } from './binning.js';
 import { prepareDataset } from './cache.js';
 import { loadManifest, type DatasetSpec } from './manifest.js';

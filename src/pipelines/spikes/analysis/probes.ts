@@ -4,17 +4,17 @@
  * raster of true vs predicted spikes, a reduced interpretation (attention, AWI, gradient
  * importance, attention by offset, correlations with activity) and the ablations.
  */
-import { downsampleIndices, downsampleRocCurve, prCurve, rocCurve } from '../../stats/index.js';
-import type { CorrelationResult } from '../../stats/index.js';
-import type { SpikeTransformer } from '../../models/spike-transformer.js';
-import type { LossName } from '../../models/losses.js';
+import { downsampleIndices, downsampleRocCurve, prCurve, rocCurve } from '../../../stats/index.js';
+import type { CorrelationResult } from '../../../stats/index.js';
+import type { SpikeTransformer } from '../../../models/spike-transformer.js';
+import type { LossName } from '../../../models/losses.js';
 import { runAblations, type AblationResult } from './ablation.js';
 import { interpretWindow } from './interpret.js';
-import { sliceBins, type BinaryRaster } from './raster.js';
-import { generateSpikes } from './generate.js';
+import { sliceBins, type BinaryRaster } from '../data/raster.js';
+import { generateSpikes } from '../model/generate.js';
 import { compareGenerated, type GenerationComparison } from './generation-stats.js';
-import type { MultiScaleGlm } from './multiscale-glm.js';
-import type { SpikeSplits } from './experiment.js';
+import type { MultiScaleGlm } from '../baselines/multiscale-glm.js';
+import type { SpikeSplits } from '../model/experiment.js';
 
 export interface Curves {
   roc: { fpr: number[]; tpr: number[] };

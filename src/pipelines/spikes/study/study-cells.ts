@@ -16,11 +16,11 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { InputError } from '../../core/errors.js';
-import { writeFileAtomic } from '../../core/atomic.js';
-import { readValidated } from '../../core/schema.js';
+import { InputError } from '../../../core/errors.js';
+import { writeFileAtomic } from '../../../core/atomic.js';
+import { readValidated } from '../../../core/schema.js';
 import type { StudyCell, StudyResult } from './study.js';
-import { glmBaselinesFile } from './glm-baselines.js';
+import { glmBaselinesFile } from '../baselines/glm-baselines.js';
 
 /** Model entries such as `paper:dice` become folder names without the colon. */
 export const modelFolder = (model: string) => model.replace(/:/g, '-');

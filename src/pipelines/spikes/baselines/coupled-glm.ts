@@ -5,10 +5,10 @@
  * at once by L-BFGS on the full train split; the design (bins × units·bases) is shared by
  * every unit, so the likelihood and its gradient are two GEMMs, which run on libtorch.
  */
-import { InputError, UsageError } from '../../core/errors.js';
-import { Tensor, noGrad, tidy } from '../../engine/index.js';
-import { minimizeLbfgs } from '../../stats/lbfgs.js';
-import { concatBins, sliceBins, unitRates, type BinaryRaster } from './raster.js';
+import { InputError, UsageError } from '../../../core/errors.js';
+import { Tensor, noGrad, tidy } from '../../../engine/index.js';
+import { minimizeLbfgs } from '../../../stats/lbfgs.js';
+import { concatBins, sliceBins, unitRates, type BinaryRaster } from '../data/raster.js';
 
 export interface CoupledGlmOptions {
   /** Filters cover lags 1 … maxLag − 1 bins. */

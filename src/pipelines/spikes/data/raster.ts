@@ -1,4 +1,4 @@
-import type { SpikeTrains } from '../../io/spikes/types.js';
+import type { SpikeTrains } from '../../../io/spikes/types.js';
 
 /** A binary spike raster: `bins` rows × `units` columns, row-major, 1 = a spike in that bin. */
 export interface BinaryRaster {

@@ -5,11 +5,11 @@
  * by offset from the diagonal, and how query-side attention, key-side attention and AWI
  * relate to the input's population firing (Pearson r with p-values).
  */
-import { Tensor, grad, noGrad, tidy } from '../../engine/index.js';
-import type { SpikeTransformer } from '../../models/spike-transformer.js';
-import { lossByName, type LossName } from '../../models/losses.js';
-import { pearson, type CorrelationResult } from '../../stats/index.js';
-import { windowsToFloat, type BinaryRaster } from './raster.js';
+import { Tensor, grad, noGrad, tidy } from '../../../engine/index.js';
+import type { SpikeTransformer } from '../../../models/spike-transformer.js';
+import { lossByName, type LossName } from '../../../models/losses.js';
+import { pearson, type CorrelationResult } from '../../../stats/index.js';
+import { windowsToFloat, type BinaryRaster } from '../data/raster.js';
 
 export interface Interpretation {
   bins: number;

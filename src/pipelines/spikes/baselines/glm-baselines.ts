@@ -7,11 +7,11 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../core/atomic.js';
-import { readJsonIfComplete } from '../../core/json.js';
+import { writeFileAtomic } from '../../../core/atomic.js';
+import { readJsonIfComplete } from '../../../core/json.js';
 import { CoupledGlm, DEFAULT_COUPLED_GLM, fitCoupledGlm } from './coupled-glm.js';
 import { DEFAULT_MULTISCALE_GLM, MultiScaleGlm, fitMultiScaleGlm } from './multiscale-glm.js';
-import type { BinaryRaster } from './raster.js';
+import type { BinaryRaster } from '../data/raster.js';
 
 export interface GlmBaselines {
   glm: MultiScaleGlm;

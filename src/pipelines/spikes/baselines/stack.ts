@@ -14,14 +14,14 @@ import {
   applyLogitCombination,
   fitLogitCombination,
   logitsOf,
-} from '../../stats/logit-combination.js';
-import type { SpikeTransformer } from '../../models/spike-transformer.js';
+} from '../../../stats/logit-combination.js';
+import type { SpikeTransformer } from '../../../models/spike-transformer.js';
 import type { CoupledGlm } from './coupled-glm.js';
 import type { MultiScaleGlm } from './multiscale-glm.js';
-import type { TrainConfig } from './train.js';
-import { predictOneStepAhead } from './predict.js';
-import { sliceBins, type BinaryRaster } from './raster.js';
-import type { SpikeSplits } from './experiment.js';
+import type { TrainConfig } from '../model/train.js';
+import { predictOneStepAhead } from '../model/predict.js';
+import { sliceBins, type BinaryRaster } from '../data/raster.js';
+import type { SpikeSplits } from '../model/experiment.js';
 
 export const STACK_STREAMS = ['model', 'glm', 'coupledGlm'] as const;
 export type StackStream = (typeof STACK_STREAMS)[number];

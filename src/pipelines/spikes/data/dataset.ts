@@ -1,9 +1,9 @@
 /** A manifest dataset as train/val/test rasters (binned once, then from the cache). */
 import { dirname, join } from 'node:path';
-import { InputError } from '../../core/errors.js';
+import { InputError } from '../../../core/errors.js';
 import type { BinnedMeta } from './binning.js';
 import { prepareDataset } from './cache.js';
-import type { SpikeSplits } from './experiment.js';
+import type { SpikeSplits } from '../model/experiment.js';
 import { loadManifest, type DatasetSpec } from './manifest.js';
 import { sliceBins } from './raster.js';
 

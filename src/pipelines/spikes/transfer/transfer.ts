@@ -18,14 +18,14 @@ import {
   fitLogitCombination,
   logitsOf,
   applyLogitCombination,
-} from '../../stats/logit-combination.js';
-import { applyPlatt, type PlattScaling } from '../../stats/calibration.js';
-import type { SpikeTransformer } from '../../models/spike-transformer.js';
+} from '../../../stats/logit-combination.js';
+import { applyPlatt, type PlattScaling } from '../../../stats/calibration.js';
+import type { SpikeTransformer } from '../../../models/spike-transformer.js';
 import { alignSlots, toSlots, type Slots, type UnitAlignment } from './alignment.js';
-import { constantRates } from './baselines.js';
-import { scoreSpikePredictions } from './evaluate.js';
-import type { CoupledGlm } from './coupled-glm.js';
-import type { MultiScaleGlm } from './multiscale-glm.js';
+import { constantRates } from '../baselines/baselines.js';
+import { scoreSpikePredictions } from '../model/evaluate.js';
+import type { CoupledGlm } from '../baselines/coupled-glm.js';
+import type { MultiScaleGlm } from '../baselines/multiscale-glm.js';
 import {
   applyOutputStack,
   lastBinsWithPast,
@@ -33,9 +33,9 @@ import {
   streamLogits,
   type OutputStack,
   type StreamPredictions,
-} from './stack.js';
-import { sliceBins, unitRates } from './raster.js';
-import type { SpikeSplits, TransferScores } from './experiment.js';
+} from '../baselines/stack.js';
+import { sliceBins, unitRates } from '../data/raster.js';
+import type { SpikeSplits, TransferScores } from '../model/experiment.js';
 
 export const TRANSFER_CALIBRATIONS = ['none', 'offsets', 'affine'] as const;
 export type TransferCalibration = (typeof TRANSFER_CALIBRATIONS)[number];

@@ -6,10 +6,10 @@
  * convergence by Newton's method on every train bin; features come from cumulative counts,
  * so memory is O(bins) for the whole fit, never bins × units × features.
  */
-import { InputError, UsageError } from '../../core/errors.js';
-import { Rng } from '../../core/random.js';
-import { fitLogisticNewton, sigmoid } from '../../stats/logistic-newton.js';
-import { concatBins, sliceBins, unitRates, type BinaryRaster } from './raster.js';
+import { InputError, UsageError } from '../../../core/errors.js';
+import { Rng } from '../../../core/random.js';
+import { fitLogisticNewton, sigmoid } from '../../../stats/logistic-newton.js';
+import { concatBins, sliceBins, unitRates, type BinaryRaster } from '../data/raster.js';
 
 export interface MultiScaleGlmOptions {
   /** Windows are [1,1], [2,3], [4,7], … up to `maxLag` − 1 (a power of two ≥ 2). */

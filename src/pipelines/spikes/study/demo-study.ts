@@ -7,10 +7,10 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../core/atomic.js';
-import type { SimKind } from '../../sim/spikes.js';
-import { simulateNetwork } from '../../sim/network.js';
-import { writeSpikes } from '../../io/spikes/writers.js';
+import { writeFileAtomic } from '../../../core/atomic.js';
+import type { SimKind } from '../../../sim/spikes.js';
+import { simulateNetwork } from '../../../sim/network.js';
+import { writeSpikes } from '../../../io/spikes/writers.js';
 
 export interface DemoSession {
   id: string;

@@ -7,11 +7,11 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../core/atomic.js';
-import { readJsonIfComplete } from '../../core/json.js';
-import { detectFormat, spikeInputFiles } from '../../io/spikes/registry.js';
-import { readSpikes } from '../../io/spikes/index.js';
-import type { SpikeFormat } from '../../io/spikes/types.js';
+import { writeFileAtomic } from '../../../core/atomic.js';
+import { readJsonIfComplete } from '../../../core/json.js';
+import { detectFormat, spikeInputFiles } from '../../../io/spikes/registry.js';
+import { readSpikes } from '../../../io/spikes/index.js';
+import type { SpikeFormat } from '../../../io/spikes/types.js';
 import { binSpikes, type Binned, type BinnedMeta } from './binning.js';
 import type { DatasetSpec } from './manifest.js';
 

@@ -6,19 +6,22 @@
  * directions) with t-tests, and a 3-D stress map of the datasets.
  */
 import { createHash } from 'node:crypto';
-import { currentHolder, holderAlive } from '../../cluster/holder.js';
-import type { StopSignal } from '../../engine/checkpoint.js';
-import type { PlattScaling } from '../../stats/calibration.js';
-import { meanSd, oneSampleTTest, pairedTTest, type TTestResult } from '../../stats/index.js';
-import { dissimilarityFromScores, projectTo2d, stressLayout } from '../../stats/layout.js';
-import type { LossName } from '../../models/losses.js';
-import type { SpikeTransformer, SpikeTransformerConfig } from '../../models/spike-transformer.js';
-import type { UnitAlignment } from './alignment.js';
-import { DEFAULT_TRANSFER, scoreTransfer, type TransferCalibration } from './transfer.js';
-import type { MultiScaleGlm } from './multiscale-glm.js';
-import type { CoupledGlm } from './coupled-glm.js';
-import { loadOrFitGlmBaselines, type GlmBaselines } from './glm-baselines.js';
-import { loadDataset, type LoadedDataset } from './dataset.js';
+import { currentHolder, holderAlive } from '../../../cluster/holder.js';
+import type { StopSignal } from '../../../engine/checkpoint.js';
+import type { PlattScaling } from '../../../stats/calibration.js';
+import { meanSd, oneSampleTTest, pairedTTest, type TTestResult } from '../../../stats/index.js';
+import { dissimilarityFromScores, projectTo2d, stressLayout } from '../../../stats/layout.js';
+import type { LossName } from '../../../models/losses.js';
+import type {
+  SpikeTransformer,
+  SpikeTransformerConfig,
+} from '../../../models/spike-transformer.js';
+import type { UnitAlignment } from '../transfer/alignment.js';
+import { DEFAULT_TRANSFER, scoreTransfer, type TransferCalibration } from '../transfer/transfer.js';
+import type { MultiScaleGlm } from '../baselines/multiscale-glm.js';
+import type { CoupledGlm } from '../baselines/coupled-glm.js';
+import { loadOrFitGlmBaselines, type GlmBaselines } from '../baselines/glm-baselines.js';
+import { loadDataset, type LoadedDataset } from '../data/dataset.js';
 import {
   modelVariant,
   needsCalibration,
@@ -28,12 +31,17 @@ import {
   validationScorer,
   type PresetName,
   type TransferScores,
-} from './experiment.js';
-import { loadManifest } from './manifest.js';
-import { committedEpochs, trainSpikeModel, type EpochRecord, type TrainConfig } from './train.js';
-import { probeModel, type ModelProbes } from './probes.js';
+} from '../model/experiment.js';
+import { loadManifest } from '../data/manifest.js';
+import {
+  committedEpochs,
+  trainSpikeModel,
+  type EpochRecord,
+  type TrainConfig,
+} from '../model/train.js';
+import { probeModel, type ModelProbes } from '../analysis/probes.js';
 import { StudyCells, type StudyPlanRecord } from './study-cells.js';
-import { fitOutputStack, stacksWithGlms, type OutputStack } from './stack.js';
+import { fitOutputStack, stacksWithGlms, type OutputStack } from '../baselines/stack.js';
 
 export interface StudyOptions {
   manifest: string;

@@ -7,8 +7,8 @@
  */
 import { fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { reviveError, type SerializedError } from '../../core/errors.js';
-import { loadManifest } from './manifest.js';
+import { reviveError, type SerializedError } from '../../../core/errors.js';
+import { loadManifest } from '../data/manifest.js';
 import { runStudy, type StudyOptions, type StudyResult } from './study.js';
 
 export type ChildMessage =
@@ -16,7 +16,7 @@ export type ChildMessage =
   | { kind: 'done'; computed: number }
   | { kind: 'error'; error: SerializedError };
 
-const CHILD = new URL('../../workers/spikes-study-process.js', import.meta.url);
+const CHILD = new URL('../../../workers/spikes-study-process.js', import.meta.url);
 
 export async function runStudyInProcesses(o: StudyOptions, workers: number): Promise<StudyResult> {
   const ids = loadManifest(o.manifest).datasets.map((d) => d.id);
