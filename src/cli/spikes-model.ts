@@ -9,8 +9,8 @@ import {
   modelVariant,
   type ExperimentResult,
   type PresetName,
-  type TransferScores,
 } from '../pipelines/spikes/model/experiment.js';
+import type { TransferScores } from '../pipelines/spikes/transfer/transfer.js';
 import type { SampleStatistics } from '../pipelines/spikes/analysis/generation-stats.js';
 import {
   evaluateRun,

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
-import type { StudyCell, StudyResult } from '../pipelines/spikes/study/study.js';
+import type { StudyCell, StudyResult } from '../pipelines/spikes/study/study-cells.js';
 import { StudyCells } from '../pipelines/spikes/study/study-cells.js';
 import { denseRaster, type ReducedMap } from '../pipelines/spikes/analysis/probes.js';
 import type { AblationName } from '../pipelines/spikes/analysis/ablation.js';

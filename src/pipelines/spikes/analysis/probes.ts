@@ -14,7 +14,7 @@ import { sliceBins, type BinaryRaster } from '../data/raster.js';
 import { generateSpikes } from '../model/generate.js';
 import { compareGenerated, type GenerationComparison } from './generation-stats.js';
 import type { MultiScaleGlm } from '../baselines/multiscale-glm.js';
-import type { SpikeSplits } from '../model/experiment.js';
+import type { SpikeSplits } from '../data/raster.js';
 
 export interface Curves {
   roc: { fpr: number[]; tpr: number[] };

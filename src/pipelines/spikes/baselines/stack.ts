@@ -21,7 +21,7 @@ import type { MultiScaleGlm } from './multiscale-glm.js';
 import type { TrainConfig } from '../model/train.js';
 import { predictOneStepAhead } from '../model/predict.js';
 import { sliceBins, type BinaryRaster } from '../data/raster.js';
-import type { SpikeSplits } from '../model/experiment.js';
+import type { SpikeSplits } from '../data/raster.js';
 
 export const STACK_STREAMS = ['model', 'glm', 'coupledGlm'] as const;
 export type StackStream = (typeof STACK_STREAMS)[number];

@@ -61,13 +61,11 @@ export function storeCached(dir: string, key: string, binned: Binned): void {
 
 /**
  * Reads and bins one manifest dataset, or loads it from `cacheDir` when already done; a new
- * entry is stored in `storeDir` (default `cacheDir`).
+ * entry is stored in `storeDir` (default `cacheDir`). Errors name the spec's manifest entry.
  */
 export async function prepareDataset(
   spec: DatasetSpec,
   cacheDir: string,
-  manifestFile: string,
-  index: number,
   storeDir = cacheDir,
 ): Promise<{ binned: Binned; key: string; cached: boolean; files: string[] }> {
   const format = (spec.format as SpikeFormat | undefined) ?? (await detectFormat(spec.path));
@@ -102,8 +100,8 @@ export async function prepareDataset(
       units: spec.units,
       splits: spec.splits,
     },
-    manifestFile,
-    `datasets[${index}].`,
+    spec.origin.file,
+    `${spec.origin.field}.`,
   );
   storeCached(storeDir, key, binned);
   return { binned, key, cached: false, files };

@@ -1,11 +1,9 @@
 /** A manifest dataset as train/val/test rasters (binned once, then from the cache). */
 import { dirname, join } from 'node:path';
-import { InputError } from '../../../core/errors.js';
 import type { BinnedMeta } from './binning.js';
 import { prepareDataset } from './cache.js';
-import type { SpikeSplits } from '../model/experiment.js';
-import { loadManifest, type DatasetSpec } from './manifest.js';
-import { sliceBins } from './raster.js';
+import type { DatasetSpec } from './manifest.js';
+import { sliceBins, type SpikeSplits } from './raster.js';
 
 export interface LoadedDataset {
   spec: DatasetSpec;
@@ -20,22 +18,12 @@ export function defaultCacheDir(manifestFile: string): string {
   return join(dirname(manifestFile), '.neurobridge-cache');
 }
 
+/** Bins one dataset of a parsed manifest (or loads it from `cacheDir`) and cuts its splits. */
 export async function loadDataset(
-  manifestFile: string,
-  id: string,
-  cacheDir = defaultCacheDir(manifestFile),
+  spec: DatasetSpec,
+  cacheDir = defaultCacheDir(spec.origin.file),
 ): Promise<LoadedDataset> {
-  const manifest = loadManifest(manifestFile);
-  const index = manifest.datasets.findIndex((d) => d.id === id);
-  if (index < 0) {
-    throw new InputError(
-      manifestFile,
-      'datasets',
-      `no dataset with id '${id}' (ids: ${manifest.datasets.map((d) => d.id).join(', ')})`,
-    );
-  }
-  const spec = manifest.datasets[index];
-  const { binned, key } = await prepareDataset(spec, cacheDir, manifestFile, index);
+  const { binned, key } = await prepareDataset(spec, cacheDir);
   const s = binned.meta.splits;
   return {
     spec,

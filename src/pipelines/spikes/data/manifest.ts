@@ -117,6 +117,8 @@ export interface DatasetSpec {
   units: UnitRule;
   binS: number;
   splits: Splits;
+  /** Where the entry was written (`datasets[2]` of a manifest file): errors about it name this. */
+  origin: { file: string; field: string };
 }
 
 export interface Manifest {
@@ -255,6 +257,7 @@ export function parseManifest(text: string, file: string): Manifest {
       units,
       binS: binMs / 1000,
       splits: d.splits ?? def.splits ?? PAPER_DEFAULTS.splits,
+      origin: { file, field: `datasets[${i}]` },
     };
   });
   return { file, datasets, cluster: m.cluster };
@@ -268,6 +271,18 @@ function allowedKeys(path: (string | number)[]): string {
   if (path[0] === 'datasets' && path.length === 2)
     return Object.keys(datasetSchema.shape).join(', ');
   return 'see the documentation';
+}
+
+/** The manifest's dataset with this id (an InputError naming the ids there are when none). */
+export function datasetSpec(manifest: Manifest, id: string): DatasetSpec {
+  const spec = manifest.datasets.find((d) => d.id === id);
+  if (!spec)
+    throw new InputError(
+      manifest.file,
+      'datasets',
+      `no dataset with id '${id}' (ids: ${manifest.datasets.map((d) => d.id).join(', ')})`,
+    );
+  return spec;
 }
 
 export function loadManifest(file: string): Manifest {

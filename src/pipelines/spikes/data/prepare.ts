@@ -36,8 +36,8 @@ export async function prepareManifest(
   const cacheDir = join(out, 'cache');
   const datasets = await writeOutputSet(out, async (staging) => {
     const entries: PreparedEntry[] = [];
-    for (const [i, spec] of manifest.datasets.entries()) {
-      const r = await prepareDataset(spec, cacheDir, manifestFile, i, join(staging, 'cache'));
+    for (const spec of manifest.datasets) {
+      const r = await prepareDataset(spec, cacheDir, join(staging, 'cache'));
       const m = r.binned.meta;
       const entry: PreparedEntry = {
         id: spec.id,

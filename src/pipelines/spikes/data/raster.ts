@@ -7,6 +7,13 @@ export interface BinaryRaster {
   data: Uint8Array;
 }
 
+/** A dataset's train, validation and test rasters (contiguous blocks of bins). */
+export interface SpikeSplits {
+  train: BinaryRaster;
+  val: BinaryRaster;
+  test: BinaryRaster;
+}
+
 /** Rows [start, end) as a raster sharing memory with `r`. */
 export function sliceBins(r: BinaryRaster, start: number, end: number): BinaryRaster {
   return {

@@ -15,7 +15,7 @@ import { rankingMetrics } from '../../../stats/index.js';
 import { bitsPerSpike, blockLogLikelihoods } from '../../../stats/point-process.js';
 import { applyPlatt, fitPlatt, type PlattScaling } from '../../../stats/calibration.js';
 import { rateBaseline } from '../baselines/baselines.js';
-import type { TransferRecord } from '../transfer/transfer.js';
+import type { TransferScores } from '../transfer/transfer.js';
 import {
   applyOutputStack,
   fitOutputStack,
@@ -24,9 +24,9 @@ import {
 } from '../baselines/stack.js';
 import { fitMultiScaleGlm, type MultiScaleGlm } from '../baselines/multiscale-glm.js';
 import { fitCoupledGlm, type CoupledGlm } from '../baselines/coupled-glm.js';
-import { scoreSpikePredictions, type SpikeScores } from './evaluate.js';
+import { scoreSpikePredictions } from './evaluate.js';
 import { predictOneStepAhead } from './predict.js';
-import { sliceBins, windowsToFloat, type BinaryRaster } from '../data/raster.js';
+import { sliceBins, windowsToFloat, type SpikeSplits } from '../data/raster.js';
 import {
   trainSpikeModel,
   type TrainConfig,
@@ -34,12 +34,6 @@ import {
   type TrainState,
   type ValidationScores,
 } from './train.js';
-
-export interface SpikeSplits {
-  train: BinaryRaster;
-  val: BinaryRaster;
-  test: BinaryRaster;
-}
 
 export const PRESET_NAMES = ['default', 'paper', 'quick', 'tiny', 'demo'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
@@ -221,24 +215,6 @@ export function validationScorer(
       ),
     };
   };
-}
-
-export interface TransferScores {
-  /** How the first test bins were handled (see predictOneStepAhead). */
-  prediction: { firstScoredBin: number; minimumPast: number; context: number };
-  /** Platt scaling applied to the transformer's scores (fitted on the source's val split), if any. */
-  calibration: PlattScaling | null;
-  transformer: SpikeScores;
-  /** glm: the multi-scale history GLM; coupledGlm: Pillow et al.'s coupled GLM. */
-  baselines: { rate: SpikeScores; glm: SpikeScores; coupledGlm: SpikeScores };
-  /**
-   * Models stacked with their GLMs (stack.ts): `transformer` scores the stack, this the
-   * transformer alone, and `stack` holds the slopes chosen on the source's validation split.
-   */
-  modelAlone?: SpikeScores;
-  stack?: OutputStack;
-  /** Cross-dataset cells: the slots and calibration that carried the model over (transfer.ts). */
-  transfer?: TransferRecord;
 }
 
 export interface ExperimentResult extends TransferScores {

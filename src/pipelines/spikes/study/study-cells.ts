@@ -19,8 +19,91 @@ import { z } from 'zod';
 import { InputError } from '../../../core/errors.js';
 import { writeFileAtomic } from '../../../core/atomic.js';
 import { readValidated } from '../../../core/schema.js';
-import type { StudyCell, StudyResult } from './study.js';
+import type { LossName } from '../../../models/losses.js';
+import type { TTestResult } from '../../../stats/index.js';
+import type { ModelProbes } from '../analysis/probes.js';
 import { glmBaselinesFile } from '../baselines/glm-baselines.js';
+import type { PresetName } from '../model/experiment.js';
+import type { TrainConfig } from '../model/train.js';
+import type { UnitAlignment } from '../transfer/alignment.js';
+import type { TransferCalibration, TransferScores } from '../transfer/transfer.js';
+
+export interface StudyCell {
+  key: string;
+  /** The model entry (see StudySettings.losses) and its loss. */
+  model: string;
+  loss: LossName;
+  source: string;
+  target: string;
+  scores: TransferScores;
+  /** Seconds spent scoring this cell (and training its model, on the self cell). */
+  seconds: { scoring: number; training?: number };
+  /** Self cells only: curves, raster, interpretation and ablations of the model on its own data. */
+  probes?: ModelProbes;
+}
+
+export interface BaselineSummary {
+  rocAuc: { mean: number; sd: number };
+  averagePrecision: { mean: number; sd: number };
+  bitsPerSpike: { mean: number; sd: number };
+}
+
+export interface GroupSummary {
+  cells: number;
+  rocAuc: { mean: number; sd: number };
+  prAuc: { mean: number; sd: number };
+  averagePrecision: { mean: number; sd: number };
+  bitsPerSpike: { mean: number; sd: number };
+  /** The rate baseline on the same cells (cross-dataset: the same target data as the model). */
+  rate?: BaselineSummary;
+  /** Models stacked with their GLMs: the transformer alone on the same cells. */
+  modelAlone?: BaselineSummary;
+  /** The multi-scale history GLM (fitted on the source's train split) on the same cells. */
+  glm: BaselineSummary;
+  /** The coupled GLM (Pillow et al. 2008) on the same cells. */
+  coupledGlm?: BaselineSummary;
+  /** One-sample t-test of ROC-AUC against 0.5. */
+  rocVsChance: TTestResult | null;
+  /** Paired t-test of ROC-AUC against the rate baseline on the same cells. */
+  rocVsRate: TTestResult | null;
+  /** Paired t-test of ROC-AUC against the multi-scale GLM on the same cells. */
+  rocVsGlm: TTestResult | null;
+}
+
+export interface StudyResult {
+  datasets: { id: string; domain: string; key: string }[];
+  losses: Record<
+    string,
+    {
+      /** rocAuc[i][j]: model trained on i, scored on j's test split. */
+      rocAuc: number[][];
+      prAuc: number[][];
+      averagePrecision: number[][];
+      groups: Record<string, GroupSummary>;
+      map: { coordinates: number[][]; stress: number; projection2d: number[][] };
+    }
+  >;
+  computedCells: number;
+  cachedCells: number;
+  complete: boolean;
+  /** How cross-dataset cells fed the target's units into the model's slots (see alignment.ts). */
+  unitAlignment: UnitAlignment;
+  /** How cross-dataset outputs were recalibrated on the target's validation split. */
+  transferCalibration?: TransferCalibration;
+  /** What made this result: enough to repeat it. */
+  run: {
+    manifest: string;
+    preset: PresetName;
+    seed: number;
+    codeVersion: string;
+    node: string;
+    /** Training configuration per loss. */
+    config: Record<string, TrainConfig>;
+    startedAt: string;
+    finishedAt: string;
+    seconds: number;
+  };
+}
 
 /** Model entries such as `paper:dice` become folder names without the colon. */
 export const modelFolder = (model: string) => model.replace(/:/g, '-');

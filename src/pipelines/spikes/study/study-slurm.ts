@@ -6,6 +6,9 @@
  * cell is stored runs the study locally, which finds them all cached and writes the summary.
  * Re-running the same command submits only models whose cells are missing and that have no
  * live job; a resubmitted job resumes training from the model's last epoch checkpoint.
+ * Jobs start from `entry`, a script of the layer that runs jobs (src/workers), given the
+ * study's `slurm/options.json` (a StudyEnvelope carrying the parsed manifest), a source and a
+ * model.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -26,15 +29,18 @@ import {
   type JobPhase,
   type JobStatus,
 } from '../../../cluster/slurm.js';
-import { modelFolder, StudyCells, type StudyPlanRecord } from './study-cells.js';
-import { planStudy, runStudy, type StudyOptions, type StudyResult } from './study.js';
+import type { Manifest } from '../data/manifest.js';
+import type { SlurmExecution, StudyEnvelope, StudyHooks, StudySettings } from './settings.js';
+import { modelFolder, StudyCells, type StudyPlanRecord, type StudyResult } from './study-cells.js';
+import { planStudy, runPlannedStudy } from './study.js';
 
-export interface SlurmExecution {
-  resources: SlurmResources;
-  /** Submit and return without waiting. */
-  detach: boolean;
-  /** How often the queue is asked while waiting. */
-  pollSeconds: number;
+/** A Slurm run of a study: the execution, where jobs train, the parsed manifest, the job entry. */
+export interface SlurmRun {
+  slurm: SlurmExecution;
+  device?: string;
+  manifest: Manifest;
+  /** The job script: node ENTRY OPTIONS.json SOURCE MODEL. */
+  entry: string;
 }
 
 /** One model's jobs, oldest first (a resubmission adds one). */
@@ -105,21 +111,33 @@ export class SlurmFiles {
 
 const unitName = (model: string, source: string) => `${modelFolder(model)}__${source}`;
 
-const JOB_ENTRY = new URL('../../../workers/spikes-study-job.js', import.meta.url).pathname;
+/** The resources of every job: the command line's, then the manifest's `cluster`. */
+export function jobResources(run: SlurmRun): SlurmResources {
+  const given = Object.fromEntries(
+    Object.entries(run.slurm.resources).filter(([, v]) => v !== undefined),
+  );
+  const resources: SlurmResources = { ...(run.manifest.cluster ?? {}), ...given };
+  // A CUDA study asks for one GPU per job unless told otherwise.
+  if (run.device?.startsWith('cuda') && !resources.gpus) resources.gpus = '1';
+  return resources;
+}
 
-/** The options a job needs to run the same study (functions and signals stay here). */
-export type StudyJobOptions = Omit<StudyOptions, 'onProgress' | 'onCell' | 'onEpoch' | 'signal'>;
-
-export async function runStudyOnSlurm(o: StudyOptions, x: SlurmExecution): Promise<SlurmOutcome> {
-  const out = resolve(o.out);
-  const options: StudyOptions = { ...o, out };
-  const { record: plan } = await planStudy(options);
+export async function runStudyOnSlurm(
+  settings: StudySettings,
+  hooks: StudyHooks,
+  run: SlurmRun,
+): Promise<SlurmOutcome> {
+  const out = resolve(settings.out);
+  const o: StudySettings = { ...settings, out };
+  const planned = await planStudy(o, run.manifest, hooks);
+  const plan = planned.record;
   const store = new StudyCells(out);
   const files = new SlurmFiles(out);
-  const sharing = checkSharedFolder(out, x.resources.partition);
-  o.onProgress?.(`study folder: ${sharing}`);
-  const { onProgress: _p, onCell: _c, onEpoch: _e, signal: _s, ...plain } = options;
-  writeFileAtomic(files.optionsFile, JSON.stringify(plain satisfies StudyJobOptions, null, 2));
+  const resources = jobResources(run);
+  const sharing = checkSharedFolder(out, resources.partition);
+  hooks.onProgress?.(`study folder: ${sharing}`);
+  const envelope: StudyEnvelope = { ...o, device: run.device, parsed: run.manifest };
+  writeFileAtomic(files.optionsFile, JSON.stringify(envelope, null, 2));
 
   const jobs = files.readJobs();
   const failed: SlurmOutcome['failed'] = [];
@@ -128,16 +146,16 @@ export async function runStudyOnSlurm(o: StudyOptions, x: SlurmExecution): Promi
   for (const unit of states) {
     if (unit.cellsDone === unit.cells || isLive(unit.job?.phase)) continue;
     if (unit.job) failed.push({ ...unit.job, model: unit.model, source: unit.source });
-    const id = submit(files, jobs, unit, studyName(out), x.resources);
+    const id = submit(files, jobs, unit, studyName(out), resources, run.entry);
     submitted.push({ model: unit.model, source: unit.source, id });
-    o.onProgress?.(`submitted ${unit.source} (${unit.model}) as job ${id}`);
+    hooks.onProgress?.(`submitted ${unit.source} (${unit.model}) as job ${id}`);
   }
   for (const f of failed)
-    o.onProgress?.(
+    hooks.onProgress?.(
       `job ${f.id} (${f.source}, ${f.model}) ended ${describeEnd(f)} before storing its cells (log: ${f.log}); resubmitted`,
     );
   states = unitStates(store, plan, jobs);
-  if (x.detach) return { result: null, units: states, submitted, failed, sharing };
+  if (run.slurm.detach) return { result: null, units: states, submitted, failed, sharing };
 
   // Wait: report whenever the picture changes; stop waiting (jobs go on) when asked to.
   const reported = new Set<string>();
@@ -145,25 +163,25 @@ export async function runStudyOnSlurm(o: StudyOptions, x: SlurmExecution): Promi
   for (;;) {
     states = unitStates(store, plan, jobs);
     const line = progressLine(states);
-    if (line !== last) o.onProgress?.(line);
+    if (line !== last) hooks.onProgress?.(line);
     last = line;
     for (const u of states) {
       const job = u.job;
       if (!job || isLive(job.phase) || u.cellsDone === u.cells || reported.has(job.id)) continue;
       reported.add(job.id);
       failed.push({ ...job, model: u.model, source: u.source });
-      o.onProgress?.(
+      hooks.onProgress?.(
         `job ${job.id} (${u.source}, ${u.model}) ended ${describeEnd(job)} with ${u.cellsDone}/${u.cells} cells stored; log: ${job.log}${lastLine(job.log)}`,
       );
     }
     if (!states.some((u) => isLive(u.job?.phase) && u.cellsDone < u.cells)) break;
-    if (o.signal?.aborted)
+    if (hooks.signal?.aborted)
       return { result: null, units: states, submitted, failed, sharing, stoppedWaiting: true };
-    await sleep(x.pollSeconds * 1000);
+    await sleep(run.slurm.pollSeconds * 1000);
   }
   const complete = states.every((u) => u.cellsDone === u.cells);
   // Every cell is stored: the local run only reads them and writes the summary.
-  const result = complete ? await runStudy(options) : null;
+  const result = complete ? await runPlannedStudy(planned) : null;
   return { result, units: states, submitted, failed, sharing };
 }
 
@@ -223,6 +241,7 @@ function submit(
   unit: UnitState,
   study: string,
   resources: SlurmResources,
+  entry: string,
 ): string {
   const { model, source } = unit;
   const script = files.script(model, source);
@@ -236,7 +255,7 @@ function submit(
       workDir: files.dir,
       resources,
       env: {},
-      command: [process.execPath, JOB_ENTRY, files.optionsFile, source, model],
+      command: [process.execPath, entry, files.optionsFile, source, model],
     }),
   );
   const id = submitBatch(script);

@@ -7,21 +7,24 @@
  */
 import { createHash } from 'node:crypto';
 import { currentHolder, holderAlive } from '../../../cluster/holder.js';
-import type { StopSignal } from '../../../engine/checkpoint.js';
 import type { PlattScaling } from '../../../stats/calibration.js';
-import { meanSd, oneSampleTTest, pairedTTest, type TTestResult } from '../../../stats/index.js';
+import { meanSd, oneSampleTTest, pairedTTest } from '../../../stats/index.js';
 import { dissimilarityFromScores, projectTo2d, stressLayout } from '../../../stats/layout.js';
 import type { LossName } from '../../../models/losses.js';
-import type {
-  SpikeTransformer,
-  SpikeTransformerConfig,
-} from '../../../models/spike-transformer.js';
+import type { SpikeTransformer } from '../../../models/spike-transformer.js';
 import type { UnitAlignment } from '../transfer/alignment.js';
-import { DEFAULT_TRANSFER, scoreTransfer, type TransferCalibration } from '../transfer/transfer.js';
+import {
+  DEFAULT_TRANSFER,
+  scoreTransfer,
+  type TransferCalibration,
+  type TransferScores,
+} from '../transfer/transfer.js';
 import type { MultiScaleGlm } from '../baselines/multiscale-glm.js';
 import type { CoupledGlm } from '../baselines/coupled-glm.js';
 import { loadOrFitGlmBaselines, type GlmBaselines } from '../baselines/glm-baselines.js';
+import { fitOutputStack, stacksWithGlms, type OutputStack } from '../baselines/stack.js';
 import { loadDataset, type LoadedDataset } from '../data/dataset.js';
+import { loadManifest, type Manifest } from '../data/manifest.js';
 import {
   modelVariant,
   needsCalibration,
@@ -29,130 +32,23 @@ import {
   sourceCalibration,
   variantConfig,
   validationScorer,
-  type PresetName,
-  type TransferScores,
 } from '../model/experiment.js';
-import { loadManifest } from '../data/manifest.js';
+import { committedEpochs, trainSpikeModel, type TrainConfig } from '../model/train.js';
+import { probeModel } from '../analysis/probes.js';
+import type { StudyHooks, StudySettings } from './settings.js';
 import {
-  committedEpochs,
-  trainSpikeModel,
-  type EpochRecord,
-  type TrainConfig,
-} from '../model/train.js';
-import { probeModel, type ModelProbes } from '../analysis/probes.js';
-import { StudyCells, type StudyPlanRecord } from './study-cells.js';
-import { fitOutputStack, stacksWithGlms, type OutputStack } from '../baselines/stack.js';
-
-export interface StudyOptions {
-  manifest: string;
-  out: string;
-  /** Preset for entries of `losses` that name only a loss. */
-  preset: PresetName;
-  /** Models to train: presets (`default`), losses (`dice`, with `preset`) or `paper:dice`. */
-  losses: string[];
-  seed: number;
-  maxEpochs?: number;
-  /** Positions of every model (default: each preset's). */
-  positional?: SpikeTransformerConfig['positional'];
-  codeVersion: string;
-  /** How a target's units fill the model's slots in cross-dataset cells (self cells: as recorded). */
-  alignment?: UnitAlignment;
-  /** How cross-dataset outputs are recalibrated on the target's validation split (transfer.ts). */
-  calibration?: TransferCalibration;
-  /** Only train models on these datasets (a worker process's share); no summary is written. */
-  sources?: string[];
-  /** Where models train: cpu (default), cuda or cuda:N; set by the process that trains. */
-  device?: string;
-  /** Stops before the next model or cell (Ctrl-C; tests simulate a kill with it). */
-  signal?: StopSignal;
-  onProgress?: (message: string) => void;
-  /** Called after each newly computed cell is stored. */
-  onCell?: (cell: StudyCell) => void;
-  /** Called after each training epoch (before its checkpoint is committed). */
-  onEpoch?: (source: string, model: string, record: EpochRecord) => void;
-}
-
-export interface StudyCell {
-  key: string;
-  /** The model entry (see StudyOptions.losses) and its loss. */
-  model: string;
-  loss: LossName;
-  source: string;
-  target: string;
-  scores: TransferScores;
-  /** Seconds spent scoring this cell (and training its model, on the self cell). */
-  seconds: { scoring: number; training?: number };
-  /** Self cells only: curves, raster, interpretation and ablations of the model on its own data. */
-  probes?: ModelProbes;
-}
-
-export interface BaselineSummary {
-  rocAuc: { mean: number; sd: number };
-  averagePrecision: { mean: number; sd: number };
-  bitsPerSpike: { mean: number; sd: number };
-}
-
-export interface GroupSummary {
-  cells: number;
-  rocAuc: { mean: number; sd: number };
-  prAuc: { mean: number; sd: number };
-  averagePrecision: { mean: number; sd: number };
-  bitsPerSpike: { mean: number; sd: number };
-  /** The rate baseline on the same cells (cross-dataset: the same target data as the model). */
-  rate?: BaselineSummary;
-  /** Models stacked with their GLMs: the transformer alone on the same cells. */
-  modelAlone?: BaselineSummary;
-  /** The multi-scale history GLM (fitted on the source's train split) on the same cells. */
-  glm: BaselineSummary;
-  /** The coupled GLM (Pillow et al. 2008) on the same cells. */
-  coupledGlm?: BaselineSummary;
-  /** One-sample t-test of ROC-AUC against 0.5. */
-  rocVsChance: TTestResult | null;
-  /** Paired t-test of ROC-AUC against the rate baseline on the same cells. */
-  rocVsRate: TTestResult | null;
-  /** Paired t-test of ROC-AUC against the multi-scale GLM on the same cells. */
-  rocVsGlm: TTestResult | null;
-}
-
-export interface StudyResult {
-  datasets: { id: string; domain: string; key: string }[];
-  losses: Record<
-    string,
-    {
-      /** rocAuc[i][j]: model trained on i, scored on j's test split. */
-      rocAuc: number[][];
-      prAuc: number[][];
-      averagePrecision: number[][];
-      groups: Record<string, GroupSummary>;
-      map: { coordinates: number[][]; stress: number; projection2d: number[][] };
-    }
-  >;
-  computedCells: number;
-  cachedCells: number;
-  complete: boolean;
-  /** How cross-dataset cells fed the target's units into the model's slots (see alignment.ts). */
-  unitAlignment: UnitAlignment;
-  /** How cross-dataset outputs were recalibrated on the target's validation split. */
-  transferCalibration?: TransferCalibration;
-  /** What made this result: enough to repeat it. */
-  run: {
-    manifest: string;
-    preset: PresetName;
-    seed: number;
-    codeVersion: string;
-    node: string;
-    /** Training configuration per loss. */
-    config: Record<string, TrainConfig>;
-    startedAt: string;
-    finishedAt: string;
-    seconds: number;
-  };
-}
+  StudyCells,
+  type BaselineSummary,
+  type GroupSummary,
+  type StudyCell,
+  type StudyPlanRecord,
+  type StudyResult,
+} from './study-cells.js';
 
 const digest = (value: unknown) =>
   createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 20);
 
-function trainingConfig(o: StudyOptions, entry: string, units: number): TrainConfig {
+function trainingConfig(o: StudySettings, entry: string, units: number): TrainConfig {
   return variantConfig(modelVariant(entry, o.preset), units, o);
 }
 
@@ -164,16 +60,22 @@ export interface StudyPlan {
   record: StudyPlanRecord;
 }
 
-/** Loads (bins, cached) every dataset and plans every model; records the plan in the folder. */
-export async function planStudy(o: StudyOptions): Promise<StudyPlan> {
-  const manifest = loadManifest(o.manifest);
+/**
+ * Loads (bins, cached) every dataset of the parsed manifest and plans every model; records
+ * the plan in the folder.
+ */
+export async function planStudy(
+  o: StudySettings,
+  manifest: Manifest,
+  hooks: StudyHooks = {},
+): Promise<StudyPlan> {
   const data: LoadedDataset[] = [];
   for (const spec of manifest.datasets) {
-    o.onProgress?.(`preparing ${spec.id}`);
-    data.push(await loadDataset(o.manifest, spec.id));
+    hooks.onProgress?.(`preparing ${spec.id}`);
+    data.push(await loadDataset(spec));
   }
   const store = new StudyCells(o.out);
-  const context: StudyContext = { o, data, store, baselines: new Map() };
+  const context: StudyContext = { o, hooks, data, store, baselines: new Map() };
   const units = o.losses.flatMap((entry) => data.map((_, i) => planSource(context, entry, i)));
   const record: StudyPlanRecord = {
     manifest: o.manifest,
@@ -196,9 +98,19 @@ export function storedCells(context: StudyContext, plan: SourcePlan): (StudyCell
   );
 }
 
-export async function runStudy(o: StudyOptions): Promise<StudyResult> {
-  const { context, units } = await planStudy(o);
-  const { data, store } = context;
+/** Runs a study: the manifest (parsed once, here unless given) is planned, then computed. */
+export async function runStudy(
+  o: StudySettings,
+  hooks: StudyHooks = {},
+  manifest: Manifest = loadManifest(o.manifest),
+): Promise<StudyResult> {
+  return runPlannedStudy(await planStudy(o, manifest, hooks));
+}
+
+/** Computes a planned study's missing cells (claiming each model), then summarises it. */
+export async function runPlannedStudy(plan: StudyPlan): Promise<StudyResult> {
+  const { context, units } = plan;
+  const { o, hooks, data, store } = context;
   const startedAt = new Date();
   let computed = 0;
   let cached = 0;
@@ -241,14 +153,14 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
         cached += n;
         continue;
       }
-      if (o.signal?.aborted) {
+      if (hooks.signal?.aborted) {
         stopped = true;
         break;
       }
       // Two runs (jobs, processes) never compute the same model's cells at once.
       if (!store.claim(entry, plan.source.spec.id, holder, holderAlive)) {
         const other = store.claimHolder(entry, plan.source.spec.id);
-        o.onProgress?.(`skipping ${plan.source.spec.id} (${entry}): ${other} is computing it`);
+        hooks.onProgress?.(`skipping ${plan.source.spec.id} (${entry}): ${other} is computing it`);
         busy = true;
         entryComplete = false;
         continue;
@@ -261,13 +173,13 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
             cached++;
             continue;
           }
-          if (o.signal?.aborted) {
+          if (hooks.signal?.aborted) {
             stopped = true;
             break;
           }
           const cell = scoreCell(context, plan, trained, j);
           store.write(cell, holder);
-          o.onCell?.(cell);
+          hooks.onCell?.(cell);
           cells[i][j] = cell;
           computed++;
         }
@@ -290,7 +202,8 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
 
 /** What every step of a study shares. */
 export interface StudyContext {
-  o: StudyOptions;
+  o: StudySettings;
+  hooks: StudyHooks;
   data: LoadedDataset[];
   store: StudyCells;
   /** The GLM baselines depend on the source's train split only: fitted once per source. */
@@ -348,7 +261,7 @@ function baselinesOf(c: StudyContext, i: number): GlmBaselines {
     const { spec, key, splits } = c.data[i];
     const file = c.store.glmBaselinesFile(spec.id, key, c.o.codeVersion);
     const baselines = loadOrFitGlmBaselines(file, splits.train, () =>
-      c.o.onProgress?.(`fitting the GLM baselines on ${spec.id}`),
+      c.hooks.onProgress?.(`fitting the GLM baselines on ${spec.id}`),
     );
     c.baselines.set(i, baselines);
   }
@@ -360,7 +273,7 @@ function trainSource(c: StudyContext, plan: SourcePlan): TrainedSource {
   const { source, config, entry } = plan;
   const dir = c.store.modelDir(entry, source.spec.id, plan.modelKey);
   const resumeAt = committedEpochs(dir);
-  c.o.onProgress?.(
+  c.hooks.onProgress?.(
     resumeAt > 0
       ? `resuming training on ${source.spec.id} (${entry}) after epoch ${resumeAt} of its checkpoint`
       : `training on ${source.spec.id} (${entry})`,
@@ -369,8 +282,8 @@ function trainSource(c: StudyContext, plan: SourcePlan): TrainedSource {
   const { best } = trainSpikeModel(source.splits.train, config, dir, {
     validate: validationScorer(source.splits, config),
     startGlm: () => baselinesOf(c, plan.index).glm,
-    signal: c.o.signal,
-    onEpoch: (record) => c.o.onEpoch?.(source.spec.id, entry, record),
+    signal: c.hooks.signal,
+    onEpoch: (record) => c.hooks.onEpoch?.(source.spec.id, entry, record),
   });
   const { glm, coupledGlm } = baselinesOf(c, plan.index);
   const calibration = needsCalibration(plan.loss) ? sourceCalibration(best, source.splits) : false;
@@ -394,10 +307,10 @@ function scoreCell(
   trained: TrainedSource,
   j: number,
 ): StudyCell {
-  const { o, data } = c;
+  const { o, hooks, data } = c;
   const { source, entry, loss } = plan;
   const target = data[j];
-  o.onProgress?.(`scoring ${source.spec.id} → ${target.spec.id} (${entry})`);
+  hooks.onProgress?.(`scoring ${source.spec.id} → ${target.spec.id} (${entry})`);
   const self = plan.index === j;
   const started = performance.now();
   const scored = self
@@ -424,7 +337,7 @@ function scoreCell(
     seconds: { scoring: (performance.now() - started) / 1000 },
   };
   if (self) {
-    o.onProgress?.(`probing ${source.spec.id} (${entry}): interpretation and ablations`);
+    hooks.onProgress?.(`probing ${source.spec.id} (${entry}): interpretation and ablations`);
     cell.probes = probeModel({
       model: trained.best,
       loss,
@@ -439,8 +352,8 @@ function scoreCell(
   return cell;
 }
 
-const alignmentOf = (o: StudyOptions): UnitAlignment => o.alignment ?? DEFAULT_TRANSFER.alignment;
-const calibrationOf = (o: StudyOptions): TransferCalibration =>
+const alignmentOf = (o: StudySettings): UnitAlignment => o.alignment ?? DEFAULT_TRANSFER.alignment;
+const calibrationOf = (o: StudySettings): TransferCalibration =>
   o.calibration ?? DEFAULT_TRANSFER.calibration;
 
 function summarise(

@@ -23,7 +23,7 @@ import { applyPlatt, type PlattScaling } from '../../../stats/calibration.js';
 import type { SpikeTransformer } from '../../../models/spike-transformer.js';
 import { alignSlots, toSlots, type Slots, type UnitAlignment } from './alignment.js';
 import { constantRates } from '../baselines/baselines.js';
-import { scoreSpikePredictions } from '../model/evaluate.js';
+import { scoreSpikePredictions, type SpikeScores } from '../model/evaluate.js';
 import type { CoupledGlm } from '../baselines/coupled-glm.js';
 import type { MultiScaleGlm } from '../baselines/multiscale-glm.js';
 import {
@@ -34,8 +34,7 @@ import {
   type OutputStack,
   type StreamPredictions,
 } from '../baselines/stack.js';
-import { sliceBins, unitRates } from '../data/raster.js';
-import type { SpikeSplits, TransferScores } from '../model/experiment.js';
+import { sliceBins, unitRates, type SpikeSplits } from '../data/raster.js';
 
 export const TRANSFER_CALIBRATIONS = ['none', 'offsets', 'affine'] as const;
 export type TransferCalibration = (typeof TRANSFER_CALIBRATIONS)[number];
@@ -50,6 +49,25 @@ export interface TransferSettings {
 export const DEFAULT_TRANSFER = { alignment: 'rate-rank', calibration: 'affine' } as const;
 
 /** What a cross-dataset cell did, stored with its scores. */
+/** The scores of one cell: a model scored on a test split (its own, or another dataset's). */
+export interface TransferScores {
+  /** How the first test bins were handled (see predictOneStepAhead). */
+  prediction: { firstScoredBin: number; minimumPast: number; context: number };
+  /** Platt scaling applied to the transformer's scores (fitted on the source's val split), if any. */
+  calibration: PlattScaling | null;
+  transformer: SpikeScores;
+  /** glm: the multi-scale history GLM; coupledGlm: Pillow et al.'s coupled GLM. */
+  baselines: { rate: SpikeScores; glm: SpikeScores; coupledGlm: SpikeScores };
+  /**
+   * Models stacked with their GLMs (stack.ts): `transformer` scores the stack, this the
+   * transformer alone, and `stack` holds the slopes chosen on the source's validation split.
+   */
+  modelAlone?: SpikeScores;
+  stack?: OutputStack;
+  /** Cross-dataset cells: the slots and calibration that carried the model over (transfer.ts). */
+  transfer?: TransferRecord;
+}
+
 export interface TransferRecord {
   alignment: UnitAlignment;
   calibration: TransferCalibration;
