@@ -4,7 +4,8 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEMO_SESSIONS, writeDemoData } from '../pipelines/spikes/study/demo-study.js';
 import { outFolder } from './options.js';
-import { MAX_EPOCHS, WORKERS, modelList, packageVersion } from './spikes-model.js';
+import { packageVersion } from '../core/package.js';
+import { MAX_EPOCHS, WORKERS, modelList } from './spikes-model.js';
 import { studyAndPrint } from './spikes-study.js';
 
 export function registerDemoCommand(program: Command): void {

@@ -10,7 +10,8 @@ import { registerCellsCommands, registerSimulateCells } from './cells.js';
 import { registerEngineCommands } from './engine.js';
 import { registerEphysCommands, registerSimulateEphys } from './ephys.js';
 import { registerSimulateSpikes, registerSpikesCommands } from './spikes-data.js';
-import { packageVersion, registerSpikeModelCommands } from './spikes-model.js';
+import { packageVersion } from '../core/package.js';
+import { registerSpikeModelCommands } from './spikes-model.js';
 import { registerStudyCommands } from './spikes-study.js';
 
 export function buildProgram(): Command {

@@ -1,6 +1,5 @@
 /** `neurobridge spikes train`: the causal spike transformer on a manifest dataset. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { runInWorker } from '../engine/worker.js';
 import { LOSS_NAMES, type LossName } from '../models/losses.js';
 import {
@@ -141,13 +140,6 @@ export function modelList(value: string): string[] {
     }
   }
   return entries;
-}
-
-export function packageVersion(): string {
-  const pkg = JSON.parse(
-    readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
-  ) as { version: string };
-  return pkg.version;
 }
 
 function registerInterpretCommand(spikes: Command): void {

@@ -30,7 +30,8 @@ import {
   seed,
   type POSITIONAL_ENCODINGS,
 } from './options.js';
-import { MAX_EPOCHS, WORKERS, modelList, packageVersion } from './spikes-model.js';
+import { packageVersion } from '../core/package.js';
+import { MAX_EPOCHS, WORKERS, modelList } from './spikes-model.js';
 
 export const EXECUTORS = ['local', 'slurm'] as const;
 type Executor = (typeof EXECUTORS)[number];
