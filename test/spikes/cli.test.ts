@@ -292,6 +292,12 @@ describe('spikes CLI: checks and all-or-nothing outputs', () => {
       ['spikes', 'inspect', 'x', '--time-unit', 'us'],
       /Allowed choices are s, ms, samples/,
     );
+    // The reader names the option's field (sampleRateHz); the CLI prints the flag that sets it.
+    writeFileSync(join(root, 'samples.tsv'), 'cluster\tsample\n4\t300\n');
+    failsWith(
+      ['spikes', 'inspect', join(root, 'samples.tsv')],
+      /samples\.tsv: sample: times are in samples but no sample rate was given; expected --sample-rate$/,
+    );
   });
 
   test('presets, losses and alignments offered by the CLI are the library lists', () => {
