@@ -16,13 +16,14 @@ import { join } from 'node:path';
 import { liveTensors, manualSeed } from '../src/engine/index.js';
 import { Rng } from '../src/core/random.js';
 import { PAPER_MODEL, SpikeTransformer } from '../src/models/spike-transformer.js';
-import { runAblations } from '../src/pipelines/spikes/ablation.js';
-import { loadDataset } from '../src/pipelines/spikes/dataset.js';
-import { generateSpikes } from '../src/pipelines/spikes/generate.js';
-import { interpretWindow } from '../src/pipelines/spikes/interpret.js';
-import { MultiScaleGlm } from '../src/pipelines/spikes/multiscale-glm.js';
-import { probeModel } from '../src/pipelines/spikes/probes.js';
-import { sliceBins } from '../src/pipelines/spikes/raster.js';
+import { runAblations } from '../src/pipelines/spikes/analysis/ablation.js';
+import { loadDataset } from '../src/pipelines/spikes/data/dataset.js';
+import { datasetSpec, loadManifest } from '../src/pipelines/spikes/data/manifest.js';
+import { generateSpikes } from '../src/pipelines/spikes/model/generate.js';
+import { interpretWindow } from '../src/pipelines/spikes/analysis/interpret.js';
+import { MultiScaleGlm } from '../src/pipelines/spikes/baselines/multiscale-glm.js';
+import { probeModel } from '../src/pipelines/spikes/analysis/probes.js';
+import { sliceBins } from '../src/pipelines/spikes/data/raster.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => {
@@ -66,7 +67,7 @@ function stage(name: string, run: () => unknown): void {
 }
 
 const setupStarted = performance.now();
-const data = await loadDataset(manifest, dataset, cache);
+const data = await loadDataset(datasetSpec(loadManifest(manifest), dataset), cache);
 const { test, val } = data.splits;
 manualSeed(0);
 const model = new SpikeTransformer({ ...PAPER_MODEL, units: test.units }).eval();

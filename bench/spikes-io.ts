@@ -14,7 +14,7 @@ import { withAtomicPath } from '../src/core/atomic.js';
 import { Rng } from '../src/core/random.js';
 import { NpyStreamWriter } from '../src/io/npy.js';
 import { readAlf } from '../src/io/spikes/alf.js';
-import { binSpikes } from '../src/pipelines/spikes/binning.js';
+import { binSpikes } from '../src/pipelines/spikes/data/binning.js';
 import type { BenchRow } from './harness.js';
 
 const UNITS = 400;

@@ -29,8 +29,8 @@ import {
 } from '../src/engine/index.js';
 import { PAPER_MODEL, SpikeTransformer } from '../src/models/spike-transformer.js';
 import { softDiceLoss } from '../src/models/losses.js';
-import { predictOneStepAhead } from '../src/pipelines/spikes/predict.js';
-import { generateSpikes } from '../src/pipelines/spikes/generate.js';
+import { predictOneStepAhead } from '../src/pipelines/spikes/model/predict.js';
+import { generateSpikes } from '../src/pipelines/spikes/model/generate.js';
 import { Rng } from '../src/core/random.js';
 import { medianMs, runPython, type BenchRow } from './harness.js';
 

@@ -21,15 +21,15 @@ export {
   type Binned,
   type BinnedMeta,
   type UnitRule,
-} from './pipelines/spikes/binning.js';
+} from './pipelines/spikes/data/binning.js';
 export {
   loadManifest,
   parseManifest,
   PAPER_DEFAULTS,
   type DatasetSpec,
   type Manifest,
-} from './pipelines/spikes/manifest.js';
-export type { BinaryRaster } from './pipelines/spikes/raster.js';
+} from './pipelines/spikes/data/manifest.js';
+export type { BinaryRaster } from './pipelines/spikes/data/raster.js';
 export { InputError, UsageError } from './core/errors.js';
 export { Rng } from './core/random.js';
 export * from './io/cells/index.js';
@@ -43,6 +43,6 @@ export { encodeCells, fitGeneMedians } from './pipelines/cells/rank-encoding.js'
 export { readOrthologs } from './pipelines/cells/orthologs.js';
 export { tokenizeCorpora, type TokenizeOptions } from './pipelines/cells/tokenize.js';
 export { VOCABULARY_MODES, type VocabularyMode } from './pipelines/cells/vocabulary.js';
-export { prepareManifest, type PreparedEntry } from './pipelines/spikes/prepare.js';
+export { prepareManifest, type PreparedEntry } from './pipelines/spikes/data/prepare.js';
 export { writeOutputSet } from './core/atomic.js';
 export { readJsonFile } from './core/json.js';

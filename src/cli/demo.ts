@@ -2,9 +2,10 @@
 import { Option, type Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DEMO_SESSIONS, writeDemoData } from '../pipelines/spikes/demo-study.js';
+import { DEMO_SESSIONS, writeDemoData } from '../pipelines/spikes/study/demo-study.js';
 import { outFolder } from './options.js';
-import { MAX_EPOCHS, WORKERS, modelList, packageVersion } from './spikes-model.js';
+import { packageVersion } from '../core/package.js';
+import { MAX_EPOCHS, WORKERS, modelList } from './spikes-model.js';
 import { studyAndPrint } from './spikes-study.js';
 
 export function registerDemoCommand(program: Command): void {

@@ -10,7 +10,9 @@ import { registerCellsCommands, registerSimulateCells } from './cells.js';
 import { registerEngineCommands } from './engine.js';
 import { registerEphysCommands, registerSimulateEphys } from './ephys.js';
 import { registerSimulateSpikes, registerSpikesCommands } from './spikes-data.js';
-import { packageVersion, registerSpikeModelCommands } from './spikes-model.js';
+import { packageVersion } from '../core/package.js';
+import { withFlags } from './flags.js';
+import { registerSpikeModelCommands } from './spikes-model.js';
 import { registerStudyCommands } from './spikes-study.js';
 
 export function buildProgram(): Command {
@@ -41,7 +43,7 @@ async function main(): Promise<void> {
     await buildProgram().parseAsync(process.argv);
   } catch (err) {
     if (err instanceof InputError || err instanceof UsageError || err instanceof ResourceError) {
-      console.error(`neurobridge: ${err.message}`);
+      console.error(`neurobridge: ${withFlags(err.message)}`);
       process.exit(2);
     }
     if (err instanceof Interrupted) {

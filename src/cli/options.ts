@@ -8,12 +8,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { InvalidArgumentError, Option } from 'commander';
 import { DEVICE_PATTERN } from '../engine/runtime.js';
-import { UNIT_ALIGNMENTS, type UnitAlignment } from '../pipelines/spikes/alignment.js';
+import { UNIT_ALIGNMENTS, type UnitAlignment } from '../pipelines/spikes/transfer/alignment.js';
 import {
   DEFAULT_TRANSFER,
   TRANSFER_CALIBRATIONS,
   type TransferCalibration,
-} from '../pipelines/spikes/transfer.js';
+} from '../pipelines/spikes/transfer/transfer.js';
 
 const fmt = (n: number) =>
   Number.isInteger(n) && Math.abs(n) >= 10000 ? n.toLocaleString('en-US') : String(n);

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { SPIKE_FORMATS } from '../io/spikes/index.js';
 import { WRITE_FORMATS, type WriteFormat } from '../io/spikes/writers.js';
-import { prepareManifest } from '../pipelines/spikes/prepare.js';
+import { prepareManifest } from '../pipelines/spikes/data/prepare.js';
 import { inspectSpikes, type InspectOptions } from '../commands/spikes-inspect.js';
 import { SIMULATED_KINDS, simulateSpikeSession, type SimulatedKind } from '../commands/simulate.js';
 import { choice, integer, outFolder, real, seed } from './options.js';

@@ -1,6 +1,5 @@
 /** `neurobridge spikes train`: the causal spike transformer on a manifest dataset. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { runInWorker } from '../engine/worker.js';
 import { LOSS_NAMES, type LossName } from '../models/losses.js';
 import {
@@ -9,16 +8,16 @@ import {
   modelVariant,
   type ExperimentResult,
   type PresetName,
-  type TransferScores,
-} from '../pipelines/spikes/experiment.js';
-import type { SampleStatistics } from '../pipelines/spikes/generation-stats.js';
+} from '../pipelines/spikes/model/experiment.js';
+import type { TransferScores } from '../pipelines/spikes/transfer/transfer.js';
+import type { SampleStatistics } from '../pipelines/spikes/analysis/generation-stats.js';
 import {
   evaluateRun,
   generateFromRun,
   interpretRun,
   type GenerateOptions,
 } from '../commands/spikes-run.js';
-import { runFolder } from '../pipelines/spikes/trained-run.js';
+import { runFolder } from '../pipelines/spikes/model/trained-run.js';
 import type { SpikeTrainJob, SpikeTrainProgress } from '../workers/spikes-train.js';
 import {
   alignmentOption,
@@ -141,13 +140,6 @@ export function modelList(value: string): string[] {
     }
   }
   return entries;
-}
-
-export function packageVersion(): string {
-  const pkg = JSON.parse(
-    readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
-  ) as { version: string };
-  return pkg.version;
 }
 
 function registerInterpretCommand(spikes: Command): void {

@@ -10,15 +10,15 @@ import { describeEnd } from '../cluster/slurm.js';
 import { UsageError } from '../core/errors.js';
 import { runInWorker } from '../engine/worker.js';
 import { LOSS_NAMES } from '../models/losses.js';
-import type { UnitAlignment } from '../pipelines/spikes/alignment.js';
-import type { TransferCalibration } from '../pipelines/spikes/transfer.js';
-import { PRESET_NAMES, type PresetName } from '../pipelines/spikes/experiment.js';
-import { loadManifest } from '../pipelines/spikes/manifest.js';
-import type { StudyResult } from '../pipelines/spikes/study.js';
-import { studyStatus } from '../pipelines/spikes/study-slurm.js';
+import type { UnitAlignment } from '../pipelines/spikes/transfer/alignment.js';
+import type { TransferCalibration } from '../pipelines/spikes/transfer/transfer.js';
+import { PRESET_NAMES, type PresetName } from '../pipelines/spikes/model/experiment.js';
+import type { StudyEnvelope } from '../pipelines/spikes/study/settings.js';
+import type { StudyResult } from '../pipelines/spikes/study/study-cells.js';
+import { studyStatus } from '../pipelines/spikes/study/study-slurm.js';
 import { writeStudyReport } from '../report/spikes-study.js';
-import type { StudyJob, StudyOutcome } from '../workers/spikes-study.js';
-import type { SlurmStudyJob, SlurmStudyOutcome } from '../workers/spikes-study-slurm.js';
+import type { StudyOutcome } from '../workers/spikes-study.js';
+import type { SlurmStudyOutcome } from '../workers/spikes-study-slurm.js';
 import {
   alignmentOption,
   calibrationOption,
@@ -30,7 +30,8 @@ import {
   seed,
   type POSITIONAL_ENCODINGS,
 } from './options.js';
-import { MAX_EPOCHS, WORKERS, modelList, packageVersion } from './spikes-model.js';
+import { packageVersion } from '../core/package.js';
+import { MAX_EPOCHS, WORKERS, modelList } from './spikes-model.js';
 
 export const EXECUTORS = ['local', 'slurm'] as const;
 type Executor = (typeof EXECUTORS)[number];
@@ -129,7 +130,7 @@ export function registerStudyCommands(spikes: Command): void {
         .default(30),
     )
     .action(async (manifest: string, o: StudyCliOptions) => {
-      const options: StudyJob = {
+      const options: StudyEnvelope = {
         manifest: resolve(manifest),
         out: resolve(o.out),
         preset: o.preset,
@@ -175,8 +176,8 @@ export function registerStudyCommands(spikes: Command): void {
     });
 }
 
-function resourcesOf(manifest: string, o: StudyCliOptions): SlurmResources {
-  const fromManifest = loadManifest(manifest).cluster ?? {};
+/** The resources given on the command line (the manifest's `cluster` fills the rest). */
+function resourcesOf(o: StudyCliOptions): SlurmResources {
   const fromOptions = slurmResourcesSchema.safeParse({
     partition: o.partition,
     time: o.time,
@@ -189,25 +190,17 @@ function resourcesOf(manifest: string, o: StudyCliOptions): SlurmResources {
     const issue = fromOptions.error.issues[0];
     throw new UsageError(`--${String(issue.path[0])}: ${issue.message}`);
   }
-  const given = Object.fromEntries(
+  return Object.fromEntries(
     Object.entries(fromOptions.data).filter(([, v]) => v !== undefined),
-  );
-  const resources: SlurmResources = { ...fromManifest, ...given };
-  // A CUDA study asks for one GPU per job unless told otherwise.
-  if (o.device.startsWith('cuda') && !resources.gpus) resources.gpus = '1';
-  return resources;
+  ) as SlurmResources;
 }
 
-async function studyOnSlurm(options: StudyJob, o: StudyCliOptions): Promise<void> {
-  const job: SlurmStudyJob = {
+async function studyOnSlurm(options: StudyEnvelope, o: StudyCliOptions): Promise<void> {
+  const job: StudyEnvelope = {
     ...options,
-    slurm: {
-      resources: resourcesOf(options.manifest, o),
-      detach: o.detach === true,
-      pollSeconds: o.pollSeconds,
-    },
+    slurm: { resources: resourcesOf(o), detach: o.detach === true, pollSeconds: o.pollSeconds },
   };
-  const outcome = await runInWorker<SlurmStudyJob, string, SlurmStudyOutcome>(
+  const outcome = await runInWorker<StudyEnvelope, string, SlurmStudyOutcome>(
     new URL('../workers/spikes-study-slurm.js', import.meta.url),
     job,
     (line) => console.error(line),
@@ -235,7 +228,7 @@ async function studyOnSlurm(options: StudyJob, o: StudyCliOptions): Promise<void
 }
 
 /** Runs a study in a worker, streaming its progress lines, and prints the grouped table. */
-export async function studyAndPrint(options: StudyJob): Promise<StudyOutcome> {
+export async function studyAndPrint(options: StudyEnvelope): Promise<StudyOutcome> {
   const result = await runInWorker<typeof options, string, StudyOutcome>(
     new URL('../workers/spikes-study.js', import.meta.url),
     options,

@@ -8,33 +8,34 @@ import { withAtomicPath, writeFileAtomic } from '../core/atomic.js';
 import { UsageError } from '../core/errors.js';
 import { NpyStreamWriter, writeNpy } from '../io/npy.js';
 import { binaryRasterSvg } from '../report/raster-svg.js';
-import { runAblations, type AblationResult } from '../pipelines/spikes/ablation.js';
-import { loadDataset } from '../pipelines/spikes/dataset.js';
-import type { UnitAlignment } from '../pipelines/spikes/alignment.js';
-import { fitCoupledGlm } from '../pipelines/spikes/coupled-glm.js';
+import { runAblations, type AblationResult } from '../pipelines/spikes/analysis/ablation.js';
+import { loadDataset } from '../pipelines/spikes/data/dataset.js';
+import { datasetSpec, loadManifest } from '../pipelines/spikes/data/manifest.js';
+import type { UnitAlignment } from '../pipelines/spikes/transfer/alignment.js';
+import { fitCoupledGlm } from '../pipelines/spikes/baselines/coupled-glm.js';
 import {
   DEFAULT_TRANSFER,
   scoreTransfer,
   type TransferCalibration,
-} from '../pipelines/spikes/transfer.js';
+  type TransferScores,
+} from '../pipelines/spikes/transfer/transfer.js';
 import {
   needsCalibration,
   scoreOnTarget,
   sourceCalibration,
-  type TransferScores,
-} from '../pipelines/spikes/experiment.js';
-import { generateSpikes } from '../pipelines/spikes/generate.js';
+} from '../pipelines/spikes/model/experiment.js';
+import { generateSpikes } from '../pipelines/spikes/model/generate.js';
 import {
   compareGenerated,
   type GenerationComparison,
-} from '../pipelines/spikes/generation-stats.js';
-import { interpretWindow, type Interpretation } from '../pipelines/spikes/interpret.js';
-import { fitMultiScaleGlm } from '../pipelines/spikes/multiscale-glm.js';
-import { curvesOf, truthAndPrediction } from '../pipelines/spikes/probes.js';
-import { rasterToSpikeTrains, sliceBins } from '../pipelines/spikes/raster.js';
-import { fitOutputStack, stacksWithGlms } from '../pipelines/spikes/stack.js';
+} from '../pipelines/spikes/analysis/generation-stats.js';
+import { interpretWindow, type Interpretation } from '../pipelines/spikes/analysis/interpret.js';
+import { fitMultiScaleGlm } from '../pipelines/spikes/baselines/multiscale-glm.js';
+import { curvesOf, truthAndPrediction } from '../pipelines/spikes/analysis/probes.js';
+import { rasterToSpikeTrains, sliceBins } from '../pipelines/spikes/data/raster.js';
+import { fitOutputStack, stacksWithGlms } from '../pipelines/spikes/baselines/stack.js';
 import { writeAlf, writeNwb } from '../io/spikes/writers.js';
-import { loadTrainedRun } from '../pipelines/spikes/trained-run.js';
+import { loadTrainedRun } from '../pipelines/spikes/model/trained-run.js';
 
 /** Scores a run one step ahead on `target`'s test split; writes eval-<target>.json and a raster. */
 export async function evaluateRun(
@@ -50,8 +51,10 @@ export async function evaluateRun(
   const run = loadTrainedRun(o.run);
   const out = o.out || o.run;
   log(`preparing ${run.dataset} and ${o.target} ...`);
-  const source = await loadDataset(run.manifest, run.dataset);
-  const target = o.target === run.dataset ? source : await loadDataset(run.manifest, o.target);
+  const manifest = loadManifest(run.manifest);
+  const source = await loadDataset(datasetSpec(manifest, run.dataset));
+  const target =
+    o.target === run.dataset ? source : await loadDataset(datasetSpec(manifest, o.target));
   log('scoring the transformer and the baselines ...');
   // The run's output as `spikes train` scored it: GLMs fitted on the source, the default
   // model stacked with them, Dice/focal scores Platt-scaled.
@@ -126,7 +129,7 @@ export async function generateFromRun(o: GenerateOptions): Promise<{
   files: { raster: string; npy: string; nwb: string; alf: string; comparison: string | null };
 }> {
   const run = loadTrainedRun(o.run);
-  const data = await loadDataset(run.manifest, o.dataset ?? run.dataset);
+  const data = await loadDataset(datasetSpec(loadManifest(run.manifest), o.dataset ?? run.dataset));
   const seedBins = Math.min(o.seedBins, data.splits.test.bins);
   const seedWindow = sliceBins(data.splits.test, 0, seedBins);
   const generated = generateSpikes(run.model, seedWindow, o.bins, o.seed);
@@ -156,7 +159,7 @@ export async function generateFromRun(o: GenerateOptions): Promise<{
       seedBins,
       Math.min(data.splits.test.bins, seedBins + generated.bins),
     );
-    const source = await loadDataset(run.manifest, run.dataset);
+    const source = await loadDataset(datasetSpec(loadManifest(run.manifest), run.dataset));
     const glm = fitMultiScaleGlm(source.splits.train);
     comparison = compareGenerated(observed, {
       transformer: sliceBins(generated, 0, observed.bins),
@@ -189,7 +192,7 @@ export async function interpretRun(
   o: InterpretOptions,
 ): Promise<{ interpretation: Interpretation; ablations: AblationResult }> {
   const run = loadTrainedRun(o.run);
-  const data = await loadDataset(run.manifest, o.dataset ?? run.dataset);
+  const data = await loadDataset(datasetSpec(loadManifest(run.manifest), o.dataset ?? run.dataset));
   const T = Math.min(run.config.model.context, data.splits.test.bins - o.start - 1);
   if (T < 1)
     throw new UsageError(

@@ -5,7 +5,8 @@
  * one. test/engine/native-api.test.ts checks these lists against the loaded addon.
  */
 
-import type { DType } from './tensor.js';
+/** Element types of tensors, as the addon names them (tensor.ts re-exports it). */
+export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'uint8' | 'bool';
 
 /** A handle to a libtorch tensor in the addon's table (slot + generation, as a number). */
 export type NativeHandle = number & { readonly __native: unique symbol };

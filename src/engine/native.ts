@@ -5,8 +5,8 @@
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { packageRoot } from '../core/package.js';
 
 import type { NativeAddon } from './native-api.js';
 
@@ -17,16 +17,6 @@ export const ALLOCATOR_THRESHOLD_BYTES = 1024 * 1024 * 1024;
 
 let addon: NativeAddon | null = null;
 let loadError: Error | null = null;
-
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('neurobridge: cannot find the package root');
-    dir = parent;
-  }
-  return dir;
-}
 
 /** Path of the compiled addon; NEUROBRIDGE_NATIVE overrides it (e.g. a CUDA build). */
 export function addonPath(): string {

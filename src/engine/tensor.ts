@@ -6,10 +6,10 @@
 import { UsageError } from '../core/errors.js';
 import { native, type NativeHandle } from './native.js';
 import { defaultDevice } from './runtime.js';
-import type { NativeArg, TensorListOp, TensorOp } from './native-api.js';
+import type { DType, NativeArg, TensorListOp, TensorOp } from './native-api.js';
 import { track, type Disposable } from './scope.js';
 
-export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'uint8' | 'bool';
+export type { DType };
 export type TypedArrayOf<D extends DType> = D extends 'float32'
   ? Float32Array
   : D extends 'float64'

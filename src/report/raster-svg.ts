@@ -4,7 +4,7 @@
  */
 import { basename } from 'node:path';
 import type { SpikeTrains } from '../io/spikes/index.js';
-import type { BinaryRaster } from '../pipelines/spikes/raster.js';
+import type { BinaryRaster } from '../pipelines/spikes/data/raster.js';
 
 export interface RasterPanel {
   label: string;

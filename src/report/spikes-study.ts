@@ -7,10 +7,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
-import type { StudyCell, StudyResult } from '../pipelines/spikes/study.js';
-import { StudyCells } from '../pipelines/spikes/study-cells.js';
-import { denseRaster, type ReducedMap } from '../pipelines/spikes/probes.js';
-import type { AblationName } from '../pipelines/spikes/ablation.js';
+import type { StudyCell, StudyResult } from '../pipelines/spikes/study/study-cells.js';
+import { StudyCells } from '../pipelines/spikes/study/study-cells.js';
+import { denseRaster, type ReducedMap } from '../pipelines/spikes/analysis/probes.js';
+import type { AblationName } from '../pipelines/spikes/analysis/ablation.js';
 import { meanSd } from '../stats/index.js';
 import { binaryRasterSvg } from './raster-svg.js';
 import { escapeHtml, renderPage, type Block, type Figure, type Section } from './page.js';

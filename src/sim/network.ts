@@ -268,6 +268,62 @@ const GAUSS = (() => {
 
 export function runNetwork(options: NetworkOptions): NetworkRun {
   const { regime, durationS, seed } = options;
+  const { P, N, nRec } = checkedOptions(options);
+  const rng = new Rng(seed);
+  const NE = Math.round(P.fracExc * N);
+  // The draws come in this order: connectivity, neurons, recorded subset, drive states.
+  const net = connect(P, N, NE, rng);
+  const cells = initialNeurons(P, N, NE, rng);
+
+  // --- Recording: a shuffled random subset, E and I mixed. -------------------------------
+  const perm = rng.permutation(N);
+  const unitNeurons = Int32Array.from(perm.slice(0, nRec));
+  const unitOf = new Int32Array(N).fill(-1);
+  unitNeurons.forEach((n, u) => (unitOf[n] = u));
+
+  const states = driveStates(P, durationS, rng);
+  const slowRng = rng.fork();
+  const noiseSeed = rng.nextUint32() | 1;
+  const nSteps = Math.round((durationS * 1000) / P.dtMs);
+  const { spikes, total } = integrate(P, net, cells, {
+    NE,
+    nSteps,
+    unitOf,
+    states,
+    slowRng,
+    noiseSeed,
+  });
+
+  const trains = buildSpikeTrains(
+    'simulator',
+    `network-${regime}`,
+    spikes.times.slice(0, spikes.n),
+    spikes.units.subarray(0, spikes.n),
+    'global',
+    {
+      durationS,
+      knownUnitIds: Array.from({ length: nRec }, (_, k) => k),
+      provenance: {
+        format: 'simulated',
+        path: `sim:network-${regime}:seed=${seed}`,
+        files: [],
+        simulated: true,
+        neurons: N,
+      },
+    },
+  );
+  return {
+    trains,
+    unitTypes: Array.from(unitNeurons, (n) => (n < NE ? 'E' : 'I')),
+    unitNeurons,
+    states,
+    params: P,
+    totalSpikes: total,
+  };
+}
+
+function checkedOptions(options: NetworkOptions): { P: NetworkParams; N: number; nRec: number } {
+  const { regime, durationS } = options;
   const base = NETWORK_REGIMES[regime];
   if (!base)
     throw new UsageError(
@@ -284,13 +340,24 @@ export function runNetwork(options: NetworkOptions): NetworkRun {
     throw new UsageError(
       `simulateNetwork: recorded: expected a whole number ≥ 1, got ${options.recorded}`,
     );
-  const rng = new Rng(seed);
-  const h = P.dtMs;
-  const NE = Math.round(P.fracExc * N);
-  const NI = N - NE;
-  const nSteps = Math.round((durationS * 1000) / h);
+  return { P, N, nRec };
+}
 
-  // --- Connectivity: fixed in-degree, then transposed to outgoing CSR. -------------------
+/** Outgoing synapses in CSR form: neuron i's are [outStart[i], outStart[i + 1]). */
+interface Synapses {
+  N: number;
+  outStart: Int32Array;
+  outTarget: Int32Array;
+  /** In steps. */
+  outDelay: Int32Array;
+  outWeight: Float64Array;
+  maxDelay: number;
+}
+
+/** Connectivity: fixed in-degree, then transposed to outgoing CSR. */
+function connect(P: NetworkParams, N: number, NE: number, rng: Rng): Synapses {
+  const h = P.dtMs;
+  const NI = N - NE;
   const KE = Math.min(NE - 1, Math.round(P.pConnect * NE));
   const KI = Math.min(NI - (NE === N ? 0 : 1), Math.round(P.pConnect * NI));
   const KEref = P.pConnect * P.fracExc * 1000;
@@ -340,8 +407,20 @@ export function runNetwork(options: NetworkOptions): NetworkRun {
     const lw = Math.exp(rng.normal(-0.5 * sigmaLn * sigmaLn, sigmaLn));
     outWeight[o] = (i < NE ? wE : wI) * lw;
   }
+  return { N, outStart, outTarget, outDelay, outWeight, maxDelay: dMax };
+}
 
-  // --- Neurons: heterogeneous thresholds, drives and shared-drive gains. -----------------
+/** Each neuron's fixed traits and its state at the start. */
+interface Neurons {
+  vth: Float64Array;
+  mu: Float64Array;
+  gain: Float64Array;
+  v: Float64Array;
+  x: Float64Array;
+}
+
+/** Neurons: heterogeneous thresholds, drives and shared-drive gains; random start states. */
+function initialNeurons(P: NetworkParams, N: number, NE: number, rng: Rng): Neurons {
   const vth = new Float64Array(N);
   const mu = new Float64Array(N);
   const gain = new Float64Array(N);
@@ -351,48 +430,85 @@ export function runNetwork(options: NetworkOptions): NetworkRun {
     gain[i] = 1 + P.gainSpread * (2 * rng.uniform() - 1);
   }
   const v = new Float64Array(N);
-  const ie = new Float64Array(N);
-  const ii = new Float64Array(N);
-  const w = new Float64Array(N);
   const x = new Float64Array(N);
-  const refr = new Int32Array(N);
   for (let i = 0; i < N; i++) {
     v[i] = P.vReset + (vth[i] - P.vReset) * rng.uniform();
     x[i] = P.noiseSd * rng.normal();
   }
+  return { vth, mu, gain, v, x };
+}
 
-  // --- Recording: a shuffled random subset, E and I mixed. -------------------------------
-  const perm = rng.permutation(N);
-  const unitNeurons = Int32Array.from(perm.slice(0, nRec));
-  const unitOf = new Int32Array(N).fill(-1);
-  unitNeurons.forEach((n, u) => (unitOf[n] = u));
-
-  // --- Shared drive: Markov state switches and slow OU, precomputed per step. ------------
+/** Shared drive: Markov switches between a high and a low state. */
+function driveStates(P: NetworkParams, durationS: number, rng: Rng): DriveSegment[] {
   const states: DriveSegment[] = [];
-  {
-    let high = rng.uniform() < 0.5;
-    for (let t = 0; t < durationS;) {
-      const end =
-        P.stateDelta === 0
-          ? durationS
-          : Math.min(durationS, t + P.stateDwellMinS + rng.exponential(1 / P.stateDwellMeanS));
-      states.push({ startS: t, endS: end, high });
-      high = !high;
-      t = end;
-    }
+  let high = rng.uniform() < 0.5;
+  for (let t = 0; t < durationS;) {
+    const end =
+      P.stateDelta === 0
+        ? durationS
+        : Math.min(durationS, t + P.stateDwellMinS + rng.exponential(1 / P.stateDwellMeanS));
+    states.push({ startS: t, endS: end, high });
+    high = !high;
+    t = end;
   }
-  const slowRng = rng.fork();
-  const noiseSeed = rng.nextUint32() | 1;
+  return states;
+}
 
-  // --- Propagators. ------------------------------------------------------------------------
-  const typeConsts = (tauM: number) => ({
+/** Exact-integration propagators of one step for a membrane time constant. */
+function membraneConstants(P: NetworkParams, tauM: number) {
+  const h = P.dtMs;
+  return {
     pmm: Math.exp(-h / tauM),
     pme: propagator(h, P.tauSynE, tauM),
     pmi: propagator(h, P.tauSynI, tauM),
     pmw: propagator(h, P.tauAdaptMs, tauM),
-  });
-  const cE = typeConsts(P.tauMemE);
-  const cI = typeConsts(P.tauMemI);
+  };
+}
+
+/** Recorded spikes (time, unit), growing by doubling. */
+class SpikeBuffer {
+  times = new Float64Array(1 << 16);
+  units = new Int32Array(1 << 16);
+  n = 0;
+  push(t: number, u: number): void {
+    if (this.n === this.times.length) {
+      const t2 = new Float64Array(this.n * 2);
+      t2.set(this.times);
+      this.times = t2;
+      const u2 = new Int32Array(this.n * 2);
+      u2.set(this.units);
+      this.units = u2;
+    }
+    this.times[this.n] = t;
+    this.units[this.n++] = u;
+  }
+}
+
+interface Integration {
+  NE: number;
+  nSteps: number;
+  /** Recorded unit of each neuron (−1: not recorded). */
+  unitOf: Int32Array;
+  states: DriveSegment[];
+  /** Draws the slow OU drive. */
+  slowRng: Rng;
+  /** Seeds the per-neuron noise (xorshift). */
+  noiseSeed: number;
+}
+
+/** Steps the network, updating `cells` in place; returns the recorded spikes. */
+function integrate(
+  P: NetworkParams,
+  net: Synapses,
+  cells: Neurons,
+  o: Integration,
+): { spikes: SpikeBuffer; total: number } {
+  const { N, outStart, outTarget, outDelay, outWeight } = net;
+  const { NE, nSteps, unitOf, states, slowRng } = o;
+  const { vth, mu, gain, v, x } = cells;
+  const h = P.dtMs;
+  const cE = membraneConstants(P, P.tauMemE);
+  const cI = membraneConstants(P, P.tauMemI);
   const pee = Math.exp(-h / P.tauSynE);
   const pii = Math.exp(-h / P.tauSynI);
   const pww = Math.exp(-h / P.tauAdaptMs);
@@ -401,19 +517,20 @@ export function runNetwork(options: NetworkOptions): NetworkRun {
   const pSlow = Math.exp(-h / (P.slowTauS * 1000));
   const qSlow = P.slowSd * Math.sqrt(1 - pSlow * pSlow);
   const refSteps = Math.round(P.refractoryMs / h);
-  const D = dMax + 2;
+  const D = net.maxDelay + 2;
   const ringE = new Float64Array(D * N);
   const ringI = new Float64Array(D * N);
   const eL = P.eLeak;
   const vReset = P.vReset;
   const bAdapt = P.adaptB;
+  const ie = new Float64Array(N);
+  const ii = new Float64Array(N);
+  const w = new Float64Array(N);
+  const refr = new Int32Array(N);
 
-  let cap = 1 << 16;
-  let spT = new Float64Array(cap);
-  let spU = new Int32Array(cap);
-  let nSp = 0;
+  const spikes = new SpikeBuffer();
   let total = 0;
-  let rs = noiseSeed;
+  let rs = o.noiseSeed;
   let slow = P.slowSd * slowRng.normal();
   let seg = 0;
   const spiked = new Int32Array(N);
@@ -490,19 +607,7 @@ export function runNetwork(options: NetworkOptions): NetworkRun {
     for (let q = 0; q < nSpiked; q++) {
       const i = spiked[q];
       const u = unitOf[i];
-      if (u >= 0) {
-        if (nSp === cap) {
-          cap *= 2;
-          const t2 = new Float64Array(cap);
-          t2.set(spT);
-          spT = t2;
-          const u2 = new Int32Array(cap);
-          u2.set(spU);
-          spU = u2;
-        }
-        spT[nSp] = tSpike;
-        spU[nSp++] = u;
-      }
+      if (u >= 0) spikes.push(tSpike, u);
       // Event-driven delivery: arrives at the start of step + 1 + delay.
       let eff = 1;
       if (stdU > 0 && i < NE) {
@@ -517,31 +622,5 @@ export function runNetwork(options: NetworkOptions): NetworkRun {
       }
     }
   }
-
-  const trains = buildSpikeTrains(
-    'simulator',
-    `network-${regime}`,
-    spT.slice(0, nSp),
-    spU.subarray(0, nSp),
-    'global',
-    {
-      durationS,
-      knownUnitIds: Array.from({ length: nRec }, (_, k) => k),
-      provenance: {
-        format: 'simulated',
-        path: `sim:network-${regime}:seed=${seed}`,
-        files: [],
-        simulated: true,
-        neurons: N,
-      },
-    },
-  );
-  return {
-    trains,
-    unitTypes: Array.from(unitNeurons, (n) => (n < NE ? 'E' : 'I')),
-    unitNeurons,
-    states,
-    params: P,
-    totalSpikes: total,
-  };
+  return { spikes, total };
 }

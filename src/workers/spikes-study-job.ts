@@ -6,8 +6,8 @@
 import { readJsonFile } from '../core/json.js';
 import { InputError, Interrupted, ResourceError, UsageError } from '../core/errors.js';
 import { runInWorker } from '../engine/worker.js';
-import type { StudyJobOptions } from '../pipelines/spikes/study-slurm.js';
-import type { StudyJob, StudyOutcome } from './spikes-study.js';
+import type { StudyEnvelope } from '../pipelines/spikes/study/settings.js';
+import type { StudyOutcome } from './spikes-study.js';
 
 const [optionsFile, source, model] = process.argv.slice(2);
 const stamp = () => new Date().toISOString().slice(0, 19).replace('T', ' ');
@@ -17,9 +17,10 @@ process.env.NEUROBRIDGE_THREADS ??= process.env.SLURM_CPUS_PER_TASK ?? '1';
 try {
   if (!optionsFile || !source || !model)
     throw new UsageError('usage: spikes-study-job.js OPTIONS.json SOURCE MODEL');
-  const options = readJsonFile<StudyJobOptions>(optionsFile, 'study options');
+  // The submitter's envelope: settings, device and the manifest as it parsed it.
+  const options = readJsonFile<StudyEnvelope>(optionsFile, 'study options');
   console.log(`${stamp()} job ${process.env.SLURM_JOB_ID ?? '(no Slurm)'}: ${source} (${model})`);
-  const outcome = await runInWorker<StudyJob, string, StudyOutcome>(
+  const outcome = await runInWorker<StudyEnvelope, string, StudyOutcome>(
     new URL('./spikes-study.js', import.meta.url),
     { ...options, sources: [source], losses: [model], workers: 1 },
     (line) => console.log(`${stamp()} ${line}`),

@@ -4,17 +4,28 @@ import { Interrupted } from '../core/errors.js';
 import { serveTask } from '../engine/worker.js';
 import { setDefaultDevice } from '../engine/runtime.js';
 import type { StopSignal } from '../engine/checkpoint.js';
-import { runStudy, type StudyOptions, type StudyResult } from '../pipelines/spikes/study.js';
-import { runStudyInProcesses } from '../pipelines/spikes/study-processes.js';
+import { loadManifest } from '../pipelines/spikes/data/manifest.js';
+import {
+  settingsOf,
+  type StudyEnvelope,
+  type StudyHooks,
+} from '../pipelines/spikes/study/settings.js';
+import type { StudyResult } from '../pipelines/spikes/study/study-cells.js';
+import { runStudy } from '../pipelines/spikes/study/study.js';
+import { runStudyInProcesses } from '../pipelines/spikes/study/study-processes.js';
 import { writeStudyReport } from '../report/spikes-study.js';
 
-export type StudyJob = Omit<StudyOptions, 'onProgress'> & { workers?: number };
 export type StudyOutcome = StudyResult & { report: string | null };
 
-await serveTask<StudyJob, string, StudyOutcome>(async ({ workers, ...options }, report, signal) => {
-  setDefaultDevice(options.device ?? 'cpu');
-  const withProgress: StudyOptions = {
-    ...options,
+/** The child-process entry of `--workers N`. */
+const STUDY_PROCESS_ENTRY = new URL('./spikes-study-process.js', import.meta.url);
+
+await serveTask<StudyEnvelope, string, StudyOutcome>(async (job, report, signal) => {
+  setDefaultDevice(job.device ?? 'cpu');
+  const settings = settingsOf(job);
+  // The one parse of this run's manifest (a Slurm job gets it parsed by the submitter).
+  const manifest = job.parsed ?? loadManifest(settings.manifest);
+  const hooks: StudyHooks = {
     onProgress: report,
     signal,
     onEpoch: (source, model, r) => {
@@ -24,17 +35,23 @@ await serveTask<StudyJob, string, StudyOutcome>(async ({ workers, ...options }, 
       holdForFaultTests(source, r.epoch, signal, report);
     },
   };
+  const workers = job.workers ?? 1;
   const result =
-    (workers ?? 1) > 1
-      ? await runStudyInProcesses(withProgress, workers!)
-      : await runStudy(withProgress);
+    workers > 1
+      ? await runStudyInProcesses(settings, hooks, {
+          workers,
+          device: job.device,
+          manifest,
+          entry: STUDY_PROCESS_ENTRY,
+        })
+      : await runStudy(settings, hooks, manifest);
   if (signal.aborted)
     throw new Interrupted(
-      `study stopped with ${result.computedCells} new cells stored in ${options.out}; re-run the same command to resume`,
+      `study stopped with ${result.computedCells} new cells stored in ${settings.out}; re-run the same command to resume`,
     );
   if (!result.complete) return { ...result, report: null };
   report('writing the HTML report');
-  return { ...result, report: writeStudyReport(options.out) };
+  return { ...result, report: writeStudyReport(settings.out) };
 });
 
 /**

@@ -3,14 +3,15 @@ import { appendFileSync } from 'node:fs';
 import { writeFileAtomic } from '../core/atomic.js';
 import { serveTask } from '../engine/worker.js';
 import { setDefaultDevice } from '../engine/runtime.js';
-import { loadDataset } from '../pipelines/spikes/dataset.js';
-import { runFolder, writeRunRecord } from '../pipelines/spikes/trained-run.js';
+import { defaultCacheDir, loadDataset } from '../pipelines/spikes/data/dataset.js';
+import { datasetSpec, loadManifest } from '../pipelines/spikes/data/manifest.js';
+import { runFolder, writeRunRecord } from '../pipelines/spikes/model/trained-run.js';
 import {
   runExperiment,
   variantConfig,
   type ExperimentResult,
   type PresetName,
-} from '../pipelines/spikes/experiment.js';
+} from '../pipelines/spikes/model/experiment.js';
 import type { LossName } from '../models/losses.js';
 import type { SpikeTransformerConfig } from '../models/spike-transformer.js';
 
@@ -46,11 +47,13 @@ await serveTask<SpikeTrainJob, SpikeTrainProgress, ExperimentResult>(
   async (job, report, signal) => {
     setDefaultDevice(job.device ?? 'cpu');
     report({ kind: 'phase', message: `preparing ${job.dataset}` });
-    const source = await loadDataset(job.manifest, job.dataset, job.cacheDir);
+    const manifest = loadManifest(job.manifest);
+    const cacheDir = job.cacheDir ?? defaultCacheDir(job.manifest);
+    const source = await loadDataset(datasetSpec(manifest, job.dataset), cacheDir);
     const target =
       job.target === job.dataset
         ? source
-        : await loadDataset(job.manifest, job.target, job.cacheDir);
+        : await loadDataset(datasetSpec(manifest, job.target), cacheDir);
     const base = variantConfig(
       { key: job.preset, preset: job.preset, loss: job.loss },
       source.meta.units,

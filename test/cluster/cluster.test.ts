@@ -7,8 +7,8 @@ import { batchScript } from '../../src/cluster/batch-script.js';
 import { currentHolder, holderAlive } from '../../src/cluster/holder.js';
 import { folderSharing } from '../../src/cluster/shared-folder.js';
 import { describeEnd, phaseOf } from '../../src/cluster/slurm.js';
-import { StudyCells } from '../../src/pipelines/spikes/study-cells.js';
-import { loadManifest } from '../../src/pipelines/spikes/manifest.js';
+import { StudyCells } from '../../src/pipelines/spikes/study/study-cells.js';
+import { loadManifest } from '../../src/pipelines/spikes/data/manifest.js';
 import { writeFileSync } from 'node:fs';
 
 test("Slurm's states map to the phases a study acts on", () => {

@@ -7,10 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { importCycles, runtimeGraph, srcDir } from '../helpers/import-graph.js';
 
 const dist = new URL('../../src/', import.meta.url).pathname;
 const cli = join(dist, 'cli/main.js');
@@ -93,50 +94,12 @@ test(
   },
 );
 
-/** Runtime imports of a source file: static and dynamic imports and `new URL(…)` worker entries. */
-function runtimeImports(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  const out: string[] = [];
-  const patterns = [
-    /^\s*(?:import|export)\s+(?!type\b)[^'";]*?\bfrom\s+'(\.{1,2}\/[^']+)'/gm,
-    /^\s*import\s+'(\.{1,2}\/[^']+)'/gm,
-    /\bimport\(\s*'(\.{1,2}\/[^']+)'\s*\)/g,
-    /new URL\(\s*'(\.{1,2}\/[^']+)',\s*import\.meta\.url\s*\)/g,
-  ];
-  for (const re of patterns)
-    for (const m of text.matchAll(re))
-      out.push(resolve(dirname(file), m[1].replace(/\.js$/, '.ts')));
-  return out;
-}
-
 test('no runtime import cycle among the io modules (the HDF5 worker included)', () => {
-  const src = resolve(new URL('../../../src', import.meta.url).pathname);
-  const io = join(src, 'io');
-  const files = (d: string): string[] =>
-    readdirSync(d).flatMap((n) => {
-      const p = join(d, n);
-      return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
-    });
-  const graph = new Map(files(io).map((f) => [f, runtimeImports(f)]));
+  const io = join(srcDir, 'io');
+  const graph = runtimeGraph(io);
   assert.ok(
     graph.get(join(io, 'spikes/h5-isolate.ts'))!.includes(join(io, 'spikes/h5-worker.ts')),
     'the worker entry is seen as an edge',
   );
-  const cycles: string[] = [];
-  const state = new Map<string, 'open' | 'done'>();
-  const stack: string[] = [];
-  const visit = (f: string) => {
-    state.set(f, 'open');
-    stack.push(f);
-    for (const g of graph.get(f) ?? []) {
-      if (!graph.has(g)) continue;
-      if (state.get(g) === 'open')
-        cycles.push([...stack.slice(stack.indexOf(g)), g].map((x) => relative(src, x)).join(' → '));
-      else if (!state.has(g)) visit(g);
-    }
-    stack.pop();
-    state.set(f, 'done');
-  };
-  for (const f of graph.keys()) if (!state.has(f)) visit(f);
-  assert.deepEqual(cycles, []);
+  assert.deepEqual(importCycles(graph), []);
 });

@@ -20,8 +20,8 @@ import {
   SPIKE_FORMATS,
   type SpikeTrains,
 } from '../../src/io/spikes/index.js';
-import { binSpikes } from '../../src/pipelines/spikes/binning.js';
-import { parseManifest } from '../../src/pipelines/spikes/manifest.js';
+import { binSpikes } from '../../src/pipelines/spikes/data/binning.js';
+import { parseManifest } from '../../src/pipelines/spikes/data/manifest.js';
 import { buildNpy } from '../fixtures/npy/build.js';
 import { writeH5 } from '../helpers/h5.js';
 

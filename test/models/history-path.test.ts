@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Tensor, manualSeed, noGrad, tidy } from '../../src/engine/index.js';
 import { PAPER_MODEL, SpikeTransformer } from '../../src/models/spike-transformer.js';
-import { fitMultiScaleGlm } from '../../src/pipelines/spikes/multiscale-glm.js';
-import { sliceBins } from '../../src/pipelines/spikes/raster.js';
+import { fitMultiScaleGlm } from '../../src/pipelines/spikes/baselines/multiscale-glm.js';
+import { sliceBins } from '../../src/pipelines/spikes/data/raster.js';
 import { cascadeRaster } from '../spikes/fixtures.js';
 
 test('with a GLM path and a fresh head the transformer predicts exactly the fitted GLM', () => {

@@ -14,7 +14,7 @@ import {
   type SpikeTransformerConfig,
 } from '../../src/models/spike-transformer.js';
 import { SpikeDecoder, supportsCachedDecoding } from '../../src/models/spike-decoder.js';
-import { generateSpikes } from '../../src/pipelines/spikes/generate.js';
+import { generateSpikes } from '../../src/pipelines/spikes/model/generate.js';
 import { UsageError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/random.js';
 

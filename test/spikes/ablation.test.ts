@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runAblations } from '../../src/pipelines/spikes/ablation.js';
-import { PRESETS } from '../../src/pipelines/spikes/experiment.js';
-import { sliceBins } from '../../src/pipelines/spikes/raster.js';
-import { trainSpikeModel } from '../../src/pipelines/spikes/train.js';
+import { runAblations } from '../../src/pipelines/spikes/analysis/ablation.js';
+import { PRESETS } from '../../src/pipelines/spikes/model/experiment.js';
+import { sliceBins } from '../../src/pipelines/spikes/data/raster.js';
+import { trainSpikeModel } from '../../src/pipelines/spikes/model/train.js';
 import { cascadeRaster } from './fixtures.js';
 
 test('ablations: a model that learned a cascade loses skill when recent unit identities are shuffled', () => {

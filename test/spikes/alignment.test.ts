@@ -8,10 +8,10 @@ import {
   annealSlots,
   rateRankSlots,
   toSlots,
-} from '../../src/pipelines/spikes/alignment.js';
-import { PRESETS } from '../../src/pipelines/spikes/experiment.js';
-import { sliceBins, unitRates, type BinaryRaster } from '../../src/pipelines/spikes/raster.js';
-import { trainSpikeModel } from '../../src/pipelines/spikes/train.js';
+} from '../../src/pipelines/spikes/transfer/alignment.js';
+import { PRESETS } from '../../src/pipelines/spikes/model/experiment.js';
+import { sliceBins, unitRates, type BinaryRaster } from '../../src/pipelines/spikes/data/raster.js';
+import { trainSpikeModel } from '../../src/pipelines/spikes/model/train.js';
 import { cascadeRaster } from './fixtures.js';
 
 /** A tiny 8-unit model trained on `train` (a constant validation score keeps the first epoch). */

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rateBaseline } from '../../src/pipelines/spikes/baselines.js';
-import { fitMultiScaleGlm } from '../../src/pipelines/spikes/multiscale-glm.js';
-import { sliceBins } from '../../src/pipelines/spikes/raster.js';
+import { rateBaseline } from '../../src/pipelines/spikes/baselines/baselines.js';
+import { fitMultiScaleGlm } from '../../src/pipelines/spikes/baselines/multiscale-glm.js';
+import { sliceBins } from '../../src/pipelines/spikes/data/raster.js';
 import { bitsPerSpike } from '../../src/stats/point-process.js';
 import { cascadeRaster } from './fixtures.js';
 

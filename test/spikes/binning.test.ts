@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { writeNpy } from '../../src/io/npy.js';
 import { buildSpikeTrains } from '../../src/io/spikes/types.js';
-import { binSpikes, selectUnits, splitRanges } from '../../src/pipelines/spikes/binning.js';
-import { prepareDataset } from '../../src/pipelines/spikes/cache.js';
-import { loadManifest, parseManifest } from '../../src/pipelines/spikes/manifest.js';
+import { binSpikes, selectUnits, splitRanges } from '../../src/pipelines/spikes/data/binning.js';
+import { prepareDataset } from '../../src/pipelines/spikes/data/cache.js';
+import { loadManifest, parseManifest } from '../../src/pipelines/spikes/data/manifest.js';
 import { simulateSpikes } from '../../src/sim/spikes.js';
 import { writeSpikes } from '../../src/io/spikes/writers.js';
 
@@ -173,23 +173,23 @@ describe('prepare with cache', () => {
         file,
       ).datasets[0];
     const cache = join(root, 'cache');
-    const first = await prepareDataset(spec(10), cache, file, 0);
+    const first = await prepareDataset(spec(10), cache);
     assert.equal(first.cached, false);
     assert.deepEqual([first.binned.raster.bins, first.binned.raster.units], [10000, 128]);
     assert.equal(first.binned.meta.unitIds[0], 100);
-    const second = await prepareDataset(spec(10), cache, file, 0);
+    const second = await prepareDataset(spec(10), cache);
     assert.equal(second.cached, true);
     assert.equal(second.key, first.key);
     assert.deepEqual(second.binned.raster.data, first.binned.raster.data);
     assert.deepEqual(second.binned.meta, first.binned.meta);
-    assert.equal((await prepareDataset(spec(5), cache, file, 0)).cached, false);
+    assert.equal((await prepareDataset(spec(5), cache)).cached, false);
     // Same options, one spike time changed by a hair: the content hash differs.
     const times = Float64Array.from(st.times);
     times[times.length - 1] += 1e-9;
     await writeNpy(join(data, 'spikes.times.npy'), times);
-    assert.equal((await prepareDataset(spec(10), cache, file, 0)).cached, false);
+    assert.equal((await prepareDataset(spec(10), cache)).cached, false);
     await assert.rejects(
-      prepareDataset(spec(100), cache, file, 0),
+      prepareDataset(spec(100), cache),
       /p.json: datasets\[0\].window: window 2–102 s runs past the end/,
     );
   });

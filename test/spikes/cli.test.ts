@@ -16,8 +16,8 @@ import { Command } from 'commander';
 import h5wasm from 'h5wasm/node';
 import { registerSimulateSpikes, registerSpikesCommands } from '../../src/cli/spikes-data.js';
 import { LOSS_NAMES } from '../../src/models/losses.js';
-import { UNIT_ALIGNMENTS } from '../../src/pipelines/spikes/alignment.js';
-import { PRESET_NAMES } from '../../src/pipelines/spikes/experiment.js';
+import { UNIT_ALIGNMENTS } from '../../src/pipelines/spikes/transfer/alignment.js';
+import { PRESET_NAMES } from '../../src/pipelines/spikes/model/experiment.js';
 
 const root = mkdtempSync(join(tmpdir(), 'nb-cli-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -291,6 +291,12 @@ describe('spikes CLI: checks and all-or-nothing outputs', () => {
     failsWith(
       ['spikes', 'inspect', 'x', '--time-unit', 'us'],
       /Allowed choices are s, ms, samples/,
+    );
+    // The reader names the option's field (sampleRateHz); the CLI prints the flag that sets it.
+    writeFileSync(join(root, 'samples.tsv'), 'cluster\tsample\n4\t300\n');
+    failsWith(
+      ['spikes', 'inspect', join(root, 'samples.tsv')],
+      /samples\.tsv: sample: times are in samples but no sample rate was given; expected --sample-rate$/,
     );
   });
 

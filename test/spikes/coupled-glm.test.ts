@@ -1,8 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitCoupledGlm, raisedCosineBasis } from '../../src/pipelines/spikes/coupled-glm.js';
-import { fitMultiScaleGlm } from '../../src/pipelines/spikes/multiscale-glm.js';
-import { sliceBins } from '../../src/pipelines/spikes/raster.js';
+import {
+  fitCoupledGlm,
+  raisedCosineBasis,
+} from '../../src/pipelines/spikes/baselines/coupled-glm.js';
+import { fitMultiScaleGlm } from '../../src/pipelines/spikes/baselines/multiscale-glm.js';
+import { sliceBins } from '../../src/pipelines/spikes/data/raster.js';
 import { minimizeLbfgs } from '../../src/stats/lbfgs.js';
 import { bitsPerSpike } from '../../src/stats/point-process.js';
 import { Rng } from '../../src/core/random.js';

@@ -3,8 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PRESETS, runExperiment, variantConfig } from '../../src/pipelines/spikes/experiment.js';
-import { sliceBins } from '../../src/pipelines/spikes/raster.js';
+import {
+  PRESETS,
+  runExperiment,
+  variantConfig,
+} from '../../src/pipelines/spikes/model/experiment.js';
+import { sliceBins } from '../../src/pipelines/spikes/data/raster.js';
 import { cascadeRaster } from './fixtures.js';
 
 test('an experiment trains, scores the transformer and both baselines on the same test bins', () => {

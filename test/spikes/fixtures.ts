@@ -1,6 +1,6 @@
 /** Small rasters with learnable temporal structure for model tests (not a simulator). */
 import { Rng } from '../../src/core/random.js';
-import type { BinaryRaster } from '../../src/pipelines/spikes/raster.js';
+import type { BinaryRaster } from '../../src/pipelines/spikes/data/raster.js';
 
 /** Units fire in a repeating cascade (unit u spikes u bins after a pacemaker), plus noise. */
 export function cascadeRaster(

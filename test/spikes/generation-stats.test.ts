@@ -1,8 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareGenerated } from '../../src/pipelines/spikes/generation-stats.js';
-import { MultiScaleGlm, fitMultiScaleGlm } from '../../src/pipelines/spikes/multiscale-glm.js';
-import { sliceBins } from '../../src/pipelines/spikes/raster.js';
+import { compareGenerated } from '../../src/pipelines/spikes/analysis/generation-stats.js';
+import {
+  MultiScaleGlm,
+  fitMultiScaleGlm,
+} from '../../src/pipelines/spikes/baselines/multiscale-glm.js';
+import { sliceBins } from '../../src/pipelines/spikes/data/raster.js';
 import { Rng } from '../../src/core/random.js';
 
 /** 6 units at ~5 Hz plus `bursts` planted population bursts (every unit fires for 20 ms). */

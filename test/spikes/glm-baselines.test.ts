@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import {
   glmBaselinesFile,
   loadOrFitGlmBaselines,
-} from '../../src/pipelines/spikes/glm-baselines.js';
-import { sliceBins } from '../../src/pipelines/spikes/raster.js';
+} from '../../src/pipelines/spikes/baselines/glm-baselines.js';
+import { sliceBins } from '../../src/pipelines/spikes/data/raster.js';
 import { Rng } from '../../src/core/random.js';
 
 function raster(bins: number, units: number, seed: number) {

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { Tensor, manualSeed, noGrad, tidy } from '../../src/engine/index.js';
 import { PAPER_MODEL, SpikeTransformer } from '../../src/models/spike-transformer.js';
 import { lossByName } from '../../src/models/losses.js';
-import { interpretWindow } from '../../src/pipelines/spikes/interpret.js';
-import { windowsToFloat } from '../../src/pipelines/spikes/raster.js';
+import { interpretWindow } from '../../src/pipelines/spikes/analysis/interpret.js';
+import { windowsToFloat } from '../../src/pipelines/spikes/data/raster.js';
 import { cascadeRaster } from './fixtures.js';
 
 const config = {

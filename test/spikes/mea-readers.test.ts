@@ -14,8 +14,8 @@ import {
   unitTimes,
   type SpikeTrains,
 } from '../../src/io/spikes/index.js';
-import { prepareDataset } from '../../src/pipelines/spikes/cache.js';
-import { parseManifest } from '../../src/pipelines/spikes/manifest.js';
+import { prepareDataset } from '../../src/pipelines/spikes/data/cache.js';
+import { parseManifest } from '../../src/pipelines/spikes/data/manifest.js';
 
 const fixtures = new URL('../../../test/fixtures/spikes-mea/', import.meta.url).pathname;
 const CULTURE = join(fixtures, 'C57_CTX_G2CEPHYS1_DIV14_TC01_A.h5');
@@ -366,12 +366,12 @@ describe('Axion spike_list.csv (axion)', () => {
       ).datasets[0];
     assert.equal(spec('D3').well, 'D3');
     const cache = tmp('cache');
-    const d3 = await prepareDataset(spec('D3'), cache, file, 0);
+    const d3 = await prepareDataset(spec('D3'), cache);
     assert.deepEqual([d3.binned.raster.bins, d3.binned.raster.units], [50000, 8]);
-    const b2 = await prepareDataset(spec('B2'), cache, file, 0);
+    const b2 = await prepareDataset(spec('B2'), cache);
     assert.notEqual(b2.key, d3.key);
     assert.equal(b2.cached, false);
-    assert.equal((await prepareDataset(spec('D3'), cache, file, 0)).cached, true);
-    await assert.rejects(prepareDataset(spec(), cache, file, 0), /: well: 20 wells spiked/);
+    assert.equal((await prepareDataset(spec('D3'), cache)).cached, true);
+    await assert.rejects(prepareDataset(spec(), cache), /: well: 20 wells spiked/);
   });
 });

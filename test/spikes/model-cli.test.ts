@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNpy } from '../../src/io/npy.js';
 import { readSpikes } from '../../src/io/spikes/index.js';
-import { binSpikes } from '../../src/pipelines/spikes/binning.js';
-import { loadDataset } from '../../src/pipelines/spikes/dataset.js';
+import { binSpikes } from '../../src/pipelines/spikes/data/binning.js';
+import { loadDataset } from '../../src/pipelines/spikes/data/dataset.js';
+import { datasetSpec, loadManifest } from '../../src/pipelines/spikes/data/manifest.js';
 
 const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const run = (args: string[], cwd: string) =>
@@ -132,7 +133,7 @@ test('spikes train → eval on another dataset → generate, end to end on simul
   // 1 ms gives the .npy raster back, unit for unit (ids are the dataset's chosen units).
   const generated = readNpy(join(dir, 'gen.npy'));
   const [bins, units] = generated.shape;
-  const { meta } = await loadDataset(join(dir, 'study.yaml'), 'a');
+  const { meta } = await loadDataset(datasetSpec(loadManifest(join(dir, 'study.yaml')), 'a'));
   for (const path of ['gen.nwb', 'gen-alf']) {
     const st = await readSpikes(join(dir, path));
     const binned = binSpikes(st, {

@@ -6,8 +6,8 @@ import {
   MultiScaleGlm,
   dyadicWindows,
   fitMultiScaleGlm,
-} from '../../src/pipelines/spikes/multiscale-glm.js';
-import { sliceBins } from '../../src/pipelines/spikes/raster.js';
+} from '../../src/pipelines/spikes/baselines/multiscale-glm.js';
+import { sliceBins } from '../../src/pipelines/spikes/data/raster.js';
 import { fitLogisticNewton } from '../../src/stats/logistic-newton.js';
 import { cascadeRaster } from './fixtures.js';
 

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Tensor, manualSeed, noGrad, tidy } from '../../src/engine/index.js';
 import { PAPER_MODEL, SpikeTransformer } from '../../src/models/spike-transformer.js';
-import { predictOneStepAhead } from '../../src/pipelines/spikes/predict.js';
-import { concatBins, sliceBins } from '../../src/pipelines/spikes/raster.js';
+import { predictOneStepAhead } from '../../src/pipelines/spikes/model/predict.js';
+import { concatBins, sliceBins } from '../../src/pipelines/spikes/data/raster.js';
 import { cascadeRaster } from './fixtures.js';
 
 const config = {

@@ -4,9 +4,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { liveTensors, manualSeed } from '../../src/engine/index.js';
 import { Rng } from '../../src/core/random.js';
 import { PAPER_MODEL, SpikeTransformer } from '../../src/models/spike-transformer.js';
-import { MultiScaleGlm } from '../../src/pipelines/spikes/multiscale-glm.js';
-import { probeModel } from '../../src/pipelines/spikes/probes.js';
-import { sliceBins } from '../../src/pipelines/spikes/raster.js';
+import { MultiScaleGlm } from '../../src/pipelines/spikes/baselines/multiscale-glm.js';
+import { probeModel } from '../../src/pipelines/spikes/analysis/probes.js';
+import { sliceBins } from '../../src/pipelines/spikes/data/raster.js';
 import { cascadeRaster } from './fixtures.js';
 
 const MiB = 2 ** 20;

@@ -7,10 +7,10 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { runStudy } from '../../src/pipelines/spikes/study.js';
-import { StudyCells } from '../../src/pipelines/spikes/study-cells.js';
-import { studyStatus } from '../../src/pipelines/spikes/study-slurm.js';
-import { committedEpochs } from '../../src/pipelines/spikes/train.js';
+import { runStudy } from '../../src/pipelines/spikes/study/study.js';
+import { StudyCells } from '../../src/pipelines/spikes/study/study-cells.js';
+import { studyStatus } from '../../src/pipelines/spikes/study/study-slurm.js';
+import { committedEpochs } from '../../src/pipelines/spikes/model/train.js';
 import { twoSessionStudy } from '../helpers/two-sessions.js';
 import {
   accountedJobNames,

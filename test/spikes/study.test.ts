@@ -1,10 +1,13 @@
 import { test } from 'node:test';
-import { StudyCells } from '../../src/pipelines/spikes/study-cells.js';
+import { StudyCells } from '../../src/pipelines/spikes/study/study-cells.js';
 import assert from 'node:assert/strict';
-import { cpSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { runStudy, type StudyOptions } from '../../src/pipelines/spikes/study.js';
-import { runStudyInProcesses } from '../../src/pipelines/spikes/study-processes.js';
+import fs, { copyFileSync, cpSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import { join, resolve } from 'node:path';
+import type { StudySettings } from '../../src/pipelines/spikes/study/settings.js';
+import { runStudy } from '../../src/pipelines/spikes/study/study.js';
+import { runStudyInProcesses } from '../../src/pipelines/spikes/study/study-processes.js';
+import { loadManifest } from '../../src/pipelines/spikes/data/manifest.js';
 import { loadStudy, selfVsCrossDomain, writeStudyReport } from '../../src/report/spikes-study.js';
 import { browserPath, visit } from '../helpers/browser.js';
 import { twoSessionStudy } from '../helpers/two-sessions.js';
@@ -15,7 +18,7 @@ import { twoSessionStudy } from '../helpers/two-sessions.js';
  */
 const killedAndResumedStudy = memo(async () => {
   const dir = twoSessionStudy('nb-study-');
-  const options: StudyOptions = {
+  const options: StudySettings = {
     manifest: join(dir, 'study.yaml'),
     out: join(dir, 'out'),
     preset: 'tiny',
@@ -26,7 +29,7 @@ const killedAndResumedStudy = memo(async () => {
   };
   // "Killed" after the first cell is stored.
   const stop = new AbortController();
-  const killed = await runStudy({ ...options, signal: stop.signal, onCell: () => stop.abort() });
+  const killed = await runStudy(options, { signal: stop.signal, onCell: () => stop.abort() });
   const cellsAfterKill = readdirSync(join(options.out, 'cells', 'dice'));
   const resumed = await runStudy(options);
   const again = await runStudy(options);
@@ -134,15 +137,35 @@ test('the study report: self-contained, every section, and its figures render in
   assert.ok(statSync(shot).size > 20_000, 'a screenshot was saved');
 });
 
-test('--workers 2: two processes share the cells; same cells, same matrix as one process', async () => {
+test('--workers 2: two processes share the cells; same cells, same matrix as one process; the manifest is parsed once', async () => {
   const sequential = await killedAndResumedStudy();
   const rocAuc = sequential.resumed.losses.dice.rocAuc;
   const out = sequential.options.out + '-workers';
   const progress: string[] = [];
-  const r = await runStudyInProcesses(
-    { ...sequential.options, out, onProgress: (m) => progress.push(m) },
-    2,
-  );
+  // A copy of the manifest, counted whenever this process reads it and removed at the first
+  // progress line (once it has been parsed): a later parse here or in a child would fail.
+  const manifest = resolve(sequential.options.manifest.replace(/\.yaml$/, '-once.yaml'));
+  copyFileSync(sequential.options.manifest, manifest);
+  const reads = countReads(manifest);
+  let r;
+  try {
+    r = await runStudyInProcesses(
+      { ...sequential.options, manifest, out },
+      {
+        onProgress: (m) => {
+          if (progress.push(m) === 1) rmSync(manifest);
+        },
+      },
+      {
+        workers: 2,
+        manifest: loadManifest(manifest),
+        entry: new URL('../../src/workers/spikes-study-process.js', import.meta.url),
+      },
+    );
+  } finally {
+    reads.restore();
+  }
+  assert.equal(reads.count, 1, 'the manifest is parsed once per study run');
   assert.equal(r.complete, true);
   assert.equal(r.computedCells, 4);
   assert.equal(r.cachedCells, 0);
@@ -153,3 +176,19 @@ test('--workers 2: two processes share the cells; same cells, same matrix as one
     row.forEach((v, j) => assert.ok(Math.abs(v - rocAuc[i][j]) < 0.02, `${i},${j}`)),
   );
 });
+
+/** Counts this process's reads of `file` (every module's `readFileSync`, ESM imports too). */
+function countReads(file: string): { count: number; restore: () => void } {
+  const original = fs.readFileSync;
+  const counter = { count: 0, restore: () => {} };
+  fs.readFileSync = ((path: unknown, ...rest: unknown[]) => {
+    if (typeof path === 'string' && resolve(path) === file) counter.count++;
+    return (original as (...a: unknown[]) => unknown)(path, ...rest);
+  }) as typeof fs.readFileSync;
+  syncBuiltinESMExports();
+  counter.restore = () => {
+    fs.readFileSync = original;
+    syncBuiltinESMExports();
+  };
+  return counter;
+}

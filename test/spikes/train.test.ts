@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { InputError, Interrupted } from '../../src/core/errors.js';
 import { Tensor, noGrad, tidy } from '../../src/engine/index.js';
 import { PAPER_MODEL } from '../../src/models/spike-transformer.js';
-import { trainSpikeModel, type TrainConfig } from '../../src/pipelines/spikes/train.js';
+import { trainSpikeModel, type TrainConfig } from '../../src/pipelines/spikes/model/train.js';
 import { softDiceLoss } from '../../src/models/losses.js';
-import { windowsToFloat } from '../../src/pipelines/spikes/raster.js';
+import { windowsToFloat } from '../../src/pipelines/spikes/data/raster.js';
 import { cascadeRaster } from './fixtures.js';
 
 const train = cascadeRaster(400, 6, 3);
@@ -91,10 +91,11 @@ test('resuming with a different configuration is refused', () => {
 });
 
 test('a model with a GLM path starts at the fitted GLM and keeps an epoch only if it beats it on validation', async () => {
-  const { validationScorer } = await import('../../src/pipelines/spikes/experiment.js');
-  const { fitMultiScaleGlm } = await import('../../src/pipelines/spikes/multiscale-glm.js');
+  const { validationScorer } = await import('../../src/pipelines/spikes/model/experiment.js');
+  const { fitMultiScaleGlm } =
+    await import('../../src/pipelines/spikes/baselines/multiscale-glm.js');
   const { bitsPerSpike } = await import('../../src/stats/point-process.js');
-  const { sliceBins } = await import('../../src/pipelines/spikes/raster.js');
+  const { sliceBins } = await import('../../src/pipelines/spikes/data/raster.js');
   const all = cascadeRaster(5000, 6, 8, 12, 0.02);
   const splits = {
     train: sliceBins(all, 0, 3000),

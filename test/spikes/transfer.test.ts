@@ -4,17 +4,21 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../src/core/random.js';
-import { PRESETS, type SpikeSplits } from '../../src/pipelines/spikes/experiment.js';
-import { fitCoupledGlm } from '../../src/pipelines/spikes/coupled-glm.js';
-import { fitMultiScaleGlm } from '../../src/pipelines/spikes/multiscale-glm.js';
-import { sliceBins, unitRates, type BinaryRaster } from '../../src/pipelines/spikes/raster.js';
-import { trainSpikeModel } from '../../src/pipelines/spikes/train.js';
-import { scoreTransfer, type TransferCalibration } from '../../src/pipelines/spikes/transfer.js';
+import { PRESETS } from '../../src/pipelines/spikes/model/experiment.js';
+import type { SpikeSplits } from '../../src/pipelines/spikes/data/raster.js';
+import { fitCoupledGlm } from '../../src/pipelines/spikes/baselines/coupled-glm.js';
+import { fitMultiScaleGlm } from '../../src/pipelines/spikes/baselines/multiscale-glm.js';
+import { sliceBins, unitRates, type BinaryRaster } from '../../src/pipelines/spikes/data/raster.js';
+import { trainSpikeModel } from '../../src/pipelines/spikes/model/train.js';
+import {
+  scoreTransfer,
+  type TransferCalibration,
+} from '../../src/pipelines/spikes/transfer/transfer.js';
 import {
   applyOutputStack,
   fitOutputStack,
   predictStreams,
-} from '../../src/pipelines/spikes/stack.js';
+} from '../../src/pipelines/spikes/baselines/stack.js';
 import { cascadeRaster } from './fixtures.js';
 
 const splitsOf = (r: BinaryRaster, a: number, b: number): SpikeSplits => ({

@@ -112,7 +112,7 @@ export function readAxion(path: string, options: ReadOptions = {}): SpikeTrains 
       'well',
       wells.size === 0
         ? 'no spike rows; expected rows with a time and an electrode'
-        : `${wells.size} wells spiked and each well is its own network; expected a well (manifest \`well:\`, --well) among: ${listing()}`,
+        : `${wells.size} wells spiked and each well is its own network; expected a well (manifest \`well:\`, option \`well\`) among: ${listing()}`,
     );
   }
   const n = wells.get(well)!;

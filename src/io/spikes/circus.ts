@@ -54,7 +54,7 @@ export async function readCircus(path: string, options: ReadOptions = {}): Promi
     throw new InputError(
       path,
       'sampling_rate',
-      `missing sample rate; expected ${circusParamsCandidates(path)[0]} with \`sampling_rate = ...\` or the --sample-rate option`,
+      `missing sample rate; expected ${circusParamsCandidates(path)[0]} with \`sampling_rate = ...\` or option \`sampleRateHz\``,
     );
   }
   return withH5(path, (f) => {

@@ -51,7 +51,7 @@ export function readCsv(path: string, options: ReadOptions = {}): SpikeTrains {
     throw new InputError(
       path,
       header[tc],
-      'times are in samples but no sample rate was given; expected --sample-rate',
+      'times are in samples but no sample rate was given; expected option `sampleRateHz`',
     );
   }
   const scale = unit === 's' ? 1 : unit === 'ms' ? 1e-3 : 1 / options.sampleRateHz!;

@@ -51,7 +51,7 @@ export function readPhy(dir: string, options: ReadOptions = {}): SpikeTrains {
     throw new InputError(
       paramsPath,
       'sample_rate',
-      'missing sample rate; expected a line like `sample_rate = 30000.0` or the --sample-rate option',
+      'missing sample rate; expected a line like `sample_rate = 30000.0` or option `sampleRateHz`',
     );
   }
   const samples = toFloat64(readNpyVector(timesPath).data);

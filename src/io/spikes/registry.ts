@@ -50,7 +50,7 @@ export async function detectFormat(path: string): Promise<SpikeFormat> {
   throw new InputError(
     path,
     undefined,
-    'cannot tell the format from the name or contents; expected .nwb, *.result.hdf5, a MaxWell .h5, an MEA spike-list .h5 (/spikes + /sCount), .csv/.tsv (an Axion spike_list.csv[.gz] too) or an ALF/Phy folder (or pass --format)',
+    'cannot tell the format from the name or contents; expected .nwb, *.result.hdf5, a MaxWell .h5, an MEA spike-list .h5 (/spikes + /sCount), .csv/.tsv (an Axion spike_list.csv[.gz] too) or an ALF/Phy folder (or give option `format`)',
   );
 }
 
@@ -70,7 +70,7 @@ function checkLayout(d: SpikeFormatDescriptor, path: string): void {
     throw new InputError(
       path,
       'format',
-      `is a ${layout}, but format ${d.name} is ${d.description}; expected a ${d.layout} (or another --format)`,
+      `is a ${layout}, but format ${d.name} is ${d.description}; expected a ${d.layout} (or another option \`format\`)`,
     );
   }
 }
