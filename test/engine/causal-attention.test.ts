@@ -97,6 +97,36 @@ test('fused causal attention equals the math path, outputs and gradients (float6
   assert.equal(fusedAttentionKernel(), setFusedAttentionKernel('best'));
 });
 
+test('fused causal attention, d = 8 in float32 (its own loops): the math path, and float64 under dropout', () => {
+  // float32 with d = 8 runs over blocks of 8 keys: lengths around the block edges, and L = 1.
+  // With dropout it is compared with the float64 loops drawing the same mask from the seed.
+  forEachKernel((kernel) => {
+    for (const shape of [
+      [1, 1, 1, 8],
+      [2, 2, 8, 8],
+      [1, 2, 9, 8],
+      [2, 16, 7, 8],
+      [1, 1, 70, 8],
+    ]) {
+      const what = `${kernel} ${shape}`;
+      const fused = run(true, 'float32', shape);
+      const math = run(false, 'float32', shape);
+      assertClose(fused.output, math.output, 2e-5, `${what} output`);
+      ['q', 'k', 'v'].forEach((name, i) =>
+        assertClose(fused.grads[i], math.grads[i], 1e-4, `${what} d${name}`),
+      );
+      const dropped = run(true, 'float32', shape, { dropout: 0.3, seed: 7 });
+      const wide = run(true, 'float64', shape, { dropout: 0.3, seed: 7 });
+      assertClose(dropped.output, wide.output, 2e-5, `${what} dropout output`);
+      ['q', 'k', 'v'].forEach((name, i) =>
+        assertClose(dropped.grads[i], wide.grads[i], 1e-4, `${what} dropout d${name}`),
+      );
+      if (shape[2] > 1)
+        assert.notDeepEqual(dropped.output, fused.output, `${what}: dropout changed the output`);
+    }
+  });
+});
+
 test('fused causal attention with dropout: gradients equal finite differences for a fixed seed', () => {
   const [B, L, d] = [2, 6, 3];
   forEachKernel((kernel) =>
