@@ -34,7 +34,9 @@ function args(argv) {
   for (let i = 2; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '');
     if (!(key in o) || argv[i + 1] === undefined) {
-      console.error(`usage: prepare-scala-m1.mjs [--features f] [--metadata f] [--mapping f] [--out f]`);
+      console.error(
+        `usage: prepare-scala-m1.mjs [--features f] [--metadata f] [--mapping f] [--out f]`,
+      );
       process.exit(2);
     }
     o[key] = resolve(argv[i + 1]);
@@ -59,7 +61,10 @@ function readTable(path, delimiter) {
 
 /** `../M1/2018/sept/09 18 2018/09 18 2018 sample 1.mat` → `20180918sample1`. */
 function cellKey(path) {
-  const name = path.split('/').pop().replace(/\.mat$/, '');
+  const name = path
+    .split('/')
+    .pop()
+    .replace(/\.mat$/, '');
   const m = /^(\d{2}) (\d{2}) (\d{4}) sample (\d+)$/.exec(name);
   if (!m) throw new Error(`unexpected recording name '${name}'`);
   return `${m[3]}${m[1]}${m[2]}sample${m[4]}`;
