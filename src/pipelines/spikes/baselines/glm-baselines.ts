@@ -5,13 +5,13 @@
  * refitting (1–4 minutes per real session on 2 cores). Reloaded GLMs predict exactly what
  * the fitted ones did (JSON numbers round-trip float32 and float64 exactly).
  */
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../../core/atomic.js';
 import { readJsonIfComplete } from '../../../core/json.js';
 import { CoupledGlm, DEFAULT_COUPLED_GLM, fitCoupledGlm } from './coupled-glm.js';
 import { DEFAULT_MULTISCALE_GLM, MultiScaleGlm, fitMultiScaleGlm } from './multiscale-glm.js';
 import type { BinaryRaster } from '../data/raster.js';
+import { jsonDigest } from '../data/cache.js';
 
 export interface GlmBaselines {
   glm: MultiScaleGlm;
@@ -20,17 +20,12 @@ export interface GlmBaselines {
 
 /** The file of one source's baselines: its key covers the train data and the GLM options. */
 export function glmBaselinesFile(dir: string, source: string, dataKey: string, code: string) {
-  const key = createHash('sha256')
-    .update(
-      JSON.stringify({
-        data: dataKey,
-        glm: DEFAULT_MULTISCALE_GLM,
-        coupled: DEFAULT_COUPLED_GLM,
-        code,
-      }),
-    )
-    .digest('hex')
-    .slice(0, 20);
+  const key = jsonDigest({
+    data: dataKey,
+    glm: DEFAULT_MULTISCALE_GLM,
+    coupled: DEFAULT_COUPLED_GLM,
+    code,
+  });
   return join(dir, `${source}-${key}.json`);
 }
 

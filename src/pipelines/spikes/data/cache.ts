@@ -38,6 +38,10 @@ export function cacheKey(files: string[], options: unknown): string {
   return h.digest('hex');
 }
 
+/** Short key (20 hex digits of sha256) of a JSON-able value: model, cell and baseline keys. */
+export const jsonDigest = (value: unknown): string =>
+  createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 20);
+
 export function cachePaths(dir: string, key: string) {
   return { raster: join(dir, `${key}.raster`), meta: join(dir, `${key}.json`) };
 }

@@ -5,7 +5,6 @@
  * Summaries follow the paper's Table 2 (self, within-domain others, both cross-domain
  * directions) with t-tests, and a 3-D stress map of the datasets.
  */
-import { createHash } from 'node:crypto';
 import { currentHolder, holderAlive } from '../../../cluster/holder.js';
 import type { PlattScaling } from '../../../stats/calibration.js';
 import { meanSd, oneSampleTTest, pairedTTest } from '../../../stats/index.js';
@@ -23,6 +22,7 @@ import type { MultiScaleGlm } from '../baselines/multiscale-glm.js';
 import type { CoupledGlm } from '../baselines/coupled-glm.js';
 import { loadOrFitGlmBaselines, type GlmBaselines } from '../baselines/glm-baselines.js';
 import { fitOutputStack, stacksWithGlms, type OutputStack } from '../baselines/stack.js';
+import { jsonDigest } from '../data/cache.js';
 import { loadDataset, type LoadedDataset } from '../data/dataset.js';
 import { loadManifest, type Manifest } from '../data/manifest.js';
 import {
@@ -44,9 +44,6 @@ import {
   type StudyPlanRecord,
   type StudyResult,
 } from './study-cells.js';
-
-const digest = (value: unknown) =>
-  createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 20);
 
 function trainingConfig(o: StudySettings, entry: string, units: number): TrainConfig {
   return variantConfig(modelVariant(entry, o.preset), units, o);
@@ -235,10 +232,10 @@ interface TrainedSource {
 function planSource(c: StudyContext, entry: string, i: number): SourcePlan {
   const source = c.data[i];
   const config = trainingConfig(c.o, entry, source.meta.units);
-  const modelKey = digest({ data: source.key, config, code: c.o.codeVersion });
+  const modelKey = jsonDigest({ data: source.key, config, code: c.o.codeVersion });
   const transfer = { alignment: alignmentOf(c.o), calibration: calibrationOf(c.o) };
   const cellKeys = c.data.map((t, j) =>
-    digest(
+    jsonDigest(
       i === j
         ? { model: modelKey, target: t.key, alignment: 'none' }
         : { model: modelKey, target: t.key, ...transfer },
