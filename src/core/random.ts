@@ -107,8 +107,8 @@ export class Rng {
     return k;
   }
 
-  /** In-place Fisher–Yates shuffle; returns the same array. */
-  shuffle<T>(items: T[]): T[] {
+  /** In-place Fisher–Yates shuffle (of an array or a typed array); returns the same object. */
+  shuffle<A extends { length: number; [index: number]: unknown }>(items: A): A {
     for (let i = items.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
       const tmp = items[i];
@@ -121,6 +121,12 @@ export class Rng {
   /** A permutation of 0..n-1. */
   permutation(n: number): number[] {
     return this.shuffle(Array.from({ length: n }, (_, i) => i));
+  }
+
+  /** `permutation(out.length)` written into `out`: the same draws and result, no allocation (hot loops). */
+  permutationInto(out: Int32Array): Int32Array {
+    for (let i = 0; i < out.length; i++) out[i] = i;
+    return this.shuffle(out);
   }
 
   /** An independent generator derived from this one (for parallel or nested streams). */

@@ -273,19 +273,22 @@ export class TransformerEncoderLayer extends Module {
   /**
    * The layer with its self-attention replaced by `attention` (h → attended [B, L, E], after
    * the output projection): how a key/value-cached decoder reuses the norms and feed-forward.
+   * `lastOnly`: `attention` returns the last position's output only ([B, 1, E]), and so does
+   * the layer; norms and feed-forward act per position, so that row equals the full pass's.
    */
-  forwardWith(x: Tensor, attention: (h: Tensor) => Tensor): Tensor {
+  forwardWith(x: Tensor, attention: (h: Tensor) => Tensor, o: { lastOnly?: boolean } = {}): Tensor {
     const attend = (h: Tensor) => this.drop1.forward(attention(h));
+    const residual = o.lastOnly ? x.narrow(1, x.size(1) - 1, 1) : x;
     const feedForward = (h: Tensor) => {
       const a = this.linear1.forward(h);
       const act = this.activation === 'relu' ? a.relu() : a.gelu();
       return this.drop2.forward(this.linear2.forward(this.drop.forward(act)));
     };
     if (this.normFirst) {
-      const h = x.add(attend(this.norm1.forward(x)));
+      const h = residual.add(attend(this.norm1.forward(x)));
       return h.add(feedForward(this.norm2.forward(h)));
     }
-    const h = this.norm1.forward(x.add(attend(x)));
+    const h = this.norm1.forward(residual.add(attend(x)));
     return this.norm2.forward(h.add(feedForward(h)));
   }
 }

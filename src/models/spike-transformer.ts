@@ -7,6 +7,7 @@
  */
 import {
   Embedding,
+  F,
   Linear,
   Module,
   TransformerEncoderLayer,
@@ -147,6 +148,46 @@ export class SpikeTransformer extends Module {
     let logits = this.head.forward(h);
     if (this.history) logits = logits.add(this.history.forward(x));
     return { logits, attention, embedded };
+  }
+
+  /**
+   * The logits of the last position only ([B, 1, units]), equal to `forward(x).logits`'s last
+   * row to float rounding: lower layers run whole, the last layer attends from its last query
+   * alone and runs its feed-forward on that row. Scoring one bin per window (ablations) then
+   * costs O(T) attention instead of O(T²): at context 3125 the difference between minutes and
+   * most of an hour for a probe.
+   */
+  lastLogits(x: Tensor, o: { disableAttention?: boolean } = {}): Tensor {
+    const T = x.size(1);
+    if (T > this.config.context)
+      throw new UsageError(`input of ${T} bins exceeds the model's context ${this.config.context}`);
+    if (this.config.leaky) return this.forward(x, o).logits.narrow(1, T - 1, 1);
+    let h = this.embed.forward(x);
+    if (this.position) h = h.add(this.position.forward(arange(0, T, 1, 'int64', x.device)));
+    const rotary = this.config.positional === 'rotary' ? this.rotaryTables(T, x.device) : undefined;
+    const last = this.encoder.length - 1;
+    this.encoder.forEach((layer, i) => {
+      if (i < last) {
+        h = layer.forward(h, { causal: true, selfOnly: o.disableAttention, rotary }).output;
+        return;
+      }
+      h = layer.forwardWith(
+        h,
+        (input) => {
+          const { q, k, v } = layer.selfAttn.project(input, rotary);
+          // The last query sees every key (all at or before it): no mask. Attention off: its
+          // softmax over itself alone is 1, so the output is its own value.
+          const output = o.disableAttention
+            ? v.narrow(2, T - 1, 1)
+            : F.scaledDotProductAttention(q.narrow(2, T - 1, 1), k, v).output;
+          return layer.selfAttn.merge(output);
+        },
+        { lastOnly: true },
+      );
+    });
+    let logits = this.head.forward(h);
+    if (this.history) logits = logits.add(this.history.forward(x).narrow(1, T - 1, 1));
+    return logits;
   }
 
   get headDim(): number {

@@ -45,6 +45,13 @@ test('permutation is a permutation', () => {
   );
 });
 
+test('permutationInto draws the same permutations as permutation, in a reused buffer', () => {
+  const a = new Rng(5);
+  const b = new Rng(5);
+  const buffer = new Int32Array(37);
+  for (let k = 0; k < 50; k++) assert.deepEqual([...b.permutationInto(buffer)], a.permutation(37));
+});
+
 test('gamma draws have the Gamma(k, 1) mean k and variance k, for k below and above 1', () => {
   const rng = new Rng(11);
   for (const k of [0.4, 2.5]) {

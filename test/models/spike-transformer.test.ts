@@ -83,3 +83,39 @@ test('the model rejects inputs longer than its context', () => {
     /40 bins exceeds the model's context 32/,
   );
 });
+
+test('lastLogits equals the last row of the full forward pass (positions, depth, norms, GLM path, attention off)', () => {
+  const variants = [
+    {},
+    { positional: 'rotary' as const },
+    { positional: 'none' as const, normFirst: true },
+    { layers: 2 },
+    { history: 8 },
+    { leaky: true },
+  ];
+  const T = 23;
+  for (const [n, v] of variants.entries()) {
+    manualSeed(n);
+    const model = new SpikeTransformer({ ...small, ...v }).eval();
+    // A GLM path starts with a zero head; give the head weights so both paths count.
+    for (const p of model.head.parameters()) p.normal_(0, 0.3);
+    for (const disableAttention of [false, true]) {
+      if (disableAttention && v.leaky) continue;
+      const [full, last] = tidy(() =>
+        noGrad(() => {
+          const x = Tensor.from(randomSpikes(3 * T, 6, 7 + n), [3, T, 6]);
+          return [
+            model.forward(x, { disableAttention }).logits.select(1, T - 1).toArray(),
+            model.lastLogits(x, { disableAttention }).squeeze(1).toArray(),
+          ] as Float32Array[];
+        }),
+      );
+      assert.equal(last.length, full.length);
+      for (let i = 0; i < full.length; i++)
+        assert.ok(
+          Math.abs(full[i] - last[i]) < 1e-5,
+          `variant ${JSON.stringify(v)} attention off ${disableAttention}: logit ${i} ${last[i]} vs ${full[i]}`,
+        );
+    }
+  }
+});

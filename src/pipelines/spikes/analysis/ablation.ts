@@ -57,21 +57,23 @@ export function runAblations(
     for (let start = 0; start < count; start += batch) {
       const group = picks.slice(start, start + batch);
       const x = new Float32Array(group.length * C * U);
+      const kept = fraction > 0 ? C - Math.round(fraction * C) : C;
+      const order = new Int32Array(U);
       group.forEach((g, b) => {
-        for (let t = 0; t < C; t++) {
+        // The unshuffled bins in one native copy; then each shuffled bin, its own permutation.
+        x.set(full.data.subarray((g - C) * U, (g - C + kept) * U), b * C * U);
+        for (let t = kept; t < C; t++) {
           const src = (g - C + t) * U;
           const dst = (b * C + t) * U;
-          const shuffle = t >= C - Math.round(fraction * C) && fraction > 0;
-          const order = shuffle ? shuffleRng.permutation(U) : null;
-          for (let u = 0; u < U; u++) x[dst + u] = full.data[src + (order ? order[u] : u)];
+          shuffleRng.permutationInto(order);
+          for (let u = 0; u < U; u++) x[dst + u] = full.data[src + order[u]];
         }
       });
       const p = tidy(() =>
         noGrad(
           () =>
             model
-              .forward(Tensor.from(x, [group.length, C, U]), { disableAttention: noAttention })
-              .logits.select(1, C - 1)
+              .lastLogits(Tensor.from(x, [group.length, C, U]), { disableAttention: noAttention })
               .sigmoid()
               .toArray() as Float32Array,
         ),
