@@ -105,7 +105,10 @@ test('lastLogits equals the last row of the full forward pass (positions, depth,
         noGrad(() => {
           const x = Tensor.from(randomSpikes(3 * T, 6, 7 + n), [3, T, 6]);
           return [
-            model.forward(x, { disableAttention }).logits.select(1, T - 1).toArray(),
+            model
+              .forward(x, { disableAttention })
+              .logits.select(1, T - 1)
+              .toArray(),
             model.lastLogits(x, { disableAttention }).squeeze(1).toArray(),
           ] as Float32Array[];
         }),
