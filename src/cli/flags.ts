@@ -1,11 +1,38 @@
 /**
  * Library messages name the option a caller can set as "option `field`" (the field of the
- * read options, e.g. `sampleRateHz`); the command line prints the flag that sets it.
+ * options object, e.g. `sampleRateHz`); the command line prints the flag that sets it.
+ * Library users call functions, not flags, so only this file knows the flags.
  */
 const FLAG_OF_FIELD: Record<string, string> = {
+  // spikes readers
   format: '--format',
   sampleRateHz: '--sample-rate',
   well: '--well',
+  // cells tokenize and pretrain
+  cellTables: '--cell-table',
+  chunkCells: '--chunk-cells',
+  crossSpecies: '--cross-species',
+  layer: '--layer',
+  maxLength: '--max-length',
+  medianSample: '--median-sample',
+  orthologs: '--orthologs',
+  raw: '--raw',
+  select: '--select',
+  vocabulary: '--vocabulary',
+  vocabularyFrom: '--vocabulary-from',
+  // ephys extract
+  stimulusWindow: '--stimulus-window',
+  // ephys cohorts are set in the cohort file, not by flags
+  classMap: 'cohort key `class_map`',
+  dropUnknown: 'cohort key `drop_unknown`',
+  grouping: 'cohort key `grouping`',
+  idMatch: 'cohort key `id_match`',
+  // spikes study on Slurm
+  mem: '--mem',
+  slurm: '--executor slurm',
+  time: '--time',
+  // every command that writes a folder
+  out: '--out',
 };
 
 /** `message` with every "option `field`" the CLI has a flag for replaced by that flag. */

@@ -7,6 +7,7 @@ import { Option, type Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { slurmResourcesSchema, type SlurmResources } from '../cluster/batch-script.js';
 import { describeEnd } from '../cluster/slurm.js';
+import { withFlags } from './flags.js';
 import { UsageError } from '../core/errors.js';
 import { runInWorker } from '../engine/worker.js';
 import { LOSS_NAMES } from '../models/losses.js';
@@ -203,7 +204,7 @@ async function studyOnSlurm(options: StudyEnvelope, o: StudyCliOptions): Promise
   const outcome = await runInWorker<StudyEnvelope, string, SlurmStudyOutcome>(
     new URL('../workers/spikes-study-slurm.js', import.meta.url),
     job,
-    (line) => console.error(line),
+    (line) => console.error(withFlags(line)),
     { stopOnInterrupt: true },
   );
   const ids = outcome.submitted.map((s) => s.id);
@@ -221,7 +222,9 @@ async function studyOnSlurm(options: StudyEnvelope, o: StudyCliOptions): Promise
   }
   const missing = outcome.units.filter((u) => u.cellsDone < u.cells);
   for (const f of outcome.failed)
-    console.error(`job ${f.id} (${f.source}, ${f.model}) ended ${describeEnd(f)}; log: ${f.log}`);
+    console.error(
+      withFlags(`job ${f.id} (${f.source}, ${f.model}) ended ${describeEnd(f)}; log: ${f.log}`),
+    );
   throw new UsageError(
     `${missing.length} model(s) still lack cells (${missing.map((u) => `${u.source} ${u.model}`).join(', ')}); re-run the same command to collect finished jobs and resubmit the rest`,
   );

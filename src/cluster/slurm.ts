@@ -35,10 +35,10 @@ export function phaseOf(state: string): JobPhase {
 export function describeEnd(job: JobStatus): string {
   const state = job.state.split(' ')[0];
   const [exit, signal] = (job.exitCode ?? '').split(':').map(Number);
-  if (state === 'TIMEOUT') return 'TIMEOUT (raise --time; a resubmitted job resumes)';
-  if (state === 'OUT_OF_MEMORY') return 'OUT_OF_MEMORY (raise --mem)';
+  if (state === 'TIMEOUT') return 'TIMEOUT (raise option `time`; a resubmitted job resumes)';
+  if (state === 'OUT_OF_MEMORY') return 'OUT_OF_MEMORY (raise option `mem`)';
   if (signal === 9)
-    return `${state} (killed by signal 9, often the out-of-memory killer: raise --mem)`;
+    return `${state} (killed by signal 9, often the out-of-memory killer: raise option \`mem\`)`;
   if (exit > 0) return `${state} (exit code ${exit})`;
   return job.state;
 }
@@ -55,7 +55,7 @@ function run(command: string, args: string[], input?: string): string {
     const err = e as NodeJS.ErrnoException & { stderr?: string };
     if (err.code === 'ENOENT')
       throw new UsageError(
-        `${command} not found: --executor slurm needs Slurm's commands on this machine (a cluster's login node; for a local test cluster: scripts/slurm-local.sh start)`,
+        `${command} not found: option \`slurm\` needs Slurm's commands on this machine (a cluster's login node; for a local test cluster: scripts/slurm-local.sh start)`,
       );
     const detail = (err.stderr ?? err.message).trim().split('\n').pop();
     throw new UsageError(`${command} ${args.slice(0, 2).join(' ')} failed: ${detail}`);

@@ -1,5 +1,6 @@
 /**
- * One resumable training loop for every model (spikes, cells): after each epoch the model's
+ * One resumable training loop for every model (spikes, cells pretraining, the classifier fit
+ * of models/classifier-fit.ts when given a folder): after each epoch the model's
  * and the optimizer's state are saved, then the state file that names them (the commit point),
  * then the previous epoch's files are removed, so a kill at any moment leaves a consistent
  * pair. Every epoch reseeds the tensor and the sampling generators from (seed, epoch), so a

@@ -105,7 +105,7 @@ test('streamed tokenization with a cell table, a selection and R-name repair wri
       chunkCells: 16,
       out: join(dir, 'none'),
     }),
-    /--select batch=z: no cell of .*mm\.h5ad has it; the values are a, b|--select batch=z: no cell of .*mm\.h5ad has it; the values are b, a/,
+    /option `select` batch=z: no cell of .*mm\.h5ad has it; the values are a, b|option `select` batch=z: no cell of .*mm\.h5ad has it; the values are b, a/,
   );
   writeFileSync(
     table,

@@ -7,6 +7,7 @@ import { batchScript } from '../../src/cluster/batch-script.js';
 import { currentHolder, holderAlive } from '../../src/cluster/holder.js';
 import { folderSharing } from '../../src/cluster/shared-folder.js';
 import { describeEnd, phaseOf } from '../../src/cluster/slurm.js';
+import { withFlags } from '../../src/cli/flags.js';
 import { StudyCells } from '../../src/pipelines/spikes/study/study-cells.js';
 import { loadManifest } from '../../src/pipelines/spikes/data/manifest.js';
 import { writeFileSync } from 'node:fs';
@@ -19,10 +20,17 @@ test("Slurm's states map to the phases a study acts on", () => {
     assert.equal(phaseOf(s), 'failed', s);
   const end = (state: string, exitCode: string) =>
     describeEnd({ id: '1', state, phase: phaseOf(state), exitCode });
-  assert.match(end('FAILED', '0:9'), /signal 9.*out-of-memory.*--mem/);
-  assert.match(end('TIMEOUT', '0:15'), /raise --time/);
+  assert.match(end('FAILED', '0:9'), /signal 9.*out-of-memory.*option `mem`/);
+  assert.match(end('TIMEOUT', '0:15'), /raise option `time`/);
   assert.equal(end('FAILED', '1:0'), 'FAILED (exit code 1)');
   assert.equal(end('CANCELLED by 0', '0:15'), 'CANCELLED by 0');
+});
+
+test('the CLI prints the advice of a job end with the flags that set the resources', () => {
+  const end = (state: string, exitCode: string) =>
+    withFlags(describeEnd({ id: '1', state, phase: phaseOf(state), exitCode }));
+  assert.equal(end('TIMEOUT', '0:15'), 'TIMEOUT (raise --time; a resubmitted job resumes)');
+  assert.equal(end('OUT_OF_MEMORY', '0:9'), 'OUT_OF_MEMORY (raise --mem)');
 });
 
 test('a batch script carries the resources, the log and a quoted command', () => {

@@ -125,3 +125,11 @@ test('ephys evaluate: feature values that overflow standardisation name the file
     /^neurobridge: .*huge-features\.csv: tau: values up to 1\.0e\+300 overflow standardisation \(their squares exceed float64\); expected \|value\| ≤ 1e\+150/,
   );
 });
+
+test('ephys: an unknown class names the cohort keys that map or drop it (the library names fields)', () => {
+  const file = cohort('unk', ['Pvalb', 'Sst', 'Chandelier', 'Sst', 'Pvalb', 'Sst'], 'single');
+  failsWith(
+    ['ephys', 'fit', file, '--out', 'm.json'],
+    /^neurobridge: .*unk-meta\.csv: line 4, column 'subclass': unknown class 'Chandelier'; known: .* \(map it with cohort key `class_map`, or cohort key `drop_unknown`\)$/,
+  );
+});

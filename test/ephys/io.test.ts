@@ -56,7 +56,7 @@ test('real mouse M1 table (Scala et al. 2021): empty id header, tab-separated me
   );
   const { labels, dropped } = alignLabels(raw, DEFAULT_CLASS_MAP, 'drop');
   assert.deepEqual(dropped, { IT: 10, CT: 1 });
-  assert.throws(() => cohortFromTable('mouse', table, labels), /try --id-match alphanumeric/);
+  assert.throws(() => cohortFromTable('mouse', table, labels), /try option `idMatch` alphanumeric/);
   const { cohort } = cohortFromTable('mouse', table, labels, {
     idMatch: 'alphanumeric',
     grouping: 'single',

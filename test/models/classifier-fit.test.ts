@@ -1,7 +1,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Linear, Tensor, manualSeed } from '../../src/engine/index.js';
-import { EarlyStopping, fitClassifier } from '../../src/models/classifier-fit.js';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  Dropout,
+  F,
+  Linear,
+  Module,
+  Tensor,
+  manualSeed,
+  noGrad,
+  tidy,
+} from '../../src/engine/index.js';
+import {
+  EarlyStopping,
+  fitClassifier,
+  type ClassifierCheckpoint,
+  type ClassifierFitOptions,
+} from '../../src/models/classifier-fit.js';
+import { InputError } from '../../src/core/errors.js';
 import { balancedClassWeights } from '../../src/stats/classification.js';
 
 test('balanced class weights are n / (classes · count), 0 for an absent class', () => {
@@ -68,4 +86,95 @@ test('fitClassifier validates once per epoch, stops at the patience boundary and
   assert.notDeepEqual(weights[3], weights[1]);
   assert.deepEqual(Array.from(head.weight.toArray() as Float32Array), weights[1]);
   head.dispose();
+});
+
+/** Linear → dropout → linear: dropout makes the fit draw from libtorch's generator. */
+class SmallNet extends Module {
+  readonly a = this.registerModule('a', new Linear(2, 8));
+  readonly drop = this.registerModule('drop', new Dropout(0.3));
+  readonly b = this.registerModule('b', new Linear(8, 3));
+  forward(x: Tensor): Tensor {
+    return this.b.forward(this.drop.forward(this.a.forward(x).relu()));
+  }
+}
+
+/** A seeded fit of SmallNet on 30 noisy points; its final weights and result. */
+function smallFit(o: ClassifierFitOptions, checkpoint?: ClassifierCheckpoint, stopAfter = 0) {
+  manualSeed(3);
+  const net = new SmallNet();
+  const n = 30;
+  const y = Array.from({ length: n }, (_, i) => i % 3);
+  const x = y.flatMap((c, i) => [c + Math.sin(i) * 0.8, c * 0.5 + Math.cos(i * 1.7) * 0.8]);
+  const input = (idx: number[]) =>
+    Tensor.from(
+      idx.flatMap((i) => [x[2 * i], x[2 * i + 1]]),
+      [idx.length, 2],
+    );
+  const val = Array.from({ length: n }, (_, i) => i);
+  let epochs = 0;
+  const r = fitClassifier(
+    {
+      samples: val.filter((i) => i % 5 !== 0),
+      y,
+      classes: 3,
+      params: net.parameters(),
+      logits: (idx) => net.forward(input(idx)),
+      // A continuous score (mean probability of the true class) so any drift in the weights shows.
+      validate: () => {
+        if (stopAfter && ++epochs === stopAfter)
+          (checkpoint!.signal as { aborted: boolean }).aborted = true;
+        net.eval();
+        const p = noGrad(() =>
+          tidy(() => F.softmax(net.forward(input(val)), -1).toArray() as Float32Array),
+        );
+        return val.reduce((s, i) => s + p[i * 3 + y[i]], 0) / n;
+      },
+      modules: [net],
+      beforeEpoch: () => net.train(),
+    },
+    o,
+    checkpoint,
+  );
+  const weights = [...net.stateDict()].map(([k, t]) => [
+    k,
+    Array.from(t.toArray() as Float32Array),
+  ]);
+  net.dispose();
+  return { r, weights };
+}
+
+test('a checkpointed fit stopped after k epochs and resumed ends exactly as an uninterrupted one', () => {
+  const o = {
+    lr: 0.05,
+    weightDecay: 0.01,
+    clip: 1,
+    batchSize: 8,
+    patience: 3,
+    maxEpochs: 12,
+    seed: 5,
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'nb-fit-resume-'));
+  const whole = smallFit(o, { dir: join(dir, 'whole') });
+  assert.equal(whole.r.interrupted, undefined);
+  assert.ok(whole.r.history.length >= 4, `${whole.r.history.length} epochs`);
+  for (const k of [1, 3]) {
+    const part = join(dir, `part-${k}`);
+    const stopped = smallFit(o, { dir: part, signal: { aborted: false } }, k);
+    assert.equal(stopped.r.interrupted, true);
+    assert.equal(stopped.r.history.length, k);
+    // A fresh model (as a new process would build) resumes from the folder.
+    const resumed = smallFit(o, { dir: part });
+    assert.equal(resumed.r.interrupted, undefined);
+    assert.deepEqual(resumed.r, whole.r, `stopped after ${k}`);
+    assert.deepEqual(resumed.weights, whole.weights, `stopped after ${k}`);
+    // One model checkpoint, one best-weights file and the state remain.
+    assert.equal(readdirSync(part).filter((f) => f.includes('best')).length, 1);
+  }
+  // A finished folder gives the same result again without training.
+  assert.deepEqual(smallFit(o, { dir: join(dir, 'whole') }).weights, whole.weights);
+  // Another configuration does not resume a folder it did not write.
+  assert.throws(
+    () => smallFit({ ...o, lr: 0.1 }, { dir: join(dir, 'whole') }),
+    (e: Error) => e instanceof InputError && /different configuration/.test(e.message),
+  );
 });

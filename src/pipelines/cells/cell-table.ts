@@ -118,8 +118,8 @@ export function cellsWhere(matrix: CountMatrix, column: string, value: string): 
   const values = matrix.obs[column];
   if (!values)
     throw new UsageError(
-      `--select ${column}=${value}: ${matrix.source.path} has no annotation '${column}'; it has: ${
-        Object.keys(matrix.obs).join(', ') || '(none: add --cell-table)'
+      `option \`select\` ${column}=${value}: ${matrix.source.path} has no annotation '${column}'; it has: ${
+        Object.keys(matrix.obs).join(', ') || '(none: add option `cellTables`)'
       }`,
     );
   return subsetCells(
@@ -136,7 +136,7 @@ export function noCellSelected(
   values: readonly (string | number)[],
 ): UsageError {
   return new UsageError(
-    `--select ${column}=${value}: no cell of ${path} has it; the values are ${[
+    `option \`select\` ${column}=${value}: no cell of ${path} has it; the values are ${[
       ...new Set(values.map(String)),
     ]
       .slice(0, 10)

@@ -64,7 +64,7 @@ export function pretrainCorpora(
   const { vocab } = readVocabulary(o.tokens);
   if (o.crossSpecies > 0 && vocab.mode !== 'unified')
     throw new UsageError(
-      '--cross-species needs a unified vocabulary (cells tokenize --vocabulary unified)',
+      'option `crossSpecies` needs a unified vocabulary (tokenize with option `vocabulary` unified)',
     );
   const names = corpusNames(o.tokens);
   if (names.length === 0) throw new UsageError(`${o.tokens}: no tokenized corpus in this folder`);
@@ -72,7 +72,7 @@ export function pretrainCorpora(
   const L = parts[0].maxLength;
   if (L > preset.maxLength)
     throw new UsageError(
-      `cells were tokenized to ${L} tokens; preset ${o.preset} takes ${preset.maxLength} (re-tokenize with --max-length)`,
+      `cells were tokenized to ${L} tokens; preset ${o.preset} takes ${preset.maxLength} (re-tokenize with option \`maxLength\`)`,
     );
   const tokens = new Int32Array(parts.reduce((s, p) => s + p.tokens.length, 0));
   const corpusOfCell = new Int32Array(tokens.length / L);

@@ -8,7 +8,7 @@
  */
 import { Linear, Tensor, manualSeed, noGrad, tidy } from '../../engine/index.js';
 import type { CellEncoder } from '../../models/cell-encoder.js';
-import { fitClassifier } from '../../models/classifier-fit.js';
+import { fitClassifier, type ClassifierCheckpoint } from '../../models/classifier-fit.js';
 import { accuracy, confusionMatrix, macroF1, type ConfusionMatrix } from '../../stats/index.js';
 import { stratifiedSplit } from '../../stats/splits.js';
 import { corpusRows, type TokenCorpus } from './corpus-files.js';
@@ -107,12 +107,17 @@ export interface CellClassifier {
   validation: { macroF1: number; epoch: number; cells: number };
 }
 
-/** Fine-tunes a classification head (and the encoder unless frozen) on labelled cells. */
+/**
+ * Fine-tunes a classification head (and the encoder unless frozen) on labelled cells.
+ * With `checkpoint`, each epoch is committed to its folder and a later call resumes there
+ * (the fit's per-epoch seeding then differs from the plain fit: see classifier-fit-resume.ts).
+ */
 export function trainCellClassifier(
   model: CellEncoder,
   train: TokenCorpus,
   labels: string[],
   o: Partial<ClassifierOptions> = {},
+  checkpoint?: ClassifierCheckpoint,
 ): CellClassifier {
   const opt = { ...DEFAULT_CLASSIFIER, ...o };
   const classes = [...new Set(labels)].sort();
@@ -174,6 +179,7 @@ export function trainCellClassifier(
       maxEpochs: opt.epochs,
       seed: opt.seed,
     },
+    checkpoint,
   );
   return {
     classes,

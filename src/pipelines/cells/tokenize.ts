@@ -120,33 +120,40 @@ export async function tokenizeCorpora(
   }
   if (o.chunkCells === undefined && o.medianSample !== undefined)
     throw new UsageError(
-      '--median-sample samples the cells of streamed corpora: add --chunk-cells',
+      'option `medianSample` samples the cells of streamed corpora: add option `chunkCells`',
     );
-  if (o.raw && o.layer !== undefined) throw new UsageError('--raw and --layer: choose one');
+  if (o.raw && o.layer !== undefined)
+    throw new UsageError('option `raw` and option `layer`: choose one');
   if (o.chunkCells !== undefined && o.raw)
-    throw new UsageError('--raw: streamed corpora (--chunk-cells) are read from X only');
+    throw new UsageError(
+      'option `raw`: streamed corpora (option `chunkCells`) are read from X only',
+    );
   if (o.chunkCells !== undefined && o.layer !== undefined)
-    throw new UsageError('--layer: streamed corpora (--chunk-cells) are read from X only');
+    throw new UsageError(
+      'option `layer`: streamed corpora (option `chunkCells`) are read from X only',
+    );
   const names = new Set(o.sources.map((s) => s.name));
   for (const [flag, corpus] of [
-    ...Object.keys(o.cellTables ?? {}).map((c) => ['--cell-table', c]),
-    ...(o.select ?? []).map((x) => ['--select', x.corpus]),
+    ...Object.keys(o.cellTables ?? {}).map((c) => ['option `cellTables`', c]),
+    ...(o.select ?? []).map((x) => ['option `select`', x.corpus]),
   ])
     if (!names.has(corpus))
       throw new UsageError(`${flag} ${corpus}=…: no corpus is named '${corpus}'`);
   if (o.chunkCells !== undefined)
     for (const s of o.sources)
       if (!s.path.endsWith('.h5ad'))
-        throw new UsageError(`--chunk-cells streams .h5ad files only; ${s.path} is not one`);
+        throw new UsageError(
+          `option \`chunkCells\` streams .h5ad files only; ${s.path} is not one`,
+        );
   if ((o.orthologs === undefined) === (o.vocabularyFrom === undefined))
     throw new UsageError(
       o.orthologs === undefined
-        ? 'give --orthologs (a new vocabulary) or --vocabulary-from DIR (an earlier one)'
-        : '--orthologs and --vocabulary-from: choose one (the earlier vocabulary holds its orthologs)',
+        ? 'give option `orthologs` (a new vocabulary) or option `vocabularyFrom` DIR (an earlier one)'
+        : 'option `orthologs` and option `vocabularyFrom`: choose one (the earlier vocabulary holds its orthologs)',
     );
   if (o.vocabularyFrom !== undefined && resolve(o.vocabularyFrom) === resolve(o.out))
     throw new UsageError(
-      `--vocabulary-from ${o.vocabularyFrom}: write to another --out (tokenize replaces the whole tokenization of its output folder)`,
+      `option \`vocabularyFrom\` ${o.vocabularyFrom}: write to another option \`out\` (tokenize replaces the whole tokenization of its output folder)`,
     );
   const orthologs = o.orthologs === undefined ? null : readOrthologs(o.orthologs);
   if (orthologs)
@@ -307,6 +314,6 @@ function requireCounts(m: CountMatrix, path: string): void {
       throw new InputError(
         path,
         m.source.format === 'h5ad' ? 'X' : undefined,
-        'holds negative values (scaled or centred data?); rank-value encoding needs counts: use --raw (scanpy keeps counts in raw) or --layer NAME',
+        'holds negative values (scaled or centred data?); rank-value encoding needs counts: use option `raw` (scanpy keeps counts in raw) or option `layer` NAME',
       );
 }

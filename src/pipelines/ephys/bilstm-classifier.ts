@@ -36,7 +36,7 @@ export function fitPredictBiLstm(
 ): BiLstmPrediction {
   if (train.families.every((f) => f.features.length === 1))
     throw new UsageError(
-      'every family has a single feature: the BiLSTM input LayerNorm would erase it; group the features into families (--grouping)',
+      'every family has a single feature: the BiLSTM input LayerNorm would erase it; group the features into families (option `grouping`)',
     );
   const classes = [...new Set(train.labels)].sort();
   const s = fitStandardizer(train);

@@ -61,7 +61,7 @@ export function cohortFromTable(
     throw new InputError(
       labels.path,
       labels.column,
-      `no cell id of ${table.path} is found here (ids like '${table.ids[0]}' vs '${[...labels.labels.keys()][0]}'; try --id-match alphanumeric)`,
+      `no cell id of ${table.path} is found here (ids like '${table.ids[0]}' vs '${[...labels.labels.keys()][0]}'; try option \`idMatch\` alphanumeric)`,
     );
   const groups = groupFeatures(table, o.grouping ?? 'ipfx');
   const families: Family[] = groups.map(([name, columns]) => ({

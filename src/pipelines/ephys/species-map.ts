@@ -65,7 +65,7 @@ export function alignLabels(
     throw new InputError(
       labels.path,
       `line ${labels.lines.get(id)}, column '${labels.column}'`,
-      `unknown class '${label}'; known: ${Object.keys(map).join(', ')} (map it with --class-map, or --drop-unknown)`,
+      `unknown class '${label}'; known: ${Object.keys(map).join(', ')} (map it with option \`classMap\`, or option \`dropUnknown\`)`,
     );
   }
   return { labels: { ...labels, labels: out }, dropped };

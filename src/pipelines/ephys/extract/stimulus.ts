@@ -36,7 +36,7 @@ export function stimulusEpoch(
     const endIndex = findTimeIndex(t, Math.min(window.end, t[t.length - 1]));
     if (window.end > t[t.length - 1])
       return {
-        reason: `--stimulus-window ends at ${window.end} s, after the sweep (${t[t.length - 1].toFixed(3)} s)`,
+        reason: `option \`stimulusWindow\` ends at ${window.end} s, after the sweep (${t[t.length - 1].toFixed(3)} s)`,
       };
     const amp = i ? extreme(i, startIndex, endIndex + 1) : NaN;
     return {
@@ -54,7 +54,7 @@ export function stimulusEpoch(
       source: 'window',
     };
   }
-  if (!i) return { reason: 'no stimulus series; give --stimulus-window START:END' };
+  if (!i) return { reason: 'no stimulus series; give option `stimulusWindow` START:END' };
   const changes: number[] = [];
   for (let k = 0; k + 1 < i.length; k++) if (i[k + 1] !== i[k]) changes.push(k);
   if (changes.length === 0) return { reason: 'the stimulus is constant (no step, ramp or pulse)' };

@@ -279,7 +279,7 @@ function checkSharedFolder(dir: string, partition?: string): string {
   const nodes = nodeCount(partition);
   if (shared === false && nodes > 1)
     throw new UsageError(
-      `--out ${dir} is on ${fileSystem}, local to this machine, but ${partition ? `partition ${partition}` : 'the cluster'} has ${nodes} nodes: put the study folder on a file system the nodes share (NFS, Lustre, GPFS, BeeGFS, CephFS)`,
+      `option \`out\` ${dir} is on ${fileSystem}, local to this machine, but ${partition ? `partition ${partition}` : 'the cluster'} has ${nodes} nodes: put the study folder on a file system the nodes share (NFS, Lustre, GPFS, BeeGFS, CephFS)`,
     );
   if (shared === false)
     return `${dir} on ${fileSystem}: local, which works on this one-node cluster`;
