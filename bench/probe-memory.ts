@@ -5,10 +5,12 @@
  * reset before each stage through /proc/self/clear_refs) and the addon's live tensors.
  *
  *   nice -n 15 node dist/bench/probe-memory.js MANIFEST DATASET [stage ...] [--ablation-bins N]
- *     [--ablation-batch N] [--generation-bins N] [--cache DIR]
+ *     [--ablation-batch N] [--generation-bins N] [--cache DIR] [--positional learned|rotary]
  *
  * Stages: interpret, ablations, generation, probe (the whole probeModel, as a study runs it);
- * default: all four. Linux only (reads /proc/self/status).
+ * default: all four. Each line ends with the stage's wall time, so the bench also times a
+ * paper-size probe; `--positional rotary` lets generation use the key/value cache (learned
+ * positions re-run the 3,125-bin window per generated bin). Linux only (reads /proc/self/status).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +36,10 @@ const flag = (name: string, fallback: number) => {
 };
 const cacheFlag = args.indexOf('--cache');
 const cache = cacheFlag >= 0 ? args.splice(cacheFlag, 2)[1] : join(tmpdir(), 'nb-probe-memory');
+const positionalFlag = args.indexOf('--positional');
+const positional = positionalFlag >= 0 ? args.splice(positionalFlag, 2)[1] : 'learned';
+if (positional !== 'learned' && positional !== 'rotary')
+  throw new Error(`--positional: expected learned or rotary, got ${positional}`);
 const ablationBins = flag('--ablation-bins', 1000);
 const ablationBatch = flag('--ablation-batch', 16);
 const generationBins = flag('--generation-bins', 3000);
@@ -70,9 +76,9 @@ const setupStarted = performance.now();
 const data = await loadDataset(datasetSpec(loadManifest(manifest), dataset), cache);
 const { test, val } = data.splits;
 manualSeed(0);
-const model = new SpikeTransformer({ ...PAPER_MODEL, units: test.units }).eval();
+const model = new SpikeTransformer({ ...PAPER_MODEL, units: test.units, positional }).eval();
 console.log(
-  `${dataset}: test ${test.bins} bins × ${test.units} units; model context ${model.config.context}, ${model.config.heads} heads, d ${model.config.dModel}`,
+  `${dataset}: test ${test.bins} bins × ${test.units} units; model context ${model.config.context}, ${model.config.heads} heads, d ${model.config.dModel}, ${positional} positions`,
 );
 report('setup', setupStarted);
 const T = Math.min(model.config.context, test.bins - 1);

@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { InputError } from '../../core/errors.js';
 import type { CountMatrix } from '../../io/cells/types.js';
 import { readNpy, writeNpy } from '../../io/npy.js';
-import type { Species, Vocabulary } from './vocabulary.js';
+import { SPECIAL_TOKENS, type Species, type Vocabulary } from './vocabulary.js';
+
+/** Gene tokens follow the special ones (`<pad>`, `<mask>`, `<cls>`, `<eos>`). */
+const FIRST_GENE = SPECIAL_TOKENS.length;
 
 export interface TokenExpression {
   /** CSR row pointers over cells (length cells + 1). */
@@ -86,6 +89,30 @@ export function readExpression(dir: string, name: string): TokenExpression {
 export function tokensExpressedInAll(corpora: TokenExpression[]): number[] {
   const sets = corpora.map((e) => new Set(e.tokens));
   return [...sets[0]].filter((t) => sets.every((s) => s.has(t))).sort((a, b) => a - b);
+}
+
+/**
+ * What the encoder sees of each chosen cell, as dense rows over `tokens`: a gene at position
+ * p (0-based, after `<cls>`) of the cell's n gene tokens gets (n − p) / n, a gene not in the
+ * cell's tokens (unexpressed, or cut by the maximum length) 0. Order only: the counts a
+ * log1p CP10k row carries are gone, as they are for the encoder.
+ */
+export function rankValueRows(
+  corpus: { tokens: Int32Array; maxLength: number },
+  cells: number[],
+  tokens: number[],
+): Float64Array[] {
+  const column = new Map(tokens.map((t, j) => [t, j]));
+  const L = corpus.maxLength;
+  return cells.map((c) => {
+    const row = new Float64Array(tokens.length);
+    const genes = [...corpus.tokens.subarray(c * L, (c + 1) * L)].filter((t) => t >= FIRST_GENE);
+    genes.forEach((t, p) => {
+      const j = column.get(t);
+      if (j !== undefined) row[j] = (genes.length - p) / genes.length;
+    });
+    return row;
+  });
 }
 
 /** log1p(counts per 10,000) of the chosen cells over `tokens` (dense rows). */
