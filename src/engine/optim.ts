@@ -13,6 +13,12 @@ export interface AdamOptions {
   betas?: [number, number];
   eps?: number;
   weightDecay?: number;
+  /**
+   * A multiplier of `lr` per parameter (same order as the parameters; default all 1), as
+   * PyTorch's parameter groups give: e.g. a pretrained encoder fine-tuned more slowly than
+   * its new head. Weight decay follows each parameter's own rate, as in PyTorch.
+   */
+  lrScales?: readonly number[];
 }
 
 export class Adam {
@@ -25,9 +31,20 @@ export class Adam {
   private readonly params: Tensor[];
   private readonly expAvg: Tensor[];
   private readonly expAvgSq: Tensor[];
+  /** Parameter indices by lr multiplier: one native step per group. */
+  private readonly groups: { scale: number; indices: number[] }[];
 
   constructor(params: Tensor[], o: AdamOptions = {}) {
     if (params.length === 0) throw new UsageError('optimizer: no parameters given');
+    const scales = o.lrScales ?? params.map(() => 1);
+    if (scales.length !== params.length || scales.some((x) => !(x >= 0)))
+      throw new UsageError(
+        `optimizer option \`lrScales\`: expected ${params.length} non-negative numbers, one per parameter`,
+      );
+    this.groups = [...new Set(scales)].map((scale) => ({
+      scale,
+      indices: scales.flatMap((x, i) => (x === scale ? [i] : [])),
+    }));
     this.params = params;
     this.lr = o.lr ?? 1e-3;
     this.betas = o.betas ?? [0.9, 0.999];
@@ -44,19 +61,21 @@ export class Adam {
   /** One update from the parameters' accumulated gradients. */
   step(): void {
     this.stepCount++;
-    const h = (ts: Tensor[]) => ts.map((t) => t.h);
-    native().adamStep(
-      h(this.params),
-      h(this.expAvg),
-      h(this.expAvgSq),
-      this.stepCount,
-      this.lr,
-      this.betas[0],
-      this.betas[1],
-      this.eps,
-      this.weightDecay,
-      this.decoupled,
-    );
+    for (const { scale, indices } of this.groups) {
+      const h = (ts: Tensor[]) => indices.map((i) => ts[i].h);
+      native().adamStep(
+        h(this.params),
+        h(this.expAvg),
+        h(this.expAvgSq),
+        this.stepCount,
+        this.lr * scale,
+        this.betas[0],
+        this.betas[1],
+        this.eps,
+        this.weightDecay,
+        this.decoupled,
+      );
+    }
   }
 
   zeroGrad(): void {

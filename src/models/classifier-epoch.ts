@@ -26,6 +26,8 @@ export interface ClassifierFitTask {
   classes: number;
   /** What the optimizer updates (and clipping sees). */
   params: Tensor[];
+  /** A multiplier of the learning rate per parameter of `params` (default all 1). */
+  lrScales?: readonly number[];
   /** Logits [batch, classes] of these samples, in training mode. */
   logits: (samples: number[]) => Tensor;
   /** The validation score after an epoch (higher is better, e.g. macro-F1). */
@@ -89,7 +91,11 @@ export function fitTools(task: ClassifierFitTask, o: ClassifierFitOptions): FitT
       'float32',
     ),
   );
-  const optimizer = new AdamW(task.params, { lr: o.lr, weightDecay: o.weightDecay });
+  const optimizer = new AdamW(task.params, {
+    lr: o.lr,
+    weightDecay: o.weightDecay,
+    lrScales: task.lrScales,
+  });
   return {
     optimizer,
     weight,

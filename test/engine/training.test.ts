@@ -152,6 +152,35 @@ test('Adam and AdamW steps equal the update rule computed by hand', () => {
   }
 });
 
+test('AdamW with lrScales steps each parameter at its own rate (decay included), by hand', () => {
+  const a = Tensor.from([1.5], [1], 'float64').requiresGrad_();
+  const b = Tensor.from([-2.0], [1], 'float64').requiresGrad_();
+  const scales = [1, 0.25];
+  const opt = new AdamW([a, b], { lr: 0.1, weightDecay: 0.05, lrScales: scales });
+  const x = [1.5, -2.0];
+  const m = [0, 0];
+  const v = [0, 0];
+  for (let step = 1; step <= 4; step++) {
+    tidy(() => {
+      opt.zeroGrad();
+      a.pow(2).sum().add(b.pow(2).sum()).mul(0.5).backward(); // gradients = a, b
+      opt.step();
+    });
+    for (let i = 0; i < 2; i++) {
+      const lr = 0.1 * scales[i];
+      const g = x[i];
+      m[i] = 0.9 * m[i] + 0.1 * g;
+      v[i] = 0.999 * v[i] + 0.001 * g * g;
+      const mh = m[i] / (1 - 0.9 ** step);
+      const vh = v[i] / (1 - 0.999 ** step);
+      x[i] = x[i] * (1 - lr * 0.05) - (lr * mh) / (Math.sqrt(vh) + 1e-8);
+    }
+  }
+  assert.ok(Math.abs(a.toNumbers()[0] - x[0]) < 1e-12, `${a.toNumbers()} vs ${x[0]}`);
+  assert.ok(Math.abs(b.toNumbers()[0] - x[1]) < 1e-12, `${b.toNumbers()} vs ${x[1]}`);
+  assert.throws(() => new AdamW([a, b], { lrScales: [1] }), /lrScales/);
+});
+
 test('clipGradNorm rescales to the requested joint norm and returns the original', () => {
   const a = Tensor.from([3, 0], [2], 'float64').requiresGrad_();
   const b = Tensor.from([0, 4], [2], 'float64').requiresGrad_();

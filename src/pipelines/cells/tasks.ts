@@ -85,6 +85,11 @@ export interface ClassifierOptions {
   epochs: number;
   patience: number;
   lr: number;
+  /**
+   * The encoder's learning rate as a multiple of `lr` (the new head's): below 1 keeps the
+   * pretrained, species-shared representation closer to where pretraining left it.
+   */
+  encoderLrScale: number;
   batchSize: number;
   seed: number;
   pooling: Pooling;
@@ -95,6 +100,7 @@ export const DEFAULT_CLASSIFIER: ClassifierOptions = {
   epochs: 30,
   patience: 5,
   lr: 1e-3,
+  encoderLrScale: 1,
   batchSize: 32,
   seed: 0,
   pooling: 'mean',
@@ -154,12 +160,14 @@ export function trainCellClassifier(
       );
     return out;
   };
+  const encoderParams = opt.freezeEncoder ? [] : model.parameters();
   const fitted = fitClassifier(
     {
       samples: fit,
       y,
       classes: classes.length,
-      params: [...head.parameters(), ...(opt.freezeEncoder ? [] : model.parameters())],
+      params: [...head.parameters(), ...encoderParams],
+      lrScales: [...head.parameters().map(() => 1), ...encoderParams.map(() => opt.encoderLrScale)],
       logits: (idx) => logitsOf(train, idx),
       validate: () =>
         macroF1(
