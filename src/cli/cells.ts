@@ -303,6 +303,11 @@ function registerClassify(cells: Command): void {
       `fine-tuning learning rate (AdamW; default ${DEFAULT_CLASSIFIER.lr})`,
       real(0, 10, { minExclusive: true }),
     )
+    .option(
+      '--encoder-lr-scale <x>',
+      `the encoder's learning rate as a multiple of the head's --lr (default ${DEFAULT_CLASSIFIER.encoderLrScale}; e.g. 0.1 fine-tunes the pretrained encoder ten times more slowly)`,
+      real(0, 1),
+    )
     .addOption(
       choice(
         '--pooling <p>',

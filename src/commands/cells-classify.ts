@@ -56,6 +56,8 @@ export interface ClassifyOptions {
   testFraction?: number;
   /** Fine-tuning learning rate and pooling (default: DEFAULT_CLASSIFIER's). */
   lr?: number;
+  /** The encoder's learning rate as a multiple of `lr` (default: DEFAULT_CLASSIFIER's). */
+  encoderLrScale?: number;
   pooling?: Pooling;
   /**
    * Tokens the neural classifiers see (training, validation and test cells alike); default
@@ -146,6 +148,7 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
     epochs: o.epochs,
     seed: o.seed,
     ...(o.lr !== undefined ? { lr: o.lr } : {}),
+    ...(o.encoderLrScale !== undefined ? { encoderLrScale: o.encoderLrScale } : {}),
     ...(o.pooling !== undefined ? { pooling: o.pooling } : {}),
   };
   const model = loadPretrainedRun(o.run);
