@@ -38,7 +38,10 @@ import {
   real,
   repeatable,
   seed,
+  seedList,
 } from './options.js';
+import { UsageError } from '../core/errors.js';
+import { formatMeanSd } from '../pipelines/cells/seed-summary.js';
 import { setDefaultDevice } from '../engine/runtime.js';
 import { createProgress, type Progress } from './progress.js';
 
@@ -318,27 +321,57 @@ function registerClassify(cells: Command): void {
         VOCABULARY_VIEWS,
       ),
     )
-    .option('--seed <n>', 'random seed', seed, 0)
+    .option(
+      '--seed <n>',
+      'fine-tuning seed (one corpus: also of its held-out split; default 0)',
+      seed,
+    )
+    .option(
+      '--seeds <list>',
+      'several fine-tuning seeds, e.g. 0,1,2,3,4: one fine-tuning per seed, mean ± sd per model (the linear baseline is fitted once unless the split depends on the seed)',
+      seedList,
+    )
     .requiredOption('--out <dir>', 'classification.json and report.html', outFolder)
     .addOption(deviceOption())
     .action(
       async (
         run: string,
         dir: string,
-        { device, ...o }: Omit<ClassifyOptions, 'run' | 'tokens'> & { device: string },
+        {
+          device,
+          seed: one,
+          seeds,
+          ...o
+        }: Omit<ClassifyOptions, 'run' | 'tokens' | 'seed'> & { device: string; seed?: number },
       ) => {
+        if (one !== undefined && seeds !== undefined)
+          throw new UsageError('give --seed or --seeds, not both');
         setDefaultDevice(device);
         const { classifyCells } = await import('../commands/cells-classify.js');
-        const r = classifyCells({ ...o, run, tokens: dir });
         const split = o.test === o.train ? `${o.train} (held-out cells)` : `${o.train} → ${o.test}`;
+        const several = (seeds?.length ?? 1) > 1;
+        const r = classifyCells({
+          ...o,
+          seed: one ?? 0,
+          ...(seeds ? { seeds } : {}),
+          run,
+          tokens: dir,
+          onSeed: (s) => {
+            for (const row of s.rows)
+              console.log(
+                `${several ? `seed ${s.seed}  ` : ''}${row.model.padEnd(34)} ${split}: accuracy ${row.accuracy.toFixed(3)}  macro-F1 ${row.macroF1.toFixed(3)}` +
+                  (row.validation
+                    ? `  (validation macro-F1 ${row.validation.macroF1.toFixed(3)} at epoch ${row.validation.epoch + 1}, ${row.validation.cells} cells of ${o.train})`
+                    : ''),
+              );
+          },
+        });
         console.log(`vocabulary view: ${r.vocabularyView}`);
-        for (const row of r.rows)
-          console.log(
-            `${row.model.padEnd(34)} ${split}: accuracy ${row.accuracy.toFixed(3)}  macro-F1 ${row.macroF1.toFixed(3)}` +
-              (row.validation
-                ? `  (validation macro-F1 ${row.validation.macroF1.toFixed(3)} at epoch ${row.validation.epoch + 1}, ${row.validation.cells} cells of ${o.train})`
-                : ''),
-          );
+        if (several)
+          for (const m of r.summary)
+            console.log(
+              `${m.model.padEnd(34)} ${split}, ${m.seeds} seeds (${m.fits} fit${m.fits > 1 ? 's' : ''}): accuracy ${formatMeanSd(m.accuracy)}  macro-F1 ${formatMeanSd(m.macroF1)} (mean ± sd)`,
+            );
         console.log(`results: ${r.files.results}\nreport: ${r.files.report}`);
       },
     );

@@ -5,6 +5,7 @@
  */
 import { UMAP } from 'umap-js';
 import { Rng } from '../core/random.js';
+import { formatMeanSd, type SeedSummaryRow } from '../pipelines/cells/seed-summary.js';
 import {
   confusionFigure,
   groupScatterFigure,
@@ -18,6 +19,17 @@ export interface CellsReport {
   classification?: {
     rows: { model: string; accuracy: number; macroF1: number }[];
     confusion: { labels: (string | number)[]; counts: number[][] };
+    /** Several fine-tuning seeds: mean ± sd per model, and every seed's scores. */
+    summary?: SeedSummaryRow[];
+    perSeed?: {
+      seed: number;
+      rows: {
+        model: string;
+        accuracy: number;
+        macroF1: number;
+        validation?: { macroF1: number };
+      }[];
+    }[];
   };
   perturbation?: {
     mode: string;
@@ -64,25 +76,7 @@ export function renderCellsReport(r: CellsReport): string {
       ],
     },
   ];
-  if (r.classification) {
-    const c = r.classification;
-    sections.push({
-      title: 'Cell-type classification',
-      blocks: [
-        {
-          kind: 'table',
-          headers: ['model', 'accuracy', 'macro-F1'],
-          rows: c.rows.map((x) => [x.model, x.accuracy.toFixed(3), x.macroF1.toFixed(3)]),
-        },
-        {
-          kind: 'figure',
-          height: 420,
-          figure: confusionFigure(c.confusion.labels, c.confusion.counts),
-          caption: `Confusion of the first model (${c.rows[0]?.model}) on the test cells.`,
-        },
-      ],
-    });
-  }
+  if (r.classification) sections.push(classificationSection(r.classification));
   if (r.perturbation) {
     const p = r.perturbation;
     sections.push({
@@ -107,4 +101,57 @@ export function renderCellsReport(r: CellsReport): string {
     });
   }
   return renderPage({ title: 'neurobridge · unified human + mouse cell encoder', sections });
+}
+
+function classificationSection(c: NonNullable<CellsReport['classification']>): Section {
+  const seeds = c.perSeed?.length ?? 1;
+  const scores: Block =
+    c.summary && seeds > 1
+      ? {
+          kind: 'table',
+          headers: ['model', 'seeds (fits)', 'accuracy, mean ± sd', 'macro-F1, mean ± sd'],
+          rows: c.summary.map((x) => [
+            x.model,
+            `${x.seeds} (${x.fits})`,
+            formatMeanSd(x.accuracy),
+            formatMeanSd(x.macroF1),
+          ]),
+        }
+      : {
+          kind: 'table',
+          headers: ['model', 'accuracy', 'macro-F1'],
+          rows: c.rows.map((x) => [x.model, x.accuracy.toFixed(3), x.macroF1.toFixed(3)]),
+        };
+  const perSeed: Block[] =
+    c.perSeed && seeds > 1
+      ? [
+          {
+            kind: 'table',
+            headers: ['seed', 'model', 'accuracy', 'macro-F1', 'validation macro-F1'],
+            rows: c.perSeed.flatMap((s) =>
+              s.rows.map((x) => [
+                s.seed,
+                x.model,
+                x.accuracy.toFixed(3),
+                x.macroF1.toFixed(3),
+                x.validation ? x.validation.macroF1.toFixed(3) : '–',
+              ]),
+            ),
+          },
+        ]
+      : [];
+  const first = c.perSeed ? ` at seed ${c.perSeed[0].seed}` : '';
+  return {
+    title: 'Cell-type classification',
+    blocks: [
+      scores,
+      ...perSeed,
+      {
+        kind: 'figure',
+        height: 420,
+        figure: confusionFigure(c.confusion.labels, c.confusion.counts),
+        caption: `Confusion of the first model (${c.rows[0]?.model}) on the test cells${first}.`,
+      },
+    ],
+  };
 }
