@@ -42,6 +42,7 @@ import {
 } from './options.js';
 import { UsageError } from '../core/errors.js';
 import { formatMeanSd } from '../pipelines/cells/seed-summary.js';
+import { DEFAULT_MARKER_DELETION } from '../pipelines/cells/perturb-null.js';
 import { setDefaultDevice } from '../engine/runtime.js';
 import { createProgress, type Progress } from './progress.js';
 
@@ -400,6 +401,29 @@ function registerPerturb(cells: Command): void {
       'goal state: mean embedding of these cells; column=* for one goal per value of the column (repeatable)',
       repeatable,
     )
+    .addOption(
+      choice(
+        '--null <kind>',
+        'with --genes and --together (delete): permutation test against random gene sets of the same size, each gene matched to one of --genes on expression frequency and mean position in the selected cells',
+        ['matched'] as const,
+      ),
+    )
+    .option(
+      '--permutations <n>',
+      `random sets drawn for --null (default ${DEFAULT_MARKER_DELETION.permutations})`,
+      integer(1, 1_000_000),
+    )
+    .option(
+      '--null-pool <n>',
+      `--null: genes each marker's match is drawn from, the nearest in frequency and position rank (default ${DEFAULT_MARKER_DELETION.poolSize})`,
+      integer(1, 1_000_000),
+    )
+    .option(
+      '--null-cells <n>',
+      `--null: test at most n of the selected cells, a seeded random subset (default ${DEFAULT_MARKER_DELETION.maxCells})`,
+      integer(1, 10_000_000),
+    )
+    .option('--seed <n>', '--null: random seed of the sets and the cell subset (default 0)', seed)
     .requiredOption('--out <dir>', 'perturbation.json and report.html', outFolder)
     .action(
       async (
@@ -412,6 +436,11 @@ function registerPerturb(cells: Command): void {
           genes?: string[];
           together: boolean;
           goal?: string[];
+          null?: 'matched';
+          permutations?: number;
+          nullPool?: number;
+          nullCells?: number;
+          seed?: number;
           out: string;
         },
       ) => {
@@ -424,6 +453,13 @@ function registerPerturb(cells: Command): void {
               Object.entries(e.towardGoals)
                 .map(([g, d]) => `  Δcos ${g} ${d >= 0 ? '+' : ''}${d.toExponential(2)}`)
                 .join(''),
+          );
+        const t = r.permutationTest;
+        if (t)
+          console.log(
+            `permutation test (${t.genes.join('+')} deleted in ${t.cells} cells${t.absent.length ? `; not expressed: ${t.absent.join(', ')}` : ''}): ` +
+              `away from own centroid ${t.observed.toExponential(3)}, null ${t.null.mean.toExponential(3)} ± ${t.null.sd.toExponential(3)} ` +
+              `(${t.null.permutations} matched random sets), p = ${t.p.toFixed(4)}`,
           );
         console.log(`results: ${r.files.results}\nreport: ${r.files.report}`);
       },

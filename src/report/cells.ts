@@ -35,6 +35,16 @@ export interface CellsReport {
     mode: string;
     goals: string[];
     rows: { gene: string; cells: number; shift: number; towardGoals: Record<string, number> }[];
+    /** Marker-deletion permutation test of the genes deleted together. */
+    test?: {
+      statistic: string;
+      genes: string[];
+      cells: number;
+      observed: number;
+      null: { mean: number; sd: number; permutations: number };
+      p: number;
+      poolSize: number;
+    };
   };
   seed: number;
 }
@@ -77,29 +87,7 @@ export function renderCellsReport(r: CellsReport): string {
     },
   ];
   if (r.classification) sections.push(classificationSection(r.classification));
-  if (r.perturbation) {
-    const p = r.perturbation;
-    sections.push({
-      title: `In silico perturbation (${p.mode})`,
-      blocks: [
-        {
-          kind: 'table',
-          headers: [
-            'gene',
-            'cells',
-            'embedding shift (1 − cos)',
-            ...p.goals.map((g) => `Δ cos to ${g}`),
-          ],
-          rows: p.rows.map((x) => [
-            x.gene,
-            x.cells,
-            x.shift.toExponential(3),
-            ...p.goals.map((g) => x.towardGoals[g].toExponential(3)),
-          ]),
-        },
-      ],
-    });
-  }
+  if (r.perturbation) sections.push(perturbationSection(r.perturbation));
   return renderPage({ title: 'neurobridge · unified human + mouse cell encoder', sections });
 }
 
@@ -152,6 +140,50 @@ function classificationSection(c: NonNullable<CellsReport['classification']>): S
         figure: confusionFigure(c.confusion.labels, c.confusion.counts),
         caption: `Confusion of the first model (${c.rows[0]?.model}) on the test cells${first}.`,
       },
+    ],
+  };
+}
+
+function perturbationSection(p: NonNullable<CellsReport['perturbation']>): Section {
+  const t = p.test;
+  const test: Block[] = t
+    ? [
+        {
+          kind: 'table',
+          headers: ['genes', 'tested cells', 'observed', 'null mean ± sd', 'permutations', 'p'],
+          rows: [
+            [
+              t.genes.join(', '),
+              t.cells,
+              t.observed.toExponential(3),
+              `${t.null.mean.toExponential(3)} ± ${t.null.sd.toExponential(3)}`,
+              t.null.permutations,
+              t.p.toFixed(4),
+            ],
+          ],
+          caption: `Marker-deletion permutation test. Statistic: ${t.statistic}. Null: random sets of as many genes, each drawn from the ${t.poolSize} genes nearest to a marker in (expression-frequency rank, mean-position rank) among the tested cells; one-sided p = (1 + #null ≥ observed) / (1 + permutations).`,
+        },
+      ]
+    : [];
+  return {
+    title: `In silico perturbation (${p.mode})`,
+    blocks: [
+      {
+        kind: 'table',
+        headers: [
+          'gene',
+          'cells',
+          'embedding shift (1 − cos)',
+          ...p.goals.map((g) => `Δ cos to ${g}`),
+        ],
+        rows: p.rows.map((x) => [
+          x.gene,
+          x.cells,
+          x.shift.toExponential(3),
+          ...p.goals.map((g) => x.towardGoals[g].toExponential(3)),
+        ]),
+      },
+      ...test,
     ],
   };
 }

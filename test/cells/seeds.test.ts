@@ -1,7 +1,8 @@
 /**
  * `cells classify --seeds`: one fine-tuning per seed, each seed's results those of a
  * single `--seed k` run, and a summary whose mean ± sd (n − 1) is recomputed here from the
- * per-seed values by hand; the linear baseline across corpora is fitted once.
+ * per-seed values by hand; the linear baseline across corpora is fitted once. And, on the
+ * same tiny run, `cells perturb --null matched` end to end.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readTokenizedCorpus, readVocabulary } from '../../src/pipelines/cells/corpus-files.js';
 
 const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'nb-cells-seeds-'));
@@ -189,4 +191,95 @@ test('classify --seeds on one corpus: the held-out split follows the seed, so th
     'held4',
   );
   assert.deepEqual(held.perSeed[1].rows, read('held4').rows);
+});
+
+test('perturb --null matched: the permutation test in the console, the JSON and the report; misuse refused', () => {
+  // Three genes the Pvalb cells hold within their 15 gene tokens: the 2nd to 4th most frequent.
+  const { corpus, cells } = readTokenizedCorpus(join(dir, 'tok'), 'hs');
+  const json = readVocabulary(join(dir, 'tok')).vocab.toJSON();
+  const count = new Map<number, number>();
+  cells.obs.cell_type.forEach((type, i) => {
+    if (type !== 'Pvalb') return;
+    for (const t of corpus.tokens.subarray(i * 16 + 1, (i + 1) * 16))
+      if (t > 3) count.set(t, (count.get(t) ?? 0) + 1);
+  });
+  const top = [...count].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(1, 4);
+  const genes = top.map(
+    ([t]) => json.genes.find(([k, v]) => v === t && k.startsWith('human\t'))?.[0].split('\t')[1],
+  );
+  const perturb = (...extra: string[]) => [
+    'cells',
+    'perturb',
+    'run',
+    'tok',
+    '--corpus',
+    'hs',
+    '--cells',
+    'cell_type=Pvalb',
+    '--genes',
+    genes.join(','),
+    ...extra,
+  ];
+  const out = ok(
+    ...perturb(
+      '--together',
+      '--null',
+      'matched',
+      '--permutations',
+      '30',
+      '--null-pool',
+      '5',
+      '--out',
+      'pn',
+    ),
+  );
+  const saved = JSON.parse(readFileSync(join(dir, 'pn', 'perturbation.json'), 'utf8')) as {
+    permutationTest: {
+      observed: number;
+      p: number;
+      null: { mean: number; sd: number; values: number[]; sets: string[][] };
+      genes: string[];
+    };
+  };
+  const t = saved.permutationTest;
+  assert.equal(t.null.values.length, 30);
+  assert.equal(t.null.sets.length, 30);
+  const m = byHand(t.null.values);
+  assert.ok(Math.abs(t.null.mean - m.mean) < 1e-12 && Math.abs(t.null.sd - m.sd) < 1e-12);
+  assert.equal(t.p, (1 + t.null.values.filter((v) => v >= t.observed).length) / 31);
+  for (const s of t.null.sets)
+    assert.ok(s.every((g) => !t.genes.includes(g)) && new Set(s).size === s.length);
+  assert.match(
+    out,
+    new RegExp(`permutation test \\(.* deleted in \\d+ cells.*p = ${t.p.toFixed(4)}`),
+  );
+  assert.ok(
+    readFileSync(join(dir, 'pn', 'report.html'), 'utf8').includes(
+      'Marker-deletion permutation test',
+    ),
+  );
+  const again = ok(
+    ...perturb(
+      '--together',
+      '--null',
+      'matched',
+      '--permutations',
+      '30',
+      '--null-pool',
+      '5',
+      '--out',
+      'pn2',
+    ),
+  );
+  assert.equal(
+    again.split('\n').find((l) => l.startsWith('permutation')),
+    out.split('\n').find((l) => l.startsWith('permutation')),
+    'fixed seed: same result',
+  );
+  const alone = run(...perturb('--null', 'matched', '--out', 'px'));
+  assert.notEqual(alone.status, 0);
+  assert.match(
+    alone.stderr.trim(),
+    /^[^\n]*--null tests the deletion of the --genes together: give --genes and --together$/,
+  );
 });
