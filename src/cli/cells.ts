@@ -38,7 +38,11 @@ import {
   real,
   repeatable,
   seed,
+  seedList,
 } from './options.js';
+import { UsageError } from '../core/errors.js';
+import { formatMeanSd } from '../pipelines/cells/seed-summary.js';
+import { DEFAULT_MARKER_DELETION } from '../pipelines/cells/perturb-null.js';
 import { setDefaultDevice } from '../engine/runtime.js';
 import { createProgress, type Progress } from './progress.js';
 
@@ -323,27 +327,57 @@ function registerClassify(cells: Command): void {
         VOCABULARY_VIEWS,
       ),
     )
-    .option('--seed <n>', 'random seed', seed, 0)
+    .option(
+      '--seed <n>',
+      'fine-tuning seed (one corpus: also of its held-out split; default 0)',
+      seed,
+    )
+    .option(
+      '--seeds <list>',
+      'several fine-tuning seeds, e.g. 0,1,2,3,4: one fine-tuning per seed, mean ± sd per model (the linear baseline is fitted once unless the split depends on the seed)',
+      seedList,
+    )
     .requiredOption('--out <dir>', 'classification.json and report.html', outFolder)
     .addOption(deviceOption())
     .action(
       async (
         run: string,
         dir: string,
-        { device, ...o }: Omit<ClassifyOptions, 'run' | 'tokens'> & { device: string },
+        {
+          device,
+          seed: one,
+          seeds,
+          ...o
+        }: Omit<ClassifyOptions, 'run' | 'tokens' | 'seed'> & { device: string; seed?: number },
       ) => {
+        if (one !== undefined && seeds !== undefined)
+          throw new UsageError('give --seed or --seeds, not both');
         setDefaultDevice(device);
         const { classifyCells } = await import('../commands/cells-classify.js');
-        const r = classifyCells({ ...o, run, tokens: dir });
         const split = o.test === o.train ? `${o.train} (held-out cells)` : `${o.train} → ${o.test}`;
+        const several = (seeds?.length ?? 1) > 1;
+        const r = classifyCells({
+          ...o,
+          seed: one ?? 0,
+          ...(seeds ? { seeds } : {}),
+          run,
+          tokens: dir,
+          onSeed: (s) => {
+            for (const row of s.rows)
+              console.log(
+                `${several ? `seed ${s.seed}  ` : ''}${row.model.padEnd(34)} ${split}: accuracy ${row.accuracy.toFixed(3)}  macro-F1 ${row.macroF1.toFixed(3)}` +
+                  (row.validation
+                    ? `  (validation macro-F1 ${row.validation.macroF1.toFixed(3)} at epoch ${row.validation.epoch + 1}, ${row.validation.cells} cells of ${o.train})`
+                    : ''),
+              );
+          },
+        });
         console.log(`vocabulary view: ${r.vocabularyView}`);
-        for (const row of r.rows)
-          console.log(
-            `${row.model.padEnd(34)} ${split}: accuracy ${row.accuracy.toFixed(3)}  macro-F1 ${row.macroF1.toFixed(3)}` +
-              (row.validation
-                ? `  (validation macro-F1 ${row.validation.macroF1.toFixed(3)} at epoch ${row.validation.epoch + 1}, ${row.validation.cells} cells of ${o.train})`
-                : ''),
-          );
+        if (several)
+          for (const m of r.summary)
+            console.log(
+              `${m.model.padEnd(34)} ${split}, ${m.seeds} seeds (${m.fits} fit${m.fits > 1 ? 's' : ''}): accuracy ${formatMeanSd(m.accuracy)}  macro-F1 ${formatMeanSd(m.macroF1)} (mean ± sd)`,
+            );
         console.log(`results: ${r.files.results}\nreport: ${r.files.report}`);
       },
     );
@@ -372,6 +406,29 @@ function registerPerturb(cells: Command): void {
       'goal state: mean embedding of these cells; column=* for one goal per value of the column (repeatable)',
       repeatable,
     )
+    .addOption(
+      choice(
+        '--null <kind>',
+        'with --genes and --together (delete): permutation test against random gene sets of the same size, each gene matched to one of --genes on expression frequency and mean position in the selected cells',
+        ['matched'] as const,
+      ),
+    )
+    .option(
+      '--permutations <n>',
+      `random sets drawn for --null (default ${DEFAULT_MARKER_DELETION.permutations})`,
+      integer(1, 1_000_000),
+    )
+    .option(
+      '--null-pool <n>',
+      `--null: genes each marker's match is drawn from, the nearest in frequency and position rank (default ${DEFAULT_MARKER_DELETION.poolSize})`,
+      integer(1, 1_000_000),
+    )
+    .option(
+      '--null-cells <n>',
+      `--null: test at most n of the selected cells, a seeded random subset (default ${DEFAULT_MARKER_DELETION.maxCells})`,
+      integer(1, 10_000_000),
+    )
+    .option('--seed <n>', '--null: random seed of the sets and the cell subset (default 0)', seed)
     .requiredOption('--out <dir>', 'perturbation.json and report.html', outFolder)
     .action(
       async (
@@ -384,6 +441,11 @@ function registerPerturb(cells: Command): void {
           genes?: string[];
           together: boolean;
           goal?: string[];
+          null?: 'matched';
+          permutations?: number;
+          nullPool?: number;
+          nullCells?: number;
+          seed?: number;
           out: string;
         },
       ) => {
@@ -396,6 +458,13 @@ function registerPerturb(cells: Command): void {
               Object.entries(e.towardGoals)
                 .map(([g, d]) => `  Δcos ${g} ${d >= 0 ? '+' : ''}${d.toExponential(2)}`)
                 .join(''),
+          );
+        const t = r.permutationTest;
+        if (t)
+          console.log(
+            `permutation test (${t.genes.join('+')} deleted in ${t.cells} cells${t.absent.length ? `; not expressed: ${t.absent.join(', ')}` : ''}): ` +
+              `away from own centroid ${t.observed.toExponential(3)}, null ${t.null.mean.toExponential(3)} ± ${t.null.sd.toExponential(3)} ` +
+              `(${t.null.permutations} matched random sets), p = ${t.p.toFixed(4)}`,
           );
         console.log(`results: ${r.files.results}\nreport: ${r.files.report}`);
       },

@@ -70,6 +70,14 @@ export function real(
 /** Random seeds: the generators take 32-bit unsigned seeds. */
 export const seed = integer(0, 2 ** 32 - 1);
 
+/** A comma-separated list of distinct seeds, e.g. 0,1,2,3,4. */
+export function seedList(value: string): number[] {
+  const seeds = value.split(',').map((s) => seed(s.trim()));
+  if (new Set(seeds).size !== seeds.length)
+    throw new InvalidArgumentError(`expected distinct seeds, got ${value}`);
+  return seeds;
+}
+
 /** A folder to write into: refused when a file (not a folder) has that name. */
 export function outFolder(value: string): string {
   if (value.trim() === '') throw new InvalidArgumentError('expected a folder name');

@@ -30,6 +30,7 @@ import { readExpression } from '../pipelines/cells/expression.js';
 import { linearBaseline } from '../pipelines/cells/linear-baseline.js';
 import { accuracy, confusionMatrix, macroF1, perClassF1 } from '../stats/index.js';
 import { stratifiedSplit } from '../stats/splits.js';
+import { summarizeSeeds, type SeedSummaryRow } from '../pipelines/cells/seed-summary.js';
 
 export interface ClassifyOptions {
   /** Folder written by `cells pretrain`. */
@@ -64,8 +65,21 @@ export interface ClassifyOptions {
    * `shared` when the two corpora are of different species, `all` otherwise.
    */
   vocabularyView?: VocabularyView;
+  /** Fine-tuning seed (and, for one corpus, the seed of its held-out split). */
   seed: number;
+  /** Several seeds: one fine-tuning per seed, their mean ± sd (overrides `seed`). */
+  seeds?: number[];
+  /** Called after each seed with its results (e.g. to print them as they come). */
+  onSeed?: (result: SeedResult) => void;
   out: string;
+}
+
+/** The results of one seed, as a single-seed run gives them. */
+export interface SeedResult {
+  seed: number;
+  trainCells: number;
+  testCells: number;
+  rows: ClassificationRow[];
 }
 
 export interface ClassificationRow {
@@ -79,7 +93,11 @@ export interface ClassificationRow {
 }
 
 export interface ClassifyResult {
+  /** The first seed's rows. */
   rows: ClassificationRow[];
+  perSeed: SeedResult[];
+  /** Mean ± sd over the seeds, per model. */
+  summary: SeedSummaryRow[];
   /** The tokens the neural classifiers saw. */
   vocabularyView: VocabularyView;
   confusion: ConfusionMatrix;
@@ -112,87 +130,97 @@ export function corpusLabels(
   return labels;
 }
 
+/** Training and test cells of one split (a held-out part of one corpus depends on the seed). */
+interface ClassifySplit {
+  trainCells: number[];
+  trainLabels: string[];
+  testLabels: string[];
+  held: number[] | null;
+  trainCorpus: TokenCorpus;
+  testCorpus: TokenCorpus;
+}
+
 export function classifyCells(o: ClassifyOptions): ClassifyResult {
   const single = o.test === o.train;
+  const seeds = o.seeds ?? [o.seed];
+  if (seeds.length === 0 || new Set(seeds).size !== seeds.length)
+    throw new UsageError(`--seeds: expected distinct seeds, got ${seeds.join(',')}`);
   if (o.testFraction !== undefined && !single)
     throw new UsageError(
       '--test-fraction splits one corpus into training and test cells: give --test the same corpus as --train',
     );
   const train = readTokenizedCorpus(o.tokens, o.train);
   const allTrainLabels = corpusLabels(o.tokens, train.cells, o.label, 2);
-  // One corpus: a stratified held-out fraction is the test set, the rest the training pool.
-  const [pool, held] = single
-    ? stratifiedSplit(allTrainLabels, [1 - (o.testFraction ?? 0.2), o.testFraction ?? 0.2], o.seed)
-    : [allTrainLabels.map((_, i) => i), null];
-  const test = single
-    ? { ...train, corpus: corpusRows(train.corpus, held ?? []) }
-    : readTokenizedCorpus(o.tokens, o.test);
-  const testLabels = held
-    ? held.map((i) => allTrainLabels[i])
-    : corpusLabels(o.tokens, test.cells, o.label);
-  const testClasses = new Set(testLabels);
-  const trainCells = pool.filter((i) => !o.onlyTestClasses || testClasses.has(allTrainLabels[i]));
-  const trainLabels = trainCells.map((i) => allTrainLabels[i]);
-  if (new Set(trainLabels).size < 2)
-    throw new InputError(
-      join(o.tokens, `${o.train}.cells.json`),
-      `obs.${o.label}`,
-      `fewer than 2 of its classes are in the test corpus (${[...testClasses].join(', ')}): nothing to train with --only-test-classes`,
-    );
+  const test = single ? train : readTokenizedCorpus(o.tokens, o.test);
+  const crossTestLabels = single ? [] : corpusLabels(o.tokens, test.cells, o.label);
   const view = o.vocabularyView ?? (train.cells.species === test.cells.species ? 'all' : 'shared');
   const inView = vocabularyViewOf(o.tokens, view);
-  const trainCorpus = inView(corpusRows(train.corpus, trainCells));
-  const testCorpus = inView(test.corpus);
-  const options = {
-    freezeEncoder: o.freeze,
-    epochs: o.epochs,
-    seed: o.seed,
-    ...(o.lr !== undefined ? { lr: o.lr } : {}),
-    ...(o.encoderLrScale !== undefined ? { encoderLrScale: o.encoderLrScale } : {}),
-    ...(o.pooling !== undefined ? { pooling: o.pooling } : {}),
-  };
-  const model = loadPretrainedRun(o.run);
-  const before = new Float32Array([
-    ...embedCells(model, trainCorpus),
-    ...embedCells(model, testCorpus),
-  ]);
-  const row = (
-    name: ClassificationRow['model'],
-    predicted: string[],
-    validation?: CellClassifier['validation'],
-  ): ClassificationRow => ({
-    model: name,
-    accuracy: accuracy(testLabels, predicted),
-    macroF1: macroF1(testLabels, predicted),
-    perClassF1: testClassF1(testLabels, predicted),
-    confusion: confusionMatrix(testLabels, predicted),
-    ...(validation ? { validation } : {}),
-  });
-  const fineTuned = trainCellClassifier(model, trainCorpus, trainLabels, options);
-  const rows: ClassificationRow[] = [
-    row('pretrained encoder', fineTuned.predict(testCorpus), fineTuned.validation),
-  ];
-  if (o.scratch) {
-    manualSeed(o.seed);
-    const scratch = new CellEncoder(model.config);
-    const clf = trainCellClassifier(scratch, trainCorpus, trainLabels, {
-      ...options,
-      freezeEncoder: false,
-    });
-    rows.push(row('from scratch', clf.predict(testCorpus), clf.validation));
-  }
-  if (o.linear !== false) {
-    const trainExpression = readExpression(o.tokens, o.train);
-    const linear = linearBaseline(
-      trainExpression,
+  const splitOf = (seed: number): ClassifySplit => {
+    // One corpus: a stratified held-out fraction is the test set, the rest the training pool.
+    const f = o.testFraction ?? 0.2;
+    const [pool, held] = single
+      ? stratifiedSplit(allTrainLabels, [1 - f, f], seed)
+      : [allTrainLabels.map((_, i) => i), null];
+    const testLabels = held ? held.map((i) => allTrainLabels[i]) : crossTestLabels;
+    const testClasses = new Set(testLabels);
+    const trainCells = pool.filter((i) => !o.onlyTestClasses || testClasses.has(allTrainLabels[i]));
+    const trainLabels = trainCells.map((i) => allTrainLabels[i]);
+    if (new Set(trainLabels).size < 2)
+      throw new InputError(
+        join(o.tokens, `${o.train}.cells.json`),
+        `obs.${o.label}`,
+        `fewer than 2 of its classes are in the test corpus (${[...testClasses].join(', ')}): nothing to train with --only-test-classes`,
+      );
+    return {
       trainCells,
       trainLabels,
-      single ? trainExpression : readExpression(o.tokens, o.test),
-      held ? { testCells: held } : {},
-    );
-    rows.push(row('logistic regression (log1p CP10k)', linear.predicted));
-  }
-  const pretrained = rows[0];
+      testLabels,
+      held,
+      trainCorpus: inView(corpusRows(train.corpus, trainCells)),
+      testCorpus: inView(held ? corpusRows(train.corpus, held) : test.corpus),
+    };
+  };
+  // Across corpora the split, and so the linear baseline, does not depend on the seed.
+  const linearCache = new Map<string, string[]>();
+  const linearOf = (seed: number, s: ClassifySplit): string[] => {
+    const key = single ? String(seed) : 'all';
+    let predicted = linearCache.get(key);
+    if (!predicted) {
+      const trainExpression = readExpression(o.tokens, o.train);
+      predicted = linearBaseline(
+        trainExpression,
+        s.trainCells,
+        s.trainLabels,
+        single ? trainExpression : readExpression(o.tokens, o.test),
+        s.held ? { testCells: s.held } : {},
+      ).predicted;
+      linearCache.set(key, predicted);
+    }
+    return predicted;
+  };
+  const shown: { embeddings?: Float32Array; split?: ClassifySplit; hidden?: number } = {};
+  const perSeed = seeds.map((seed): SeedResult => {
+    const s = splitOf(seed);
+    // Fine-tuning changes the encoder's weights: every seed starts from the saved run.
+    const model = loadPretrainedRun(o.run);
+    if (!shown.embeddings) {
+      shown.embeddings = new Float32Array([
+        ...embedCells(model, s.trainCorpus),
+        ...embedCells(model, s.testCorpus),
+      ]);
+      shown.split = s;
+      shown.hidden = model.config.hidden;
+    }
+    const rows = classifySeed(o, seed, model, s, () => linearOf(seed, s));
+    const result = { seed, trainCells: s.trainCells.length, testCells: s.testLabels.length, rows };
+    o.onSeed?.(result);
+    return result;
+  });
+  const summary = summarizeSeeds(perSeed, (m) =>
+    m.startsWith('logistic') ? linearCache.size : perSeed.length,
+  );
+  const first = perSeed[0];
+  const split = shown.split ?? splitOf(seeds[0]);
   const files = {
     results: join(o.out, 'classification.json'),
     report: join(o.out, 'report.html'),
@@ -204,14 +232,18 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
         train: o.train,
         test: o.test,
         label: o.label,
-        trainCells: trainCells.length,
-        testCells: testLabels.length,
+        trainCells: first.trainCells,
+        testCells: first.testCells,
         ...(single ? { testFraction: o.testFraction ?? 0.2 } : {}),
         onlyTestClasses: Boolean(o.onlyTestClasses),
         vocabularyView: view,
-        meanTokens: { train: meanTokens(trainCorpus), test: meanTokens(testCorpus) },
-        rows,
-        confusion: pretrained.confusion,
+        meanTokens: { train: meanTokens(split.trainCorpus), test: meanTokens(split.testCorpus) },
+        seeds,
+        summary,
+        perSeed,
+        // The first seed's results (as a single-seed run writes them).
+        rows: first.rows,
+        confusion: first.rows[0].confusion,
       },
       null,
       2,
@@ -221,19 +253,65 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
     files.report,
     renderCellsReport({
       embeddings: {
-        values: before,
-        hidden: model.config.hidden,
+        values: shown.embeddings ?? new Float32Array(),
+        hidden: shown.hidden ?? 1,
         species: [
-          ...trainLabels.map(() => train.cells.species),
-          ...testLabels.map(() => test.cells.species),
+          ...split.trainLabels.map(() => train.cells.species),
+          ...split.testLabels.map(() => test.cells.species),
         ],
-        cellType: [...trainLabels, ...testLabels],
+        cellType: [...split.trainLabels, ...split.testLabels],
       },
-      classification: { rows, confusion: pretrained.confusion },
-      seed: o.seed,
+      classification: { rows: first.rows, confusion: first.rows[0].confusion, summary, perSeed },
+      seed: seeds[0],
     }),
   );
-  return { rows, confusion: pretrained.confusion, files, vocabularyView: view };
+  const out = { rows: first.rows, perSeed, summary, confusion: first.rows[0].confusion };
+  return { ...out, files, vocabularyView: view };
+}
+
+/** The models of one seed on one split: pretrained (fine-tuned), from scratch, linear. */
+function classifySeed(
+  o: ClassifyOptions,
+  seed: number,
+  model: CellEncoder,
+  s: ClassifySplit,
+  linear: () => string[],
+): ClassificationRow[] {
+  const options = {
+    freezeEncoder: o.freeze,
+    epochs: o.epochs,
+    seed,
+    ...(o.lr !== undefined ? { lr: o.lr } : {}),
+    ...(o.encoderLrScale !== undefined ? { encoderLrScale: o.encoderLrScale } : {}),
+    ...(o.pooling !== undefined ? { pooling: o.pooling } : {}),
+  };
+  const row = (
+    name: ClassificationRow['model'],
+    predicted: string[],
+    validation?: CellClassifier['validation'],
+  ): ClassificationRow => ({
+    model: name,
+    accuracy: accuracy(s.testLabels, predicted),
+    macroF1: macroF1(s.testLabels, predicted),
+    perClassF1: testClassF1(s.testLabels, predicted),
+    confusion: confusionMatrix(s.testLabels, predicted),
+    ...(validation ? { validation } : {}),
+  });
+  const fineTuned = trainCellClassifier(model, s.trainCorpus, s.trainLabels, options);
+  const rows: ClassificationRow[] = [
+    row('pretrained encoder', fineTuned.predict(s.testCorpus), fineTuned.validation),
+  ];
+  if (o.scratch) {
+    manualSeed(seed);
+    const scratch = new CellEncoder(model.config);
+    const clf = trainCellClassifier(scratch, s.trainCorpus, s.trainLabels, {
+      ...options,
+      freezeEncoder: false,
+    });
+    rows.push(row('from scratch', clf.predict(s.testCorpus), clf.validation));
+  }
+  if (o.linear !== false) rows.push(row('logistic regression (log1p CP10k)', linear()));
+  return rows;
 }
 
 /** The corpus transform of a vocabulary view; `shared` refuses a vocabulary that shares no token. */

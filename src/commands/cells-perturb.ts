@@ -13,6 +13,7 @@ import {
   readVocabulary,
 } from '../pipelines/cells/corpus-files.js';
 import { loadPretrainedRun } from '../pipelines/cells/pretrain.js';
+import { markerDeletionTest, type MarkerDeletionTest } from '../pipelines/cells/marker-deletion.js';
 import {
   embedCells,
   meanEmbedding,
@@ -39,6 +40,16 @@ export interface PerturbOptions {
    * stands for every value of the column (the perturbed cells' own included).
    */
   goals?: string[];
+  /**
+   * `matched`: with `together`, test the deletion of `genes` against random sets of the same
+   * size matched on expression frequency and position (marker-deletion.ts).
+   */
+  null?: 'matched';
+  /** Settings of that test (default DEFAULT_MARKER_DELETION's). */
+  permutations?: number;
+  nullPool?: number;
+  nullCells?: number;
+  seed?: number;
   out: string;
 }
 
@@ -51,9 +62,25 @@ export interface PerturbationRow {
   towardGoals: Record<string, number>;
 }
 
+/** The marker-deletion permutation test as written (gene names instead of tokens). */
+export interface PermutationTestRow {
+  statistic: string;
+  genes: string[];
+  absent: string[];
+  cells: number;
+  affectedCells: number;
+  observed: number;
+  null: { mean: number; sd: number; permutations: number; values: number[]; sets: string[][] };
+  exceedances: number;
+  p: number;
+  poolSize: number;
+  seed: number;
+}
+
 export interface PerturbResult {
   /** Ranked: by shift toward the goal when there is exactly one, else by shift. */
   effects: PerturbationRow[];
+  permutationTest?: PermutationTestRow;
   files: { results: string; report: string };
 }
 
@@ -118,6 +145,12 @@ export function perturbCells(o: PerturbOptions): PerturbResult {
       .slice(0, o.topGenes ?? 50)
       .map(([t]) => t);
   }
+  if (o.null && !(o.together && o.genes && o.genes.length > 0))
+    throw new UsageError(
+      '--null tests the deletion of the --genes together: give --genes and --together',
+    );
+  if (o.null && o.mode !== 'delete')
+    throw new UsageError('--null tests a deletion: use --mode delete');
   const all = goalCells.length > 0 ? embedCells(model, corpus) : null;
   const goals = goalCells.map((idx) =>
     meanEmbedding(all ?? new Float32Array(), model.config.hidden, idx),
@@ -139,6 +172,17 @@ export function perturbCells(o: PerturbOptions): PerturbResult {
     .sort((a, b) =>
       single ? b.towardGoals[goalNames[0]] - a.towardGoals[goalNames[0]] : b.shift - a.shift,
     );
+  const permutationTest = o.null
+    ? permutationTestRow(
+        markerDeletionTest(model, subset, tokens, {
+          ...(o.permutations !== undefined ? { permutations: o.permutations } : {}),
+          ...(o.nullPool !== undefined ? { poolSize: o.nullPool } : {}),
+          ...(o.nullCells !== undefined ? { maxCells: o.nullCells } : {}),
+          ...(o.seed !== undefined ? { seed: o.seed } : {}),
+        }),
+        (t) => vocab.nameOf(t),
+      )
+    : undefined;
   const files = {
     results: join(o.out, 'perturbation.json'),
     report: join(o.out, 'report.html'),
@@ -153,6 +197,7 @@ export function perturbCells(o: PerturbOptions): PerturbResult {
         together: Boolean(o.together),
         goals: goalNames.map((g, j) => ({ goal: g, cells: goalCells[j].length })),
         effects,
+        ...(permutationTest ? { permutationTest } : {}),
       },
       null,
       2,
@@ -168,9 +213,40 @@ export function perturbCells(o: PerturbOptions): PerturbResult {
         species: chosen.map(() => cells.species),
         cellType: chosen.map((i) => String(cells.obs[column][i])),
       },
-      perturbation: { mode: o.mode, goals: goalNames, rows: effects },
+      perturbation: {
+        mode: o.mode,
+        goals: goalNames,
+        rows: effects,
+        ...(permutationTest ? { test: permutationTest } : {}),
+      },
       seed: 0,
     }),
   );
-  return { effects, files };
+  return { effects, files, ...(permutationTest ? { permutationTest } : {}) };
+}
+
+function permutationTestRow(
+  t: MarkerDeletionTest,
+  name: (token: number) => string,
+): PermutationTestRow {
+  return {
+    statistic:
+      '−mean Δcos(cell, own centroid) over the tested cells (the mean embedding of the --cells cells; 0 for cells without the genes); larger = further from the own type',
+    genes: t.markers.map(name),
+    absent: t.absent.map(name),
+    cells: t.cells,
+    affectedCells: t.affectedCells,
+    observed: t.observed,
+    null: {
+      mean: t.null.mean,
+      sd: t.null.sd,
+      permutations: t.null.values.length,
+      values: t.null.values,
+      sets: t.null.sets.map((s) => s.map(name)),
+    },
+    exceedances: t.exceedances,
+    p: t.p,
+    poolSize: t.options.poolSize,
+    seed: t.options.seed,
+  };
 }

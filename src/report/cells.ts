@@ -5,6 +5,7 @@
  */
 import { UMAP } from 'umap-js';
 import { Rng } from '../core/random.js';
+import { formatMeanSd, type SeedSummaryRow } from '../pipelines/cells/seed-summary.js';
 import {
   confusionFigure,
   groupScatterFigure,
@@ -18,11 +19,32 @@ export interface CellsReport {
   classification?: {
     rows: { model: string; accuracy: number; macroF1: number }[];
     confusion: { labels: (string | number)[]; counts: number[][] };
+    /** Several fine-tuning seeds: mean ± sd per model, and every seed's scores. */
+    summary?: SeedSummaryRow[];
+    perSeed?: {
+      seed: number;
+      rows: {
+        model: string;
+        accuracy: number;
+        macroF1: number;
+        validation?: { macroF1: number };
+      }[];
+    }[];
   };
   perturbation?: {
     mode: string;
     goals: string[];
     rows: { gene: string; cells: number; shift: number; towardGoals: Record<string, number> }[];
+    /** Marker-deletion permutation test of the genes deleted together. */
+    test?: {
+      statistic: string;
+      genes: string[];
+      cells: number;
+      observed: number;
+      null: { mean: number; sd: number; permutations: number };
+      p: number;
+      poolSize: number;
+    };
   };
   seed: number;
 }
@@ -64,47 +86,104 @@ export function renderCellsReport(r: CellsReport): string {
       ],
     },
   ];
-  if (r.classification) {
-    const c = r.classification;
-    sections.push({
-      title: 'Cell-type classification',
-      blocks: [
-        {
+  if (r.classification) sections.push(classificationSection(r.classification));
+  if (r.perturbation) sections.push(perturbationSection(r.perturbation));
+  return renderPage({ title: 'neurobridge · unified human + mouse cell encoder', sections });
+}
+
+function classificationSection(c: NonNullable<CellsReport['classification']>): Section {
+  const seeds = c.perSeed?.length ?? 1;
+  const scores: Block =
+    c.summary && seeds > 1
+      ? {
+          kind: 'table',
+          headers: ['model', 'seeds (fits)', 'accuracy, mean ± sd', 'macro-F1, mean ± sd'],
+          rows: c.summary.map((x) => [
+            x.model,
+            `${x.seeds} (${x.fits})`,
+            formatMeanSd(x.accuracy),
+            formatMeanSd(x.macroF1),
+          ]),
+        }
+      : {
           kind: 'table',
           headers: ['model', 'accuracy', 'macro-F1'],
           rows: c.rows.map((x) => [x.model, x.accuracy.toFixed(3), x.macroF1.toFixed(3)]),
-        },
-        {
-          kind: 'figure',
-          height: 420,
-          figure: confusionFigure(c.confusion.labels, c.confusion.counts),
-          caption: `Confusion of the first model (${c.rows[0]?.model}) on the test cells.`,
-        },
-      ],
-    });
-  }
-  if (r.perturbation) {
-    const p = r.perturbation;
-    sections.push({
-      title: `In silico perturbation (${p.mode})`,
-      blocks: [
+        };
+  const perSeed: Block[] =
+    c.perSeed && seeds > 1
+      ? [
+          {
+            kind: 'table',
+            headers: ['seed', 'model', 'accuracy', 'macro-F1', 'validation macro-F1'],
+            rows: c.perSeed.flatMap((s) =>
+              s.rows.map((x) => [
+                s.seed,
+                x.model,
+                x.accuracy.toFixed(3),
+                x.macroF1.toFixed(3),
+                x.validation ? x.validation.macroF1.toFixed(3) : '–',
+              ]),
+            ),
+          },
+        ]
+      : [];
+  const first = c.perSeed ? ` at seed ${c.perSeed[0].seed}` : '';
+  return {
+    title: 'Cell-type classification',
+    blocks: [
+      scores,
+      ...perSeed,
+      {
+        kind: 'figure',
+        height: 420,
+        figure: confusionFigure(c.confusion.labels, c.confusion.counts),
+        caption: `Confusion of the first model (${c.rows[0]?.model}) on the test cells${first}.`,
+      },
+    ],
+  };
+}
+
+function perturbationSection(p: NonNullable<CellsReport['perturbation']>): Section {
+  const t = p.test;
+  const test: Block[] = t
+    ? [
         {
           kind: 'table',
-          headers: [
-            'gene',
-            'cells',
-            'embedding shift (1 − cos)',
-            ...p.goals.map((g) => `Δ cos to ${g}`),
+          headers: ['genes', 'tested cells', 'observed', 'null mean ± sd', 'permutations', 'p'],
+          rows: [
+            [
+              t.genes.join(', '),
+              t.cells,
+              t.observed.toExponential(3),
+              `${t.null.mean.toExponential(3)} ± ${t.null.sd.toExponential(3)}`,
+              t.null.permutations,
+              t.p.toFixed(4),
+            ],
           ],
-          rows: p.rows.map((x) => [
-            x.gene,
-            x.cells,
-            x.shift.toExponential(3),
-            ...p.goals.map((g) => x.towardGoals[g].toExponential(3)),
-          ]),
+          caption: `Marker-deletion permutation test. Statistic: ${t.statistic}. Null: random sets of as many genes, each drawn from the ${t.poolSize} genes nearest to a marker in (expression-frequency rank, mean-position rank) among the tested cells; one-sided p = (1 + #null ≥ observed) / (1 + permutations).`,
         },
-      ],
-    });
-  }
-  return renderPage({ title: 'neurobridge · unified human + mouse cell encoder', sections });
+      ]
+    : [];
+  return {
+    title: `In silico perturbation (${p.mode})`,
+    blocks: [
+      {
+        kind: 'table',
+        headers: [
+          'gene',
+          'cells',
+          'embedding shift (1 − cos)',
+          ...p.goals.map((g) => `Δ cos to ${g}`),
+        ],
+        rows: p.rows.map((x) => [
+          x.gene,
+          x.cells,
+          x.shift.toExponential(3),
+          ...p.goals.map((g) => x.towardGoals[g].toExponential(3)),
+        ]),
+      },
+      ...test,
+    ],
+  };
 }

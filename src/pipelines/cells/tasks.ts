@@ -241,7 +241,8 @@ export function perturbRow(
   return out;
 }
 
-const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+/** Cosine similarity of two vectors (0 when either is zero). */
+export const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let ab = 0;
   let aa = 0;
   let bb = 0;

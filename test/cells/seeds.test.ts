@@ -1,0 +1,285 @@
+/**
+ * `cells classify --seeds`: one fine-tuning per seed, each seed's results those of a
+ * single `--seed k` run, and a summary whose mean ± sd (n − 1) is recomputed here from the
+ * per-seed values by hand; the linear baseline across corpora is fitted once. And, on the
+ * same tiny run, `cells perturb --null matched` end to end.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readTokenizedCorpus, readVocabulary } from '../../src/pipelines/cells/corpus-files.js';
+
+const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'nb-cells-seeds-'));
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+function ok(...args: string[]): string {
+  const r = run(...args);
+  assert.equal(r.status, 0, `${args.join(' ')}:\n${r.stderr}`);
+  return r.stdout;
+}
+
+interface Row {
+  model: string;
+  accuracy: number;
+  macroF1: number;
+  perClassF1: Record<string, number>;
+  confusion: { labels: string[]; counts: number[][] };
+  validation?: { macroF1: number; epoch: number };
+}
+interface Saved {
+  seeds: number[];
+  rows: Row[];
+  perSeed: { seed: number; rows: Row[] }[];
+  summary: {
+    model: string;
+    seeds: number;
+    fits: number;
+    accuracy: { mean: number; sd: number | null };
+    macroF1: { mean: number; sd: number | null };
+    validationMacroF1?: { mean: number; sd: number | null };
+  }[];
+}
+const read = (out: string) =>
+  JSON.parse(readFileSync(join(dir, out, 'classification.json'), 'utf8')) as Saved;
+
+/** Mean and sample sd written out longhand (not the code under test). */
+function byHand(xs: number[]): { mean: number; sd: number } {
+  let s = 0;
+  for (const x of xs) s += x;
+  const m = s / xs.length;
+  let ss = 0;
+  for (const x of xs) ss += (x - m) * (x - m);
+  return { mean: m, sd: Math.sqrt(ss / (xs.length - 1)) };
+}
+
+ok('simulate', 'cells', '--cells', '60', '--out', 'data');
+ok(
+  'cells',
+  'tokenize',
+  'hs:human:data/human.h5ad',
+  'mm:mouse:data/mouse.h5ad',
+  '--orthologs',
+  'data/orthologs.tsv',
+  '--max-length',
+  '16',
+  '--out',
+  'tok',
+);
+ok('cells', 'pretrain', 'tok', '--preset', 'tiny', '--epochs', '1', '--out', 'run');
+const classify = (...extra: string[]) => [
+  'cells',
+  'classify',
+  'run',
+  'tok',
+  '--train',
+  'mm',
+  '--test',
+  'hs',
+  '--epochs',
+  '3',
+  ...extra,
+];
+
+test('classify --seeds: per-seed results equal single --seed runs; the summary is their mean ± sd', () => {
+  const stdout = ok(...classify('--seeds', '0,1,2', '--out', 'multi'));
+  const multi = read('multi');
+  assert.deepEqual(multi.seeds, [0, 1, 2]);
+  assert.deepEqual(
+    multi.perSeed.map((s) => s.seed),
+    [0, 1, 2],
+  );
+  for (const k of [0, 2]) {
+    ok(...classify('--seed', String(k), '--out', `single${k}`));
+    const single = read(`single${k}`);
+    assert.deepEqual(multi.perSeed[k].rows, single.rows, `seed ${k}`);
+    assert.deepEqual(single.seeds, [k]);
+  }
+  // The fine-tuned models depend on the seed here; the seeds must not all agree.
+  const f1 = (m: string) =>
+    multi.perSeed.map((s) => s.rows.find((r) => r.model === m)?.macroF1 ?? NaN);
+  assert.ok(new Set(multi.perSeed.map((s) => JSON.stringify(s.rows[0].confusion))).size > 1);
+  for (const m of ['pretrained encoder', 'from scratch', 'logistic regression (log1p CP10k)']) {
+    const row = multi.summary.find((r) => r.model === m);
+    assert.ok(row, m);
+    const acc = byHand(multi.perSeed.map((s) => s.rows.find((r) => r.model === m)!.accuracy));
+    const mf = byHand(f1(m));
+    assert.ok(Math.abs(row.macroF1.mean - mf.mean) < 1e-12, `${m} macro-F1 mean`);
+    assert.ok(Math.abs((row.macroF1.sd ?? NaN) - mf.sd) < 1e-12, `${m} macro-F1 sd`);
+    assert.ok(Math.abs(row.accuracy.mean - acc.mean) < 1e-12, `${m} accuracy mean`);
+    assert.ok(Math.abs((row.accuracy.sd ?? NaN) - acc.sd) < 1e-12, `${m} accuracy sd`);
+    assert.equal(row.seeds, 3);
+    assert.match(
+      stdout,
+      new RegExp(
+        `${m.replace(/[()]/g, '\\$&')}\\s+mm → hs, 3 seeds .*macro-F1 ${mf.mean.toFixed(3)} ± ${mf.sd.toFixed(3)} \\(mean ± sd\\)`,
+      ),
+    );
+  }
+  // Across corpora the linear baseline does not depend on the seed: one fit, sd 0.
+  const linear = multi.summary[2];
+  assert.deepEqual([linear.fits, linear.macroF1.sd], [1, 0]);
+  assert.equal(multi.summary[0].fits, 3);
+  assert.match(stdout, /^seed 1 {2}pretrained encoder/m);
+  const html = readFileSync(join(dir, 'multi', 'report.html'), 'utf8');
+  const mf = byHand(f1('pretrained encoder'));
+  assert.ok(html.includes(`${mf.mean.toFixed(3)} ± ${mf.sd.toFixed(3)}`), 'report shows mean ± sd');
+});
+
+test('classify: one seed has no sd; --seed with --seeds and repeated seeds are refused', () => {
+  const single = read('single0');
+  assert.equal(single.summary[0].macroF1.sd, null);
+  assert.equal(single.summary[0].macroF1.mean, single.rows[0].macroF1);
+  const both = run(...classify('--seed', '1', '--seeds', '0,1', '--out', 'x'));
+  assert.notEqual(both.status, 0);
+  assert.match(both.stderr.trim(), /^[^\n]*give --seed or --seeds, not both$/);
+  const twice = run(...classify('--seeds', '0,1,0', '--out', 'x'));
+  assert.notEqual(twice.status, 0);
+  assert.match(
+    twice.stderr.trim(),
+    /^[^\n]*--seeds <list>' argument '0,1,0' is invalid\. expected distinct seeds/,
+  );
+});
+
+test('classify --seeds on one corpus: the held-out split follows the seed, so the linear baseline is fitted per seed', () => {
+  ok(
+    'cells',
+    'classify',
+    'run',
+    'tok',
+    '--train',
+    'mm',
+    '--test',
+    'mm',
+    '--epochs',
+    '1',
+    '--no-scratch',
+    '--seeds',
+    '3,4',
+    '--out',
+    'held',
+  );
+  const held = read('held');
+  assert.deepEqual(
+    held.summary.map((r) => [r.model, r.fits]),
+    [
+      ['pretrained encoder', 2],
+      ['logistic regression (log1p CP10k)', 2],
+    ],
+  );
+  ok(
+    'cells',
+    'classify',
+    'run',
+    'tok',
+    '--train',
+    'mm',
+    '--test',
+    'mm',
+    '--epochs',
+    '1',
+    '--no-scratch',
+    '--seed',
+    '4',
+    '--out',
+    'held4',
+  );
+  assert.deepEqual(held.perSeed[1].rows, read('held4').rows);
+});
+
+test('perturb --null matched: the permutation test in the console, the JSON and the report; misuse refused', () => {
+  // Three genes the Pvalb cells hold within their 15 gene tokens: the 2nd to 4th most frequent.
+  const { corpus, cells } = readTokenizedCorpus(join(dir, 'tok'), 'hs');
+  const json = readVocabulary(join(dir, 'tok')).vocab.toJSON();
+  const count = new Map<number, number>();
+  cells.obs.cell_type.forEach((type, i) => {
+    if (type !== 'Pvalb') return;
+    for (const t of corpus.tokens.subarray(i * 16 + 1, (i + 1) * 16))
+      if (t > 3) count.set(t, (count.get(t) ?? 0) + 1);
+  });
+  const top = [...count].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(1, 4);
+  const genes = top.map(
+    ([t]) => json.genes.find(([k, v]) => v === t && k.startsWith('human\t'))?.[0].split('\t')[1],
+  );
+  const perturb = (...extra: string[]) => [
+    'cells',
+    'perturb',
+    'run',
+    'tok',
+    '--corpus',
+    'hs',
+    '--cells',
+    'cell_type=Pvalb',
+    '--genes',
+    genes.join(','),
+    ...extra,
+  ];
+  const out = ok(
+    ...perturb(
+      '--together',
+      '--null',
+      'matched',
+      '--permutations',
+      '30',
+      '--null-pool',
+      '5',
+      '--out',
+      'pn',
+    ),
+  );
+  const saved = JSON.parse(readFileSync(join(dir, 'pn', 'perturbation.json'), 'utf8')) as {
+    permutationTest: {
+      observed: number;
+      p: number;
+      null: { mean: number; sd: number; values: number[]; sets: string[][] };
+      genes: string[];
+    };
+  };
+  const t = saved.permutationTest;
+  assert.equal(t.null.values.length, 30);
+  assert.equal(t.null.sets.length, 30);
+  const m = byHand(t.null.values);
+  assert.ok(Math.abs(t.null.mean - m.mean) < 1e-12 && Math.abs(t.null.sd - m.sd) < 1e-12);
+  assert.equal(t.p, (1 + t.null.values.filter((v) => v >= t.observed).length) / 31);
+  for (const s of t.null.sets)
+    assert.ok(s.every((g) => !t.genes.includes(g)) && new Set(s).size === s.length);
+  assert.match(
+    out,
+    new RegExp(`permutation test \\(.* deleted in \\d+ cells.*p = ${t.p.toFixed(4)}`),
+  );
+  assert.ok(
+    readFileSync(join(dir, 'pn', 'report.html'), 'utf8').includes(
+      'Marker-deletion permutation test',
+    ),
+  );
+  const again = ok(
+    ...perturb(
+      '--together',
+      '--null',
+      'matched',
+      '--permutations',
+      '30',
+      '--null-pool',
+      '5',
+      '--out',
+      'pn2',
+    ),
+  );
+  assert.equal(
+    again.split('\n').find((l) => l.startsWith('permutation')),
+    out.split('\n').find((l) => l.startsWith('permutation')),
+    'fixed seed: same result',
+  );
+  const alone = run(...perturb('--null', 'matched', '--out', 'px'));
+  assert.notEqual(alone.status, 0);
+  assert.match(
+    alone.stderr.trim(),
+    /^[^\n]*--null tests the deletion of the --genes together: give --genes and --together$/,
+  );
+});
