@@ -28,6 +28,7 @@ import type { EmbedOptions } from '../commands/cells-embed.js';
 import { simulateCells } from '../commands/simulate.js';
 import { VOCABULARY_MODES } from '../pipelines/cells/vocabulary.js';
 import { EMBEDDING_INITS } from '../pipelines/cells/spectral-init.js';
+import { LINEAR_FEATURES } from '../pipelines/cells/linear-baseline.js';
 import {
   choice,
   commaList,
@@ -291,6 +292,14 @@ function registerClassify(cells: Command): void {
     .option(
       '--no-linear',
       'skip the linear baseline (logistic regression on log1p CP10k of the shared genes)',
+    )
+    .addOption(
+      choice(
+        '--linear-features <f>',
+        "what the linear baseline reads: log-cp10k (log1p counts per 10,000) or rank-value (each gene's position in the tokens the encoder classifiers see)",
+        LINEAR_FEATURES,
+        'log-cp10k',
+      ),
     )
     .option(
       '--only-test-classes',

@@ -27,7 +27,7 @@ import {
 } from '../pipelines/cells/tasks.js';
 import { SPECIAL_TOKENS } from '../pipelines/cells/vocabulary.js';
 import { readExpression } from '../pipelines/cells/expression.js';
-import { linearBaseline } from '../pipelines/cells/linear-baseline.js';
+import { linearBaseline, type LinearFeatures } from '../pipelines/cells/linear-baseline.js';
 import { accuracy, confusionMatrix, macroF1, perClassF1 } from '../stats/index.js';
 import { stratifiedSplit } from '../stats/splits.js';
 import { summarizeSeeds, type SeedSummaryRow } from '../pipelines/cells/seed-summary.js';
@@ -50,6 +50,11 @@ export interface ClassifyOptions {
   onlyTestClasses?: boolean;
   /** The linear baseline (logistic regression on log1p CP10k); default on. */
   linear?: boolean;
+  /**
+   * What the linear baseline reads: log1p CP10k (default) or the rank-value positions the
+   * encoder classifiers read, in the same vocabulary view.
+   */
+  linearFeatures?: LinearFeatures;
   /**
    * When `test` is `train`: the stratified fraction of its cells held out for testing
    * (default 0.2); the rest is the training pool. Only for a single corpus.
@@ -83,7 +88,11 @@ export interface SeedResult {
 }
 
 export interface ClassificationRow {
-  model: 'pretrained encoder' | 'from scratch' | 'logistic regression (log1p CP10k)';
+  model:
+    | 'pretrained encoder'
+    | 'from scratch'
+    | 'logistic regression (log1p CP10k)'
+    | 'logistic regression (rank-value)';
   accuracy: number;
   macroF1: number;
   perClassF1: Record<string, number>;
@@ -192,7 +201,15 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
         s.trainCells,
         s.trainLabels,
         single ? trainExpression : readExpression(o.tokens, o.test),
-        s.held ? { testCells: s.held } : {},
+        {
+          ...(s.held ? { testCells: s.held } : {}),
+          ...(o.linearFeatures === 'rank-value'
+            ? {
+                features: 'rank-value' as const,
+                corpora: { train: inView(train.corpus), test: inView(test.corpus) },
+              }
+            : {}),
+        },
       ).predicted;
       linearCache.set(key, predicted);
     }
@@ -310,7 +327,15 @@ function classifySeed(
     });
     rows.push(row('from scratch', clf.predict(s.testCorpus), clf.validation));
   }
-  if (o.linear !== false) rows.push(row('logistic regression (log1p CP10k)', linear()));
+  if (o.linear !== false)
+    rows.push(
+      row(
+        o.linearFeatures === 'rank-value'
+          ? 'logistic regression (rank-value)'
+          : 'logistic regression (log1p CP10k)',
+        linear(),
+      ),
+    );
   return rows;
 }
 

@@ -96,6 +96,29 @@ test('CLI: simulate cells → tokenize → pretrain → embed → classify → p
   );
   for (const r of saved.rows)
     assert.ok(Object.keys(r.perClassF1).length >= 2 && r.confusion.labels.length >= 2);
+  // The linear baseline on what the encoder reads, beside a slower-fine-tuned encoder.
+  const rankValue = run(
+    'cells',
+    'classify',
+    'run',
+    'tok',
+    '--train',
+    'mm',
+    '--test',
+    'hs',
+    '--epochs',
+    '1',
+    '--no-scratch',
+    '--encoder-lr-scale',
+    '0.1',
+    '--linear-features',
+    'rank-value',
+    '--out',
+    'cls-rank',
+  );
+  const rankAccuracy =
+    /logistic regression \(rank-value\)\s+mm → hs: accuracy (0\.\d{3}|1\.000)/.exec(rankValue);
+  assert.ok(rankAccuracy && Number(rankAccuracy[1]) >= 0.5, rankValue);
   const perturb = run(
     'cells',
     'perturb',

@@ -18,7 +18,8 @@ import {
   type TokenExpression,
 } from './expression.js';
 
-export type LinearFeatures = 'log-cp10k' | 'rank-value';
+export const LINEAR_FEATURES = ['log-cp10k', 'rank-value'] as const;
+export type LinearFeatures = (typeof LINEAR_FEATURES)[number];
 
 export interface LinearBaselineOptions {
   /** Inverse L2 strength (scikit-learn's C); default 1. */
