@@ -6,10 +6,13 @@
 import { AdamW, clipGradNorm, getNumThreads, manualSeed, tidy } from '../src/engine/index.js';
 import { CellEncoder, type CellEncoderConfig } from '../src/models/cell-encoder.js';
 import { Rng } from '../src/core/random.js';
-import { orthologsFromPairs } from '../src/pipelines/cells/orthologs.js';
-import { pretrainLoss, DEFAULT_PRETRAIN_LOSS } from '../src/pipelines/cells/pretrain-loss.js';
-import { encodeCells, fitGeneMedians } from '../src/pipelines/cells/rank-encoding.js';
-import { Vocabulary } from '../src/pipelines/cells/vocabulary.js';
+import { orthologsFromPairs } from '../src/pipelines/cells/corpus/orthologs.js';
+import {
+  pretrainLoss,
+  DEFAULT_PRETRAIN_LOSS,
+} from '../src/pipelines/cells/pretrain/pretrain-loss.js';
+import { encodeCells, fitGeneMedians } from '../src/pipelines/cells/corpus/rank-encoding.js';
+import { Vocabulary } from '../src/pipelines/cells/corpus/vocabulary.js';
 import { simulateCellCorpus } from '../src/sim/cells.js';
 import { runPython, type BenchRow } from './harness.js';
 

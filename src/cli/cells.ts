@@ -12,23 +12,23 @@ import {
   POOLINGS,
   VOCABULARY_VIEWS,
   type PerturbMode,
-} from '../pipelines/cells/tasks.js';
+} from '../pipelines/cells/tasks/tasks.js';
 import {
   parseCorpusSpec,
   tokenizeCorpora,
   type TokenizeOptions,
-} from '../pipelines/cells/tokenize.js';
+} from '../pipelines/cells/corpus/tokenize.js';
 import {
   COST_ESTIMATE_FILE,
   PRESET_TRAINING,
   type PretrainCorporaOptions,
-} from '../pipelines/cells/pretrain-corpora.js';
+} from '../pipelines/cells/pretrain/pretrain-corpora.js';
 import type { ClassifyOptions } from '../commands/cells-classify.js';
 import type { EmbedOptions } from '../commands/cells-embed.js';
 import { simulateCells } from '../commands/simulate.js';
-import { VOCABULARY_MODES } from '../pipelines/cells/vocabulary.js';
-import { EMBEDDING_INITS } from '../pipelines/cells/spectral-init.js';
-import { LINEAR_FEATURES } from '../pipelines/cells/linear-baseline.js';
+import { VOCABULARY_MODES } from '../pipelines/cells/corpus/vocabulary.js';
+import { EMBEDDING_INITS } from '../pipelines/cells/pretrain/spectral-init.js';
+import { LINEAR_FEATURES } from '../pipelines/cells/tasks/linear-baseline.js';
 import {
   choice,
   commaList,
@@ -42,8 +42,8 @@ import {
   seedList,
 } from './options.js';
 import { UsageError } from '../core/errors.js';
-import { formatMeanSd } from '../pipelines/cells/seed-summary.js';
-import { DEFAULT_MARKER_DELETION } from '../pipelines/cells/perturb-null.js';
+import { formatMeanSd } from '../pipelines/cells/tasks/seed-summary.js';
+import { DEFAULT_MARKER_DELETION } from '../pipelines/cells/tasks/perturb-null.js';
 import { setDefaultDevice } from '../engine/runtime.js';
 import { createProgress, type Progress } from './progress.js';
 
@@ -225,7 +225,7 @@ function registerPretrain(cells: Command): void {
         { device, ...o }: Omit<PretrainCorporaOptions, 'tokens'> & { device: string },
       ) => {
         setDefaultDevice(device);
-        const { pretrainCorpora } = await import('../pipelines/cells/pretrain-corpora.js');
+        const { pretrainCorpora } = await import('../pipelines/cells/pretrain/pretrain-corpora.js');
         let bar: Progress | null = null;
         const { history, estimate } = pretrainCorpora({ ...o, tokens: dir }, (p, config) => {
           bar ??= createProgress('pretrain', p.steps * config.epochs);

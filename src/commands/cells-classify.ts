@@ -15,8 +15,8 @@ import {
   readTokenizedCorpus,
   readVocabulary,
   type TokenCorpus,
-} from '../pipelines/cells/corpus-files.js';
-import { loadPretrainedRun } from '../pipelines/cells/pretrain.js';
+} from '../pipelines/cells/corpus/corpus-files.js';
+import { loadPretrainedRun } from '../pipelines/cells/pretrain/pretrain.js';
 import {
   embedCells,
   sharedTokenView,
@@ -24,13 +24,13 @@ import {
   type CellClassifier,
   type Pooling,
   type VocabularyView,
-} from '../pipelines/cells/tasks.js';
-import { SPECIAL_TOKENS } from '../pipelines/cells/vocabulary.js';
-import { readExpression } from '../pipelines/cells/expression.js';
-import { linearBaseline, type LinearFeatures } from '../pipelines/cells/linear-baseline.js';
+} from '../pipelines/cells/tasks/tasks.js';
+import { SPECIAL_TOKENS } from '../pipelines/cells/corpus/vocabulary.js';
+import { readExpression } from '../pipelines/cells/corpus/expression.js';
+import { linearBaseline, type LinearFeatures } from '../pipelines/cells/tasks/linear-baseline.js';
 import { accuracy, confusionMatrix, macroF1, perClassF1 } from '../stats/index.js';
 import { stratifiedSplit } from '../stats/splits.js';
-import { summarizeSeeds, type SeedSummaryRow } from '../pipelines/cells/seed-summary.js';
+import { summarizeSeeds, type SeedSummaryRow } from '../pipelines/cells/tasks/seed-summary.js';
 
 export interface ClassifyOptions {
   /** Folder written by `cells pretrain`. */

@@ -1,8 +1,8 @@
 /** `neurobridge cells embed` as a function: a tokenized corpus' cell embeddings as `.npy`. */
 import { writeNpy } from '../io/npy.js';
-import { readTokenizedCorpus } from '../pipelines/cells/corpus-files.js';
-import { loadPretrainedRun } from '../pipelines/cells/pretrain.js';
-import { embedCells, type Pooling } from '../pipelines/cells/tasks.js';
+import { readTokenizedCorpus } from '../pipelines/cells/corpus/corpus-files.js';
+import { loadPretrainedRun } from '../pipelines/cells/pretrain/pretrain.js';
+import { embedCells, type Pooling } from '../pipelines/cells/tasks/tasks.js';
 
 export interface EmbedOptions {
   /** Folder written by `cells pretrain`. */

@@ -11,15 +11,18 @@ import {
   corpusRows,
   readTokenizedCorpus,
   readVocabulary,
-} from '../pipelines/cells/corpus-files.js';
-import { loadPretrainedRun } from '../pipelines/cells/pretrain.js';
-import { markerDeletionTest, type MarkerDeletionTest } from '../pipelines/cells/marker-deletion.js';
+} from '../pipelines/cells/corpus/corpus-files.js';
+import { loadPretrainedRun } from '../pipelines/cells/pretrain/pretrain.js';
+import {
+  markerDeletionTest,
+  type MarkerDeletionTest,
+} from '../pipelines/cells/tasks/marker-deletion.js';
 import {
   embedCells,
   meanEmbedding,
   perturbationEffects,
   type PerturbMode,
-} from '../pipelines/cells/tasks.js';
+} from '../pipelines/cells/tasks/tasks.js';
 
 export interface PerturbOptions {
   /** Folder written by `cells pretrain`. */

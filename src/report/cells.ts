@@ -5,7 +5,7 @@
  */
 import { UMAP } from 'umap-js';
 import { Rng } from '../core/random.js';
-import { formatMeanSd, type SeedSummaryRow } from '../pipelines/cells/seed-summary.js';
+import { formatMeanSd, type SeedSummaryRow } from '../pipelines/cells/tasks/seed-summary.js';
 import {
   confusionFigure,
   groupScatterFigure,

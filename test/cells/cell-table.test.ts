@@ -10,7 +10,7 @@ import {
   attachCellTable,
   selectCells,
   unmangleRName,
-} from '../../src/pipelines/cells/cell-table.js';
+} from '../../src/pipelines/cells/corpus/cell-table.js';
 
 const fixture = new URL('../../../test/fixtures/cells/baron-subset/', import.meta.url).pathname;
 const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;

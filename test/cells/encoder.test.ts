@@ -6,16 +6,19 @@ import { join } from 'node:path';
 import { Rng } from '../../src/core/random.js';
 import { Tensor, manualSeed, noGrad, tidy } from '../../src/engine/index.js';
 import { CELL_ENCODER_PRESETS, CellEncoder } from '../../src/models/cell-encoder.js';
-import { readOrthologs } from '../../src/pipelines/cells/orthologs.js';
-import { infoNce, maskTokens, ntXent } from '../../src/pipelines/cells/pretrain-loss.js';
-import { defaultPretrainConfig, pretrainEncoder } from '../../src/pipelines/cells/pretrain.js';
-import { encodeCells, fitGeneMedians } from '../../src/pipelines/cells/rank-encoding.js';
+import { readOrthologs } from '../../src/pipelines/cells/corpus/orthologs.js';
+import { infoNce, maskTokens, ntXent } from '../../src/pipelines/cells/pretrain/pretrain-loss.js';
+import {
+  defaultPretrainConfig,
+  pretrainEncoder,
+} from '../../src/pipelines/cells/pretrain/pretrain.js';
+import { encodeCells, fitGeneMedians } from '../../src/pipelines/cells/corpus/rank-encoding.js';
 import {
   perturbationEffects,
   scoreClassifier,
   trainCellClassifier,
-} from '../../src/pipelines/cells/tasks.js';
-import { MASK, Vocabulary } from '../../src/pipelines/cells/vocabulary.js';
+} from '../../src/pipelines/cells/tasks/tasks.js';
+import { MASK, Vocabulary } from '../../src/pipelines/cells/corpus/vocabulary.js';
 import { markerGenes, simulateCellCorpus, simulatedOrthologTable } from '../../src/sim/cells.js';
 
 test('NT-Xent equals the closed form computed by hand', () => {

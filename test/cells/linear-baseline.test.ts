@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { rankValueRows, type TokenExpression } from '../../src/pipelines/cells/expression.js';
-import { linearBaseline } from '../../src/pipelines/cells/linear-baseline.js';
-import { CLS } from '../../src/pipelines/cells/vocabulary.js';
+import {
+  rankValueRows,
+  type TokenExpression,
+} from '../../src/pipelines/cells/corpus/expression.js';
+import { linearBaseline } from '../../src/pipelines/cells/tasks/linear-baseline.js';
+import { CLS } from '../../src/pipelines/cells/corpus/vocabulary.js';
 import { UsageError } from '../../src/core/errors.js';
 
 test('rank-value rows give a gene at position p of n the value (n − p) / n, absent genes 0', () => {

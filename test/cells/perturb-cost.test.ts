@@ -9,18 +9,18 @@ import { Rng } from '../../src/core/random.js';
 import { F, Tensor, manualSeed, tidy } from '../../src/engine/index.js';
 import { CELL_ENCODER_PRESETS, CellEncoder } from '../../src/models/cell-encoder.js';
 import { expandGoals } from '../../src/commands/cells-perturb.js';
-import { maskTokens, maskedGeneLoss } from '../../src/pipelines/cells/pretrain-loss.js';
+import { maskTokens, maskedGeneLoss } from '../../src/pipelines/cells/pretrain/pretrain-loss.js';
 import {
   estimatePretrainCost,
   pretrainMacsPerToken,
-} from '../../src/pipelines/cells/pretrain-cost.js';
+} from '../../src/pipelines/cells/pretrain/pretrain-cost.js';
 import {
   embedCells,
   meanEmbedding,
   perturbRow,
   perturbationEffects,
   trainCellClassifier,
-} from '../../src/pipelines/cells/tasks.js';
+} from '../../src/pipelines/cells/tasks/tasks.js';
 
 const V = 40;
 const L = 12;

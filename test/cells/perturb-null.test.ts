@@ -14,9 +14,9 @@ import {
   matchedPools,
   permutationP,
   type GeneProfile,
-} from '../../src/pipelines/cells/perturb-null.js';
-import { markerDeletionTest } from '../../src/pipelines/cells/marker-deletion.js';
-import { embedCells } from '../../src/pipelines/cells/tasks.js';
+} from '../../src/pipelines/cells/tasks/perturb-null.js';
+import { markerDeletionTest } from '../../src/pipelines/cells/tasks/marker-deletion.js';
+import { embedCells } from '../../src/pipelines/cells/tasks/tasks.js';
 
 test('gene profiles: frequency and mean position of every gene, counted by hand', () => {
   // <cls> = 2, pad = 0; genes 4..8.

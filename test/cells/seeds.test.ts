@@ -10,7 +10,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readTokenizedCorpus, readVocabulary } from '../../src/pipelines/cells/corpus-files.js';
+import {
+  readTokenizedCorpus,
+  readVocabulary,
+} from '../../src/pipelines/cells/corpus/corpus-files.js';
 
 const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'nb-cells-seeds-'));
@@ -282,4 +285,10 @@ test('perturb --null matched: the permutation test in the console, the JSON and 
     alone.stderr.trim(),
     /^[^\n]*--null tests the deletion of the --genes together: give --genes and --together$/,
   );
+  // The library names its option field; the CLI prints the flag that sets it.
+  const smallPool = run(
+    ...perturb('--together', '--null', 'matched', '--null-pool', '1', '--out', 'py'),
+  );
+  assert.notEqual(smallPool.status, 0);
+  assert.match(smallPool.stderr.trim(), /^[^\n]*--null-pool 1: need at least as many genes/);
 });

@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { Rng } from '../../src/core/random.js';
-import { spectralTokenEmbeddings } from '../../src/pipelines/cells/spectral-init.js';
-import { initSpectralEmbeddings } from '../../src/pipelines/cells/pretrain.js';
+import { spectralTokenEmbeddings } from '../../src/pipelines/cells/pretrain/spectral-init.js';
+import { initSpectralEmbeddings } from '../../src/pipelines/cells/pretrain/pretrain.js';
 import { manualSeed } from '../../src/engine/index.js';
 import { CELL_ENCODER_PRESETS, CellEncoder } from '../../src/models/cell-encoder.js';
 

@@ -4,15 +4,15 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readH5adChunks, writeH5ad } from '../../src/io/cells/h5ad.js';
-import { readTokenizedCorpus } from '../../src/pipelines/cells/corpus-files.js';
-import { orthologsFromPairs } from '../../src/pipelines/cells/orthologs.js';
-import { encodeCells, fitGeneMedians } from '../../src/pipelines/cells/rank-encoding.js';
+import { readTokenizedCorpus } from '../../src/pipelines/cells/corpus/corpus-files.js';
+import { orthologsFromPairs } from '../../src/pipelines/cells/corpus/orthologs.js';
+import { encodeCells, fitGeneMedians } from '../../src/pipelines/cells/corpus/rank-encoding.js';
 import {
   fitMediansStreaming,
   tokenizeStreaming,
-} from '../../src/pipelines/cells/tokenize-stream.js';
-import { Vocabulary } from '../../src/pipelines/cells/vocabulary.js';
-import { tokenizeCorpora } from '../../src/pipelines/cells/tokenize.js';
+} from '../../src/pipelines/cells/corpus/tokenize-stream.js';
+import { Vocabulary } from '../../src/pipelines/cells/corpus/vocabulary.js';
+import { tokenizeCorpora } from '../../src/pipelines/cells/corpus/tokenize.js';
 import { simulateCellCorpus } from '../../src/sim/cells.js';
 
 test('streamed tokenization (row chunks of CSR and dense X) equals tokenizing the whole matrix; CSC is refused', async () => {

@@ -4,10 +4,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CsrBuilder, type CountMatrix } from '../../src/io/cells/types.js';
-import { orthologsFromPairs, readOrthologs } from '../../src/pipelines/cells/orthologs.js';
-import { encodeCells, fitGeneMedians } from '../../src/pipelines/cells/rank-encoding.js';
-import { CLS, EOS, Vocabulary } from '../../src/pipelines/cells/vocabulary.js';
-import { orthologView } from '../../src/pipelines/cells/pretrain-loss.js';
+import { orthologsFromPairs, readOrthologs } from '../../src/pipelines/cells/corpus/orthologs.js';
+import { encodeCells, fitGeneMedians } from '../../src/pipelines/cells/corpus/rank-encoding.js';
+import { CLS, EOS, Vocabulary } from '../../src/pipelines/cells/corpus/vocabulary.js';
+import { orthologView } from '../../src/pipelines/cells/pretrain/pretrain-loss.js';
 import {
   CELL_TYPES,
   markerGenes,

@@ -12,7 +12,7 @@ import { readTenxH5, readTenxMtx } from '../../src/io/cells/tenx.js';
 import { readFeatureTable } from '../../src/io/ephys/feature-table.js';
 import { readFeatureVectors } from '../../src/io/ephys/ipfx.js';
 import { readLabels } from '../../src/io/ephys/labels.js';
-import { readOrthologs } from '../../src/pipelines/cells/orthologs.js';
+import { readOrthologs } from '../../src/pipelines/cells/corpus/orthologs.js';
 import { writeH5 } from '../helpers/h5.js';
 
 type Group = InstanceType<typeof h5wasm.Group>;

@@ -9,9 +9,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readTokenizedCorpus, readVocabulary } from '../../src/pipelines/cells/corpus-files.js';
-import { sharedTokenView } from '../../src/pipelines/cells/tasks.js';
-import { CLS, PAD } from '../../src/pipelines/cells/vocabulary.js';
+import {
+  readTokenizedCorpus,
+  readVocabulary,
+} from '../../src/pipelines/cells/corpus/corpus-files.js';
+import { sharedTokenView } from '../../src/pipelines/cells/tasks/tasks.js';
+import { CLS, PAD } from '../../src/pipelines/cells/corpus/vocabulary.js';
 
 const fixture = new URL('../../../test/fixtures/cells/baron-subset/', import.meta.url).pathname;
 const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;

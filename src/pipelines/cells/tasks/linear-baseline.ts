@@ -7,16 +7,16 @@
  * gene's position in the cell's rank-value tokens): the gap between the two separates what
  * the encoding discards from what the encoder fails to learn.
  */
-import { fitMultinomialLogistic } from '../../stats/multinomial-logistic.js';
-import { fitStandardScaler } from '../../stats/scaler.js';
-import { UsageError } from '../../core/errors.js';
-import type { TokenCorpus } from './corpus-files.js';
+import { fitMultinomialLogistic } from '../../../stats/multinomial-logistic.js';
+import { fitStandardScaler } from '../../../stats/scaler.js';
+import { UsageError } from '../../../core/errors.js';
+import type { TokenCorpus } from '../corpus/corpus-files.js';
 import {
   logCp10k,
   rankValueRows,
   tokensExpressedInAll,
   type TokenExpression,
-} from './expression.js';
+} from '../corpus/expression.js';
 
 export const LINEAR_FEATURES = ['log-cp10k', 'rank-value'] as const;
 export type LinearFeatures = (typeof LINEAR_FEATURES)[number];

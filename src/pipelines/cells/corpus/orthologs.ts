@@ -3,8 +3,8 @@
  * Ensembl BioMart or MGI/HGNC). Only one-to-one pairs are kept: a gene with several partners
  * has no unambiguous token in a unified vocabulary. What was dropped is counted.
  */
-import { columnIndex, readDelimited } from '../../io/table.js';
-import { expectFile } from '../../io/h5.js';
+import { columnIndex, readDelimited } from '../../../io/table.js';
+import { expectFile } from '../../../io/h5.js';
 
 export interface Orthologs {
   mouseToHuman: Map<string, string>;

@@ -4,10 +4,10 @@
  * independent dropout; NT-Xent over the 2B views, τ = 0.05), optionally plus a cross-species
  * InfoNCE between a cell and its ortholog-swapped copy (τ = 0.1).
  */
-import { Rng } from '../../core/random.js';
-import { F, Tensor, arange } from '../../engine/index.js';
-import type { CellEncoder } from '../../models/cell-encoder.js';
-import { MASK, SPECIAL_TOKENS } from './vocabulary.js';
+import { Rng } from '../../../core/random.js';
+import { F, Tensor, arange } from '../../../engine/index.js';
+import type { CellEncoder } from '../../../models/cell-encoder.js';
+import { MASK, SPECIAL_TOKENS } from '../corpus/vocabulary.js';
 
 export interface MaskedBatch {
   input: Int32Array;

@@ -2,7 +2,7 @@
  * Mean ± sample sd (n − 1) of each model's test scores over fine-tuning seeds: the summary
  * `cells classify --seeds` writes beside its per-seed results.
  */
-import { meanSd } from '../../stats/hypothesis-tests.js';
+import { meanSd } from '../../../stats/hypothesis-tests.js';
 
 export interface SeedScores {
   model: string;

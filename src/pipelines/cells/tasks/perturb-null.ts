@@ -7,10 +7,10 @@
  * all candidates (scaled to [0, 1]); a marker's pool is the `poolSize` candidates nearest to
  * it in that plane (Euclidean; ties by token), markers excluded.
  */
-import type { Rng } from '../../core/random.js';
-import { averageRanks } from '../../stats/hypothesis-tests.js';
-import type { TokenCorpus } from './corpus-files.js';
-import { SPECIAL_TOKENS } from './vocabulary.js';
+import type { Rng } from '../../../core/random.js';
+import { averageRanks } from '../../../stats/hypothesis-tests.js';
+import type { TokenCorpus } from '../corpus/corpus-files.js';
+import { SPECIAL_TOKENS } from '../corpus/vocabulary.js';
 
 /** Settings of the marker-deletion test (marker-deletion.ts). */
 export interface MarkerDeletionOptions {

@@ -20,8 +20,8 @@
  * their random rows.
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { Rng } from '../../core/random.js';
-import { SPECIAL_TOKENS } from './vocabulary.js';
+import { Rng } from '../../../core/random.js';
+import { SPECIAL_TOKENS } from '../corpus/vocabulary.js';
 
 /** How pretraining initialises the gene embeddings: `spectral` (this module) or N(0, 1). */
 export const EMBEDDING_INITS = ['spectral', 'random'] as const;

@@ -6,7 +6,7 @@
  * (the prefix prevents accidental matches: orthology comes from the table, never from
  * case-folding symbols). In `separate` mode every gene is species-specific.
  */
-import { UsageError } from '../../core/errors.js';
+import { UsageError } from '../../../core/errors.js';
 import type { Orthologs } from './orthologs.js';
 
 export type Species = 'human' | 'mouse';

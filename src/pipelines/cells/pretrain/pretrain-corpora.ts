@@ -4,10 +4,10 @@
  * the output folder holds a checkpoint of the same configuration.
  */
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../core/atomic.js';
-import { UsageError } from '../../core/errors.js';
-import { CELL_ENCODER_PRESETS, type CellEncoderPresetName } from '../../models/cell-encoder.js';
-import { corpusNames, readTokenizedCorpus, readVocabulary } from './corpus-files.js';
+import { writeFileAtomic } from '../../../core/atomic.js';
+import { UsageError } from '../../../core/errors.js';
+import { CELL_ENCODER_PRESETS, type CellEncoderPresetName } from '../../../models/cell-encoder.js';
+import { corpusNames, readTokenizedCorpus, readVocabulary } from '../corpus/corpus-files.js';
 import { estimatePretrainCost, type PretrainCostEstimate } from './pretrain-cost.js';
 import {
   defaultPretrainConfig,

@@ -7,9 +7,9 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../../core/errors.js';
-import type { CountMatrix } from '../../io/cells/types.js';
-import { readNpy, writeNpy } from '../../io/npy.js';
+import { InputError } from '../../../core/errors.js';
+import type { CountMatrix } from '../../../io/cells/types.js';
+import { readNpy, writeNpy } from '../../../io/npy.js';
 import { SPECIAL_TOKENS, type Species, type Vocabulary } from './vocabulary.js';
 
 /** Gene tokens follow the special ones (`<pad>`, `<mask>`, `<cls>`, `<eos>`). */

@@ -6,14 +6,14 @@
  * effect is the cosine shift of the cell embedding, and optionally the change of cosine
  * similarity to a goal state (the mean embedding of cells of that state).
  */
-import { Linear, Tensor, manualSeed, noGrad, tidy } from '../../engine/index.js';
-import type { CellEncoder } from '../../models/cell-encoder.js';
-import { fitClassifier, type ClassifierCheckpoint } from '../../models/classifier-fit.js';
-import { accuracy, confusionMatrix, macroF1, type ConfusionMatrix } from '../../stats/index.js';
-import { stratifiedSplit } from '../../stats/splits.js';
-import { corpusRows, type TokenCorpus } from './corpus-files.js';
-import { orthologView } from './pretrain-loss.js';
-import { PAD } from './vocabulary.js';
+import { Linear, Tensor, manualSeed, noGrad, tidy } from '../../../engine/index.js';
+import type { CellEncoder } from '../../../models/cell-encoder.js';
+import { fitClassifier, type ClassifierCheckpoint } from '../../../models/classifier-fit.js';
+import { accuracy, confusionMatrix, macroF1, type ConfusionMatrix } from '../../../stats/index.js';
+import { stratifiedSplit } from '../../../stats/splits.js';
+import { corpusRows, type TokenCorpus } from '../corpus/corpus-files.js';
+import { orthologView } from '../pretrain/pretrain-loss.js';
+import { PAD } from '../corpus/vocabulary.js';
 
 function rows(c: TokenCorpus, idx: number[]): Tensor {
   return Tensor.from(corpusRows(c, idx).tokens, [idx.length, c.maxLength], 'int64');

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { existsSync } from 'node:fs';
-import { InputError, Interrupted, UsageError } from '../../core/errors.js';
+import { InputError, Interrupted, UsageError } from '../../../core/errors.js';
 import {
   AdamW,
   checkpointStateSchema,
@@ -20,9 +20,9 @@ import {
   warmupCosine,
   type CheckpointState,
   type StopSignal,
-} from '../../engine/index.js';
-import { CellEncoder, type CellEncoderConfig } from '../../models/cell-encoder.js';
-import { corpusRows, type TokenCorpus } from './corpus-files.js';
+} from '../../../engine/index.js';
+import { CellEncoder, type CellEncoderConfig } from '../../../models/cell-encoder.js';
+import { corpusRows, type TokenCorpus } from '../corpus/corpus-files.js';
 import { spectralTokenEmbeddings, type EmbeddingInit } from './spectral-init.js';
 import { DEFAULT_PRETRAIN_LOSS, pretrainLoss, type PretrainLossOptions } from './pretrain-loss.js';
 

@@ -8,7 +8,7 @@
  * cancels in the ratio. A model, not a measurement: larger matrices usually run a little
  * faster per operation on a CPU, attention over 2,048 tokens a little slower.
  */
-import type { CellEncoderConfig } from '../../models/cell-encoder.js';
+import type { CellEncoderConfig } from '../../../models/cell-encoder.js';
 
 /** Forward multiply-accumulates per token of one pretraining step. */
 export function pretrainMacsPerToken(

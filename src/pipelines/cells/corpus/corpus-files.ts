@@ -5,10 +5,10 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../core/atomic.js';
-import { InputError } from '../../core/errors.js';
-import { readJsonFile } from '../../core/json.js';
-import { readNpy, writeNpy } from '../../io/npy.js';
+import { writeFileAtomic } from '../../../core/atomic.js';
+import { InputError } from '../../../core/errors.js';
+import { readJsonFile } from '../../../core/json.js';
+import { readNpy, writeNpy } from '../../../io/npy.js';
 import type { EncodedCells, GeneMedians } from './rank-encoding.js';
 import { Vocabulary, type Species, type VocabularyJson } from './vocabulary.js';
 

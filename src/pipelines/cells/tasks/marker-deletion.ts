@@ -11,11 +11,11 @@
  * the ones a set touches, weighs a set by how many cells it reaches, as the deletion does.
  * One-sided p = (1 + #{null ≥ observed}) / (1 + permutations).
  */
-import { Rng } from '../../core/random.js';
-import { UsageError } from '../../core/errors.js';
-import type { CellEncoder } from '../../models/cell-encoder.js';
-import { meanSd } from '../../stats/hypothesis-tests.js';
-import { corpusRows, type TokenCorpus } from './corpus-files.js';
+import { Rng } from '../../../core/random.js';
+import { UsageError } from '../../../core/errors.js';
+import type { CellEncoder } from '../../../models/cell-encoder.js';
+import { meanSd } from '../../../stats/hypothesis-tests.js';
+import { corpusRows, type TokenCorpus } from '../corpus/corpus-files.js';
 import {
   DEFAULT_MARKER_DELETION,
   drawMatchedSet,
@@ -119,14 +119,16 @@ export function markerDeletionTest(
   const present = markers.filter((t) => expressed.has(t));
   const absent = markers.filter((t) => !expressed.has(t));
   if (present.length === 0)
-    throw new UsageError('--null: no tested cell expresses any of the --genes; nothing to delete');
+    throw new UsageError(
+      'marker-deletion test: no tested cell expresses any of the `markers`; nothing to delete',
+    );
   if (profiles.length - present.length < Math.max(opt.poolSize, present.length))
     throw new UsageError(
-      `--null-pool ${opt.poolSize}: the tested cells express only ${profiles.length - present.length} other genes`,
+      `option \`poolSize\` ${opt.poolSize}: the tested cells express only ${profiles.length - present.length} other genes`,
     );
   if (opt.poolSize < present.length)
     throw new UsageError(
-      `--null-pool ${opt.poolSize}: need at least as many genes as are deleted (${present.length}) to draw distinct sets`,
+      `option \`poolSize\` ${opt.poolSize}: need at least as many genes as are deleted (${present.length}) to draw distinct sets`,
     );
   const pools = matchedPools(profiles, present, opt.poolSize);
   const sets = Array.from({ length: opt.permutations }, () => drawMatchedSet(pools, rng));

@@ -7,11 +7,11 @@
  * counted once read).
  */
 import { join } from 'node:path';
-import { Rng } from '../../core/random.js';
-import type { CountMatrix } from '../../io/cells/types.js';
-import { readH5adChunks } from '../../io/cells/h5ad.js';
-import { NpyStreamWriter } from '../../io/npy.js';
-import { withAtomicPath, writeFileAtomic } from '../../core/atomic.js';
+import { Rng } from '../../../core/random.js';
+import type { CountMatrix } from '../../../io/cells/types.js';
+import { readH5adChunks } from '../../../io/cells/h5ad.js';
+import { NpyStreamWriter } from '../../../io/npy.js';
+import { withAtomicPath, writeFileAtomic } from '../../../core/atomic.js';
 import { CellPreparer, type CellPreparation } from './cell-table.js';
 import { expressionFile, tokenExpression, EXPRESSION_PARTS } from './expression.js';
 import { encodeCells, MedianAccumulator, type GeneMedians } from './rank-encoding.js';

@@ -5,7 +5,7 @@
  * lowest (ties: lower token first), after `<cls>`, truncated to `maxLength` tokens.
  * The medians are part of the model: fitted once, saved with the vocabulary.
  */
-import type { CountMatrix } from '../../io/cells/types.js';
+import type { CountMatrix } from '../../../io/cells/types.js';
 import { CLS, EOS, type Species, type Vocabulary } from './vocabulary.js';
 
 /** Token → non-zero median of normalised expression (tokens never seen have none). */

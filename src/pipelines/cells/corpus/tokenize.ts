@@ -6,12 +6,12 @@
  * replaces the whole tokenization that was there (corpora not in this run are removed).
  */
 import { join, resolve } from 'node:path';
-import { writeOutputSet } from '../../core/atomic.js';
-import { InputError, UsageError } from '../../core/errors.js';
-import { readCounts, type CountMatrix } from '../../io/cells/index.js';
+import { writeOutputSet } from '../../../core/atomic.js';
+import { InputError, UsageError } from '../../../core/errors.js';
+import { readCounts, type CountMatrix } from '../../../io/cells/index.js';
 import { tokenExpression, writeExpression } from './expression.js';
 import { CellPreparer, readCellTable, unmangleRName, type CellPreparation } from './cell-table.js';
-import { h5adInfo } from '../../io/cells/h5ad.js';
+import { h5adInfo } from '../../../io/cells/h5ad.js';
 import { readVocabulary, writeTokenizedCorpus, writeVocabulary } from './corpus-files.js';
 import { readOrthologs, type Orthologs } from './orthologs.js';
 import { encodeCells, fitGeneMedians, type GeneMedians } from './rank-encoding.js';

@@ -4,9 +4,9 @@
  * every other column becomes an annotation (`obs`). Also: keeping a subset of the cells by an
  * annotation, and undoing R's renaming of gene names.
  */
-import { InputError, UsageError } from '../../core/errors.js';
-import type { CountMatrix } from '../../io/cells/types.js';
-import { readDelimited } from '../../io/table.js';
+import { InputError, UsageError } from '../../../core/errors.js';
+import type { CountMatrix } from '../../../io/cells/types.js';
+import { readDelimited } from '../../../io/table.js';
 
 /** A table of cell annotations, read once, joined to matrices (whole, or chunk by chunk). */
 export interface CellTable {
