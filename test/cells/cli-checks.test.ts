@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CELL_ENCODER_PRESET_NAMES } from '../../src/models/cell-encoder.js';
+import { tokenizeArgs } from '../helpers/cells-cli.js';
 
 const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'nb-cells-checks-'));
@@ -29,19 +30,7 @@ function failsWith(args: string[], pattern: RegExp): string {
   return lines[0];
 }
 
-const tokenize = (out: string, ...extra: string[]) => [
-  'cells',
-  'tokenize',
-  'hs:human:data/human.h5ad',
-  'mm:mouse:data/mouse.h5ad',
-  '--orthologs',
-  'data/orthologs.tsv',
-  '--max-length',
-  '16',
-  ...extra,
-  '--out',
-  out,
-];
+const tokenize = (out: string, ...extra: string[]) => tokenizeArgs(out, 16, ...extra);
 
 test('cells: numeric and choice options are checked on parse, naming the option and the range', () => {
   const base = ['cells', 'tokenize', 'a:human:x.h5ad', '--orthologs', 'o.tsv', '--out', 'o'];

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNpyHeader } from '../../src/io/npy.js';
 import { browserPath, visit } from '../helpers/browser.js';
+import { classifyArgs, perturbArgs, tokenizeArgs } from '../helpers/cells-cli.js';
 
 const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
 
@@ -18,36 +19,9 @@ test('CLI: simulate cells → tokenize → pretrain → embed → classify → p
       stdio: ['ignore', 'pipe', 'pipe'],
     });
   run('simulate', 'cells', '--cells', '120', '--out', 'data');
-  assert.match(
-    run(
-      'cells',
-      'tokenize',
-      'hs:human:data/human.h5ad',
-      'mm:mouse:data/mouse.h5ad',
-      '--orthologs',
-      'data/orthologs.tsv',
-      '--max-length',
-      '32',
-      '--out',
-      'tok',
-    ),
-    /vocabulary: 524 tokens \(unified\)/,
-  );
+  assert.match(run(...tokenizeArgs('tok', 32)), /vocabulary: 524 tokens \(unified\)/);
   // Streamed in chunks of 50 cells: the same tokens as the whole-matrix run.
-  run(
-    'cells',
-    'tokenize',
-    'hs:human:data/human.h5ad',
-    'mm:mouse:data/mouse.h5ad',
-    '--orthologs',
-    'data/orthologs.tsv',
-    '--max-length',
-    '32',
-    '--chunk-cells',
-    '50',
-    '--out',
-    'tok-streamed',
-  );
+  run(...tokenizeArgs('tok-streamed', 32, '--chunk-cells', '50'));
   for (const f of ['hs.tokens.npy', 'mm.tokens.npy'])
     assert.deepEqual(
       readFileSync(join(dir, 'tok-streamed', f)),
@@ -70,20 +44,7 @@ test('CLI: simulate cells → tokenize → pretrain → embed → classify → p
   assert.match(pretrain, /epoch 2: MLM \d/);
   run('cells', 'embed', 'run', 'tok', '--corpus', 'hs', '--out', 'hs.npy');
   assert.deepEqual(readNpyHeader(join(dir, 'hs.npy')).shape, [120, 32]);
-  const classify = run(
-    'cells',
-    'classify',
-    'run',
-    'tok',
-    '--train',
-    'mm',
-    '--test',
-    'hs',
-    '--epochs',
-    '3',
-    '--out',
-    'cls',
-  );
+  const classify = run(...classifyArgs('mm', 'hs', '--epochs', '3', '--out', 'cls'));
   assert.match(classify, /pretrained encoder\s+mm → hs: accuracy 0\.\d{3}/);
   assert.match(classify, /from scratch\s+mm → hs/);
   assert.match(classify, /logistic regression \(log1p CP10k\)\s+mm → hs: accuracy 0\.\d{3}/);
@@ -98,38 +59,25 @@ test('CLI: simulate cells → tokenize → pretrain → embed → classify → p
     assert.ok(Object.keys(r.perClassF1).length >= 2 && r.confusion.labels.length >= 2);
   // The linear baseline on what the encoder reads, beside a slower-fine-tuned encoder.
   const rankValue = run(
-    'cells',
-    'classify',
-    'run',
-    'tok',
-    '--train',
-    'mm',
-    '--test',
-    'hs',
-    '--epochs',
-    '1',
-    '--no-scratch',
-    '--encoder-lr-scale',
-    '0.1',
-    '--linear-features',
-    'rank-value',
-    '--out',
-    'cls-rank',
+    ...classifyArgs(
+      'mm',
+      'hs',
+      '--epochs',
+      '1',
+      '--no-scratch',
+      '--encoder-lr-scale',
+      '0.1',
+      '--linear-features',
+      'rank-value',
+      '--out',
+      'cls-rank',
+    ),
   );
   const rankAccuracy =
     /logistic regression \(rank-value\)\s+mm → hs: accuracy (0\.\d{3}|1\.000)/.exec(rankValue);
   assert.ok(rankAccuracy && Number(rankAccuracy[1]) >= 0.5, rankValue);
   const perturb = run(
-    'cells',
-    'perturb',
-    'run',
-    'tok',
-    '--corpus',
-    'hs',
-    '--cells',
-    'cell_type=Pvalb',
-    '--genes',
-    'GENE0001,GENE0002',
+    ...perturbArgs('hs', 'cell_type=Pvalb', 'GENE0001,GENE0002'),
     '--mode',
     'overexpress',
     '--out',

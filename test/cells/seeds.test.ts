@@ -14,6 +14,7 @@ import {
   readTokenizedCorpus,
   readVocabulary,
 } from '../../src/pipelines/cells/corpus/corpus-files.js';
+import { classifyArgs, perturbArgs, tokenizeArgs } from '../helpers/cells-cli.js';
 
 const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'nb-cells-seeds-'));
@@ -63,32 +64,9 @@ function byHand(xs: number[]): { mean: number; sd: number } {
 }
 
 ok('simulate', 'cells', '--cells', '60', '--out', 'data');
-ok(
-  'cells',
-  'tokenize',
-  'hs:human:data/human.h5ad',
-  'mm:mouse:data/mouse.h5ad',
-  '--orthologs',
-  'data/orthologs.tsv',
-  '--max-length',
-  '16',
-  '--out',
-  'tok',
-);
+ok(...tokenizeArgs('tok', 16));
 ok('cells', 'pretrain', 'tok', '--preset', 'tiny', '--epochs', '1', '--out', 'run');
-const classify = (...extra: string[]) => [
-  'cells',
-  'classify',
-  'run',
-  'tok',
-  '--train',
-  'mm',
-  '--test',
-  'hs',
-  '--epochs',
-  '3',
-  ...extra,
-];
+const classify = (...extra: string[]) => classifyArgs('mm', 'hs', '--epochs', '3', ...extra);
 
 test('classify --seeds: per-seed results equal single --seed runs; the summary is their mean ± sd', () => {
   const stdout = ok(...classify('--seeds', '0,1,2', '--out', 'multi'));
@@ -152,21 +130,7 @@ test('classify: one seed has no sd; --seed with --seeds and repeated seeds are r
 
 test('classify --seeds on one corpus: the held-out split follows the seed, so the linear baseline is fitted per seed', () => {
   ok(
-    'cells',
-    'classify',
-    'run',
-    'tok',
-    '--train',
-    'mm',
-    '--test',
-    'mm',
-    '--epochs',
-    '1',
-    '--no-scratch',
-    '--seeds',
-    '3,4',
-    '--out',
-    'held',
+    ...classifyArgs('mm', 'mm', '--epochs', '1', '--no-scratch', '--seeds', '3,4', '--out', 'held'),
   );
   const held = read('held');
   assert.deepEqual(
@@ -176,23 +140,7 @@ test('classify --seeds on one corpus: the held-out split follows the seed, so th
       ['logistic regression (log1p CP10k)', 2],
     ],
   );
-  ok(
-    'cells',
-    'classify',
-    'run',
-    'tok',
-    '--train',
-    'mm',
-    '--test',
-    'mm',
-    '--epochs',
-    '1',
-    '--no-scratch',
-    '--seed',
-    '4',
-    '--out',
-    'held4',
-  );
+  ok(...classifyArgs('mm', 'mm', '--epochs', '1', '--no-scratch', '--seed', '4', '--out', 'held4'));
   assert.deepEqual(held.perSeed[1].rows, read('held4').rows);
 });
 
@@ -210,32 +158,19 @@ test('perturb --null matched: the permutation test in the console, the JSON and 
   const genes = top.map(
     ([t]) => json.genes.find(([k, v]) => v === t && k.startsWith('human\t'))?.[0].split('\t')[1],
   );
-  const perturb = (...extra: string[]) => [
-    'cells',
-    'perturb',
-    'run',
-    'tok',
-    '--corpus',
-    'hs',
-    '--cells',
-    'cell_type=Pvalb',
-    '--genes',
-    genes.join(','),
-    ...extra,
+  const perturb = (...extra: string[]) =>
+    perturbArgs('hs', 'cell_type=Pvalb', genes.join(','), ...extra);
+  // 30 matched random sets from pools of 5: the same flags for the run and its repeat.
+  const matchedNull = [
+    '--together',
+    '--null',
+    'matched',
+    '--permutations',
+    '30',
+    '--null-pool',
+    '5',
   ];
-  const out = ok(
-    ...perturb(
-      '--together',
-      '--null',
-      'matched',
-      '--permutations',
-      '30',
-      '--null-pool',
-      '5',
-      '--out',
-      'pn',
-    ),
-  );
+  const out = ok(...perturb(...matchedNull, '--out', 'pn'));
   const saved = JSON.parse(readFileSync(join(dir, 'pn', 'perturbation.json'), 'utf8')) as {
     permutationTest: {
       observed: number;
@@ -261,19 +196,7 @@ test('perturb --null matched: the permutation test in the console, the JSON and 
       'Marker-deletion permutation test',
     ),
   );
-  const again = ok(
-    ...perturb(
-      '--together',
-      '--null',
-      'matched',
-      '--permutations',
-      '30',
-      '--null-pool',
-      '5',
-      '--out',
-      'pn2',
-    ),
-  );
+  const again = ok(...perturb(...matchedNull, '--out', 'pn2'));
   assert.equal(
     again.split('\n').find((l) => l.startsWith('permutation')),
     out.split('\n').find((l) => l.startsWith('permutation')),

@@ -15,6 +15,7 @@ import {
 } from '../../src/pipelines/cells/corpus/corpus-files.js';
 import { sharedTokenView } from '../../src/pipelines/cells/tasks/tasks.js';
 import { CLS, PAD } from '../../src/pipelines/cells/corpus/vocabulary.js';
+import { classifyArgs } from '../helpers/cells-cli.js';
 
 const fixture = new URL('../../../test/fixtures/cells/baron-subset/', import.meta.url).pathname;
 const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
@@ -104,20 +105,7 @@ test('cells classify: across species the encoders see the shared view by default
   run('cells', 'pretrain', 'tok', '--preset', 'tiny', '--epochs', '1', '--out', 'run');
   const classify = (out: string, ...extra: string[]) => {
     const stdout = run(
-      'cells',
-      'classify',
-      'run',
-      'tok',
-      '--train',
-      'mm',
-      '--test',
-      'hs',
-      '--label',
-      'donor',
-      '--epochs',
-      '1',
-      '--no-linear',
-      ...extra,
+      ...classifyArgs('mm', 'hs', '--label', 'donor', '--epochs', '1', '--no-linear', ...extra),
       '--out',
       out,
     );
