@@ -98,15 +98,18 @@ test('fused causal attention equals the math path, outputs and gradients (float6
 });
 
 test('fused causal attention, d = 8 in float32 (its own loops): the math path, and float64 under dropout', () => {
-  // float32 with d = 8 runs over blocks of 8 keys: lengths around the block edges, and L = 1.
-  // With dropout it is compared with the float64 loops drawing the same mask from the seed.
+  // float32 with d = 8 runs over blocks of 8 keys: lengths around the block edges, and L = 1;
+  // 32 and 1024 get a padded row stride (TransposedStride). With dropout it is compared with
+  // the float64 loops drawing the same mask from the seed.
   forEachKernel((kernel) => {
     for (const shape of [
       [1, 1, 1, 8],
       [2, 2, 8, 8],
       [1, 2, 9, 8],
       [2, 16, 7, 8],
+      [1, 1, 32, 8],
       [1, 1, 70, 8],
+      [1, 2, 1024, 8],
     ]) {
       const what = `${kernel} ${shape}`;
       const fused = run(true, 'float32', shape);
