@@ -29,6 +29,8 @@ import { simulateCells } from '../commands/simulate.js';
 import { VOCABULARY_MODES } from '../pipelines/cells/corpus/vocabulary.js';
 import { EMBEDDING_INITS } from '../pipelines/cells/pretrain/spectral-init.js';
 import { LINEAR_FEATURES } from '../pipelines/cells/tasks/linear-baseline.js';
+import { KEPT_WEIGHTS } from '../models/classifier-fit.js';
+import type { CellClassifier } from '../pipelines/cells/tasks/tasks.js';
 import {
   choice,
   commaList,
@@ -323,6 +325,14 @@ function registerClassify(cells: Command): void {
     )
     .addOption(
       choice(
+        '--keep-weights <w>',
+        "which fine-tuned weights classify: best-epoch (the best validation epoch's) or epoch-average (the mean of the weights after every epoch but the first: stochastic weight averaging, less dependent on which epoch the source's validation split picks)",
+        KEPT_WEIGHTS,
+        DEFAULT_CLASSIFIER.keep,
+      ),
+    )
+    .addOption(
+      choice(
         '--pooling <p>',
         'cell embedding the head reads: mean (over genes) or cls',
         POOLINGS,
@@ -375,9 +385,7 @@ function registerClassify(cells: Command): void {
             for (const row of s.rows)
               console.log(
                 `${several ? `seed ${s.seed}  ` : ''}${row.model.padEnd(34)} ${split}: accuracy ${row.accuracy.toFixed(3)}  macro-F1 ${row.macroF1.toFixed(3)}` +
-                  (row.validation
-                    ? `  (validation macro-F1 ${row.validation.macroF1.toFixed(3)} at epoch ${row.validation.epoch + 1}, ${row.validation.cells} cells of ${o.train})`
-                    : ''),
+                  (row.validation ? `  (${validationNote(row.validation, o.train)})` : ''),
               );
           },
         });
@@ -390,6 +398,15 @@ function registerClassify(cells: Command): void {
         console.log(`results: ${r.files.results}\nreport: ${r.files.report}`);
       },
     );
+}
+
+/** What early stopping kept, as the classify lines print it. */
+function validationNote(v: CellClassifier['validation'], train: string): string {
+  const where =
+    v.averagedEpochs === undefined
+      ? `at epoch ${v.epoch + 1}`
+      : `of the mean over ${v.averagedEpochs} epochs`;
+  return `validation macro-F1 ${v.macroF1.toFixed(3)} ${where}, ${v.cells} cells of ${train}`;
 }
 
 function registerPerturb(cells: Command): void {

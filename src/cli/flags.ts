@@ -20,6 +20,8 @@ const FLAG_OF_FIELD: Record<string, string> = {
   select: '--select',
   vocabulary: '--vocabulary',
   vocabularyFrom: '--vocabulary-from',
+  // cells classify
+  keep: '--keep-weights',
   // cells perturb --null matched
   poolSize: '--null-pool',
   // ephys extract

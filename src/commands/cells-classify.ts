@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
 import { InputError, UsageError } from '../core/errors.js';
 import { CellEncoder } from '../models/cell-encoder.js';
+import type { KeptWeights } from '../models/classifier-fit.js';
 import { manualSeed } from '../engine/index.js';
 import { renderCellsReport } from '../report/cells.js';
 import type { ConfusionMatrix } from '../stats/index.js';
@@ -64,6 +65,8 @@ export interface ClassifyOptions {
   lr?: number;
   /** The encoder's learning rate as a multiple of `lr` (default: DEFAULT_CLASSIFIER's). */
   encoderLrScale?: number;
+  /** Which fine-tuned weights classify (default: DEFAULT_CLASSIFIER's, the best epoch's). */
+  keepWeights?: KeptWeights;
   pooling?: Pooling;
   /**
    * Tokens the neural classifiers see (training, validation and test cells alike); default
@@ -300,6 +303,7 @@ function classifySeed(
     seed,
     ...(o.lr !== undefined ? { lr: o.lr } : {}),
     ...(o.encoderLrScale !== undefined ? { encoderLrScale: o.encoderLrScale } : {}),
+    ...(o.keepWeights !== undefined ? { keep: o.keepWeights } : {}),
     ...(o.pooling !== undefined ? { pooling: o.pooling } : {}),
   };
   const row = (

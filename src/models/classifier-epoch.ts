@@ -16,7 +16,17 @@ export interface ClassifierFitOptions {
   maxEpochs: number;
   /** Seeds the batch shuffling. */
   seed: number;
+  /**
+   * Which weights the fit ends with: those of the best validation epoch (default), or the
+   * mean of the weights at the end of every epoch from the second to the last one run
+   * (stochastic weight averaging; see classifier-fit.ts). Early stopping decides how many
+   * epochs run either way.
+   */
+  keep?: KeptWeights;
 }
+
+export const KEPT_WEIGHTS = ['best-epoch', 'epoch-average'] as const;
+export type KeptWeights = (typeof KEPT_WEIGHTS)[number];
 
 export interface ClassifierFitTask {
   /** The training samples (whatever indices `logits` reads), shuffled into batches each epoch. */
@@ -43,6 +53,8 @@ export interface ClassifierFitResult {
   bestEpoch: number;
   bestScore: number;
   history: { epoch: number; loss: number; score: number }[];
+  /** With `keep: 'epoch-average'`: the validation score of the averaged weights. */
+  averageScore?: number;
   /** Set when a checkpointed fit was stopped by its signal before it finished. */
   interrupted?: true;
 }

@@ -144,6 +144,24 @@ test('classify --seeds on one corpus: the held-out split follows the seed, so th
   assert.deepEqual(held.perSeed[1].rows, read('held4').rows);
 });
 
+test('classify --keep-weights epoch-average: the mean of the epochs classifies, and the line says so', () => {
+  const stdout = ok(
+    ...classify('--no-scratch', '--no-linear', '--keep-weights', 'epoch-average', '--out', 'avg'),
+  );
+  const avg = read('avg');
+  const best = read('single0');
+  // Three epochs run, epochs 1 and 2 averaged (the first is left out).
+  assert.equal((avg.rows[0].validation as { averagedEpochs?: number }).averagedEpochs, 2);
+  assert.match(stdout, /pretrained encoder .*validation macro-F1 [\d.]+ of the mean over 2 epochs/);
+  assert.equal(best.rows[0].validation && 'averagedEpochs' in best.rows[0].validation, false);
+  // Other weights classify: the scores of the test cells differ from the best epoch's
+  // (same seed, same epochs run), in the confusion counts at least.
+  assert.notDeepEqual(avg.rows[0].confusion, best.rows[0].confusion);
+  const bad = run(...classify('--keep-weights', 'last', '--out', 'x'));
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /--keep-weights <w>' argument 'last' is invalid/);
+});
+
 test('perturb --null matched: the permutation test in the console, the JSON and the report; misuse refused', () => {
   // Three genes the Pvalb cells hold within their 15 gene tokens: the 2nd to 4th most frequent.
   const { corpus, cells } = readTokenizedCorpus(join(dir, 'tok'), 'hs');

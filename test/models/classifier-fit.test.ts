@@ -88,6 +88,99 @@ test('fitClassifier validates once per epoch, stops at the patience boundary and
   head.dispose();
 });
 
+test("fitClassifier with keep 'epoch-average' ends with the mean of the weights after epochs 1 … last", () => {
+  manualSeed(0);
+  const head = new Linear(2, 3);
+  const x = [0, 0, 1, 0, 0, 1, 1, 1, 2, 0, 0, 2];
+  const scores = [0.3, 0.6, 0.5, 0.6, 0.2, 0.99];
+  const weights: number[][] = [];
+  const biases: number[][] = [];
+  let averageSeen: number[] | null = null;
+  const r = fitClassifier(
+    {
+      samples: [0, 1, 2, 3, 4, 5],
+      y: [0, 1, 2, 0, 1, 2],
+      classes: 3,
+      params: head.parameters(),
+      logits: (idx) =>
+        head.forward(
+          Tensor.from(
+            idx.flatMap((i) => [x[2 * i], x[2 * i + 1]]),
+            [idx.length, 2],
+          ),
+        ),
+      validate: () => {
+        if (weights.length === 4) {
+          // The fifth call scores the averaged weights, after the four epochs.
+          averageSeen = Array.from(head.weight.toArray() as Float32Array);
+          return 0.77;
+        }
+        weights.push(Array.from(head.weight.toArray() as Float32Array));
+        biases.push(Array.from(head.bias!.toArray() as Float32Array));
+        return scores[weights.length - 1];
+      },
+      modules: [head],
+    },
+    {
+      lr: 0.1,
+      weightDecay: 0,
+      clip: 1,
+      batchSize: 4,
+      patience: 2,
+      maxEpochs: 50,
+      seed: 1,
+      keep: 'epoch-average',
+    },
+  );
+  // Early stopping runs the same four epochs as with the best epoch kept.
+  assert.equal(r.history.length, 4);
+  assert.equal(r.bestEpoch, 1);
+  assert.equal(r.averageScore, 0.77);
+  // Mean of epochs 1, 2, 3 computed here in double precision: epoch 0 is left out.
+  const mean = (rows: number[][]) =>
+    rows[0].map((_, j) => (rows[1][j] + rows[2][j] + rows[3][j]) / 3);
+  const w = Array.from(head.weight.toArray() as Float32Array);
+  const b = Array.from(head.bias!.toArray() as Float32Array);
+  mean(weights).forEach((m, j) => assert.ok(Math.abs(w[j] - m) < 1e-6, `weight ${j}`));
+  mean(biases).forEach((m, j) => assert.ok(Math.abs(b[j] - m) < 1e-6, `bias ${j}`));
+  assert.deepEqual(averageSeen, w);
+  // …and it is not any single epoch's weights.
+  weights.forEach((e) => assert.notDeepEqual(e, w));
+  head.dispose();
+});
+
+test("keep 'epoch-average' is refused for a checkpointed fit with the option named", () => {
+  manualSeed(0);
+  const head = new Linear(2, 2);
+  assert.throws(
+    () =>
+      fitClassifier(
+        {
+          samples: [0, 1],
+          y: [0, 1],
+          classes: 2,
+          params: head.parameters(),
+          logits: () => head.forward(Tensor.from([0, 1, 1, 0], [2, 2])),
+          validate: () => 0,
+          modules: [head],
+        },
+        {
+          lr: 0.1,
+          weightDecay: 0,
+          clip: 1,
+          batchSize: 2,
+          patience: 1,
+          maxEpochs: 2,
+          seed: 1,
+          keep: 'epoch-average',
+        },
+        { dir: mkdtempSync(join(tmpdir(), 'nb-avg-')) },
+      ),
+    /option `keep` 'epoch-average' is not available with a checkpointed fit/,
+  );
+  head.dispose();
+});
+
 /** Linear → dropout → linear: dropout makes the fit draw from libtorch's generator. */
 class SmallNet extends Module {
   readonly a = this.registerModule('a', new Linear(2, 8));

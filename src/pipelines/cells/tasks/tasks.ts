@@ -8,7 +8,11 @@
  */
 import { Linear, Tensor, manualSeed, noGrad, tidy } from '../../../engine/index.js';
 import type { CellEncoder } from '../../../models/cell-encoder.js';
-import { fitClassifier, type ClassifierCheckpoint } from '../../../models/classifier-fit.js';
+import {
+  fitClassifier,
+  type ClassifierCheckpoint,
+  type KeptWeights,
+} from '../../../models/classifier-fit.js';
 import { accuracy, confusionMatrix, macroF1, type ConfusionMatrix } from '../../../stats/index.js';
 import { stratifiedSplit } from '../../../stats/splits.js';
 import { corpusRows, type TokenCorpus } from '../corpus/corpus-files.js';
@@ -90,6 +94,8 @@ export interface ClassifierOptions {
    * pretrained, species-shared representation closer to where pretraining left it.
    */
   encoderLrScale: number;
+  /** The best validation epoch's weights, or the mean over the epochs (classifier-fit.ts). */
+  keep: KeptWeights;
   batchSize: number;
   seed: number;
   pooling: Pooling;
@@ -101,6 +107,7 @@ export const DEFAULT_CLASSIFIER: ClassifierOptions = {
   patience: 5,
   lr: 1e-3,
   encoderLrScale: 1,
+  keep: 'best-epoch',
   batchSize: 32,
   seed: 0,
   pooling: 'mean',
@@ -109,8 +116,11 @@ export const DEFAULT_CLASSIFIER: ClassifierOptions = {
 export interface CellClassifier {
   classes: string[];
   predict: (c: TokenCorpus) => string[];
-  /** The kept epoch (0-based) and its macro-F1 on the validation fifth of the training cells. */
-  validation: { macroF1: number; epoch: number; cells: number };
+  /**
+   * Macro-F1 of the kept weights on the validation fifth of the training cells, and the best
+   * epoch (0-based); with `keep: 'epoch-average'`, also how many epochs were averaged.
+   */
+  validation: { macroF1: number; epoch: number; cells: number; averagedEpochs?: number };
 }
 
 /**
@@ -186,12 +196,21 @@ export function trainCellClassifier(
       patience: opt.patience,
       maxEpochs: opt.epochs,
       seed: opt.seed,
+      keep: opt.keep,
     },
     checkpoint,
   );
   return {
     classes,
-    validation: { macroF1: fitted.bestScore, epoch: fitted.bestEpoch, cells: val.length },
+    validation:
+      fitted.averageScore === undefined
+        ? { macroF1: fitted.bestScore, epoch: fitted.bestEpoch, cells: val.length }
+        : {
+            macroF1: fitted.averageScore,
+            epoch: fitted.bestEpoch,
+            cells: val.length,
+            averagedEpochs: Math.max(1, fitted.history.length - 1),
+          },
     predict: (c) =>
       predictIdx(
         c,
