@@ -18,6 +18,7 @@ import {
   fitClassifier,
   type ClassifierCheckpoint,
   type ClassifierFitOptions,
+  type ClassifierFitTask,
 } from '../../src/models/classifier-fit.js';
 import { InputError } from '../../src/core/errors.js';
 import { balancedClassWeights } from '../../src/stats/classification.js';
@@ -45,33 +46,47 @@ test('early stopping stops once `patience` epochs have passed without a better s
   assert.equal(capped.bestEpoch, -1);
 });
 
+/** A linear head on six 2-D points of three classes; `validate` is the test's. */
+function sixPointTask(head: Linear, validate: () => number): ClassifierFitTask {
+  const x = [0, 0, 1, 0, 0, 1, 1, 1, 2, 0, 0, 2];
+  return {
+    samples: [0, 1, 2, 3, 4, 5],
+    y: [0, 1, 2, 0, 1, 2],
+    classes: 3,
+    params: head.parameters(),
+    logits: (idx) =>
+      head.forward(
+        Tensor.from(
+          idx.flatMap((i) => [x[2 * i], x[2 * i + 1]]),
+          [idx.length, 2],
+        ),
+      ),
+    validate,
+    modules: [head],
+  };
+}
+const SIX_POINT_FIT: ClassifierFitOptions = {
+  lr: 0.1,
+  weightDecay: 0,
+  clip: 1,
+  batchSize: 4,
+  patience: 2,
+  maxEpochs: 50,
+  seed: 1,
+};
+/** Validation scores: best at epoch 1, then two epochs no better, so four epochs run. */
+const SIX_POINT_SCORES = [0.3, 0.6, 0.5, 0.6, 0.2, 0.99];
+
 test('fitClassifier validates once per epoch, stops at the patience boundary and restores the best epoch', () => {
   manualSeed(0);
   const head = new Linear(2, 3);
-  const x = [0, 0, 1, 0, 0, 1, 1, 1, 2, 0, 0, 2];
-  const y = [0, 1, 2, 0, 1, 2];
-  const scores = [0.3, 0.6, 0.5, 0.6, 0.2, 0.99];
   const weights: number[][] = [];
   const r = fitClassifier(
-    {
-      samples: [0, 1, 2, 3, 4, 5],
-      y,
-      classes: 3,
-      params: head.parameters(),
-      logits: (idx) =>
-        head.forward(
-          Tensor.from(
-            idx.flatMap((i) => [x[2 * i], x[2 * i + 1]]),
-            [idx.length, 2],
-          ),
-        ),
-      validate: () => {
-        weights.push(Array.from(head.weight.toArray() as Float32Array));
-        return scores[weights.length - 1];
-      },
-      modules: [head],
-    },
-    { lr: 0.1, weightDecay: 0, clip: 1, batchSize: 4, patience: 2, maxEpochs: 50, seed: 1 },
+    sixPointTask(head, () => {
+      weights.push(Array.from(head.weight.toArray() as Float32Array));
+      return SIX_POINT_SCORES[weights.length - 1];
+    }),
+    SIX_POINT_FIT,
   );
   // Best at epoch 1; epochs 2 and 3 are not better; epoch 4 would be the third: not run.
   assert.equal(weights.length, 4);
@@ -91,46 +106,21 @@ test('fitClassifier validates once per epoch, stops at the patience boundary and
 test("fitClassifier with keep 'epoch-average' ends with the mean of the weights after epochs 1 … last", () => {
   manualSeed(0);
   const head = new Linear(2, 3);
-  const x = [0, 0, 1, 0, 0, 1, 1, 1, 2, 0, 0, 2];
-  const scores = [0.3, 0.6, 0.5, 0.6, 0.2, 0.99];
   const weights: number[][] = [];
   const biases: number[][] = [];
   let averageSeen: number[] | null = null;
   const r = fitClassifier(
-    {
-      samples: [0, 1, 2, 3, 4, 5],
-      y: [0, 1, 2, 0, 1, 2],
-      classes: 3,
-      params: head.parameters(),
-      logits: (idx) =>
-        head.forward(
-          Tensor.from(
-            idx.flatMap((i) => [x[2 * i], x[2 * i + 1]]),
-            [idx.length, 2],
-          ),
-        ),
-      validate: () => {
-        if (weights.length === 4) {
-          // The fifth call scores the averaged weights, after the four epochs.
-          averageSeen = Array.from(head.weight.toArray() as Float32Array);
-          return 0.77;
-        }
-        weights.push(Array.from(head.weight.toArray() as Float32Array));
-        biases.push(Array.from(head.bias!.toArray() as Float32Array));
-        return scores[weights.length - 1];
-      },
-      modules: [head],
-    },
-    {
-      lr: 0.1,
-      weightDecay: 0,
-      clip: 1,
-      batchSize: 4,
-      patience: 2,
-      maxEpochs: 50,
-      seed: 1,
-      keep: 'epoch-average',
-    },
+    sixPointTask(head, () => {
+      if (weights.length === 4) {
+        // The fifth call scores the averaged weights, after the four epochs.
+        averageSeen = Array.from(head.weight.toArray() as Float32Array);
+        return 0.77;
+      }
+      weights.push(Array.from(head.weight.toArray() as Float32Array));
+      biases.push(Array.from(head.bias!.toArray() as Float32Array));
+      return SIX_POINT_SCORES[weights.length - 1];
+    }),
+    { ...SIX_POINT_FIT, keep: 'epoch-average' },
   );
   // Early stopping runs the same four epochs as with the best epoch kept.
   assert.equal(r.history.length, 4);
@@ -151,29 +141,12 @@ test("fitClassifier with keep 'epoch-average' ends with the mean of the weights 
 
 test("keep 'epoch-average' is refused for a checkpointed fit with the option named", () => {
   manualSeed(0);
-  const head = new Linear(2, 2);
+  const head = new Linear(2, 3);
   assert.throws(
     () =>
       fitClassifier(
-        {
-          samples: [0, 1],
-          y: [0, 1],
-          classes: 2,
-          params: head.parameters(),
-          logits: () => head.forward(Tensor.from([0, 1, 1, 0], [2, 2])),
-          validate: () => 0,
-          modules: [head],
-        },
-        {
-          lr: 0.1,
-          weightDecay: 0,
-          clip: 1,
-          batchSize: 2,
-          patience: 1,
-          maxEpochs: 2,
-          seed: 1,
-          keep: 'epoch-average',
-        },
+        sixPointTask(head, () => 0),
+        { ...SIX_POINT_FIT, keep: 'epoch-average' },
         { dir: mkdtempSync(join(tmpdir(), 'nb-avg-')) },
       ),
     /option `keep` 'epoch-average' is not available with a checkpointed fit/,
