@@ -89,14 +89,24 @@ Dropout MakeDropout(double p, uint64_t seed) {
   return drop;
 }
 
+// The ALiBi slopes as the kernels take them: flattened head n uses slopes[n % H]; one 0
+// (no distance term) without ALiBi. A plain vector, not a tensor: autograd functions reject
+// undefined tensor arguments.
+std::vector<double> SlopesOf(const c10::optional<at::Tensor>& alibi) {
+  if (!alibi) return {0.0};
+  const at::Tensor s = alibi->detach().to(at::kCPU, at::kDouble).contiguous();
+  return std::vector<double>(s.data_ptr<double>(), s.data_ptr<double>() + s.numel());
+}
+
 // Views q, k, v [..., L, d] as [N, L, d] contiguous.
 at::Tensor Heads(const at::Tensor& x) { return x.contiguous().view({-1, x.size(-2), x.size(-1)}); }
 
 class FusedCausalAttention : public torch::autograd::Function<FusedCausalAttention> {
  public:
   static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& q, const at::Tensor& k,
-                            const at::Tensor& v, double dropout, int64_t seed) {
+                            const at::Tensor& v, double dropout, int64_t seed, const std::vector<double>& slopes) {
     const at::Tensor q3 = Heads(q), k3 = Heads(k), v3 = Heads(v);
+    const int64_t H = static_cast<int64_t>(slopes.size());
     const int64_t N = q3.size(0), L = q3.size(1), d = q3.size(2);
     at::Tensor out = at::empty_like(q3);
     at::Tensor lse = at::empty({N, L}, q3.options());
@@ -107,13 +117,17 @@ class FusedCausalAttention : public torch::autograd::Function<FusedCausalAttenti
       scalar_t* O = out.data_ptr<scalar_t>();
       scalar_t* LSE = lse.data_ptr<scalar_t>();
       at::parallel_for(0, N, 1, [&](int64_t begin, int64_t end) {
-        for (int64_t h = begin; h < end; h++)
-          NB_KERNEL(ForwardHead)(Q + h * L * d, K + h * L * d, V + h * L * d, L, d, scale, drop, h, O + h * L * d, LSE + h * L);
+        for (int64_t h = begin; h < end; h++) {
+          const auto slope = static_cast<scalar_t>(slopes[h % H]);
+          NB_KERNEL(ForwardHead)(Q + h * L * d, K + h * L * d, V + h * L * d, L, d, scale, slope, drop, h, O + h * L * d,
+                                 LSE + h * L);
+        }
       });
     });
     ctx->save_for_backward({q3, k3, v3, out, lse});
     ctx->saved_data["dropout"] = dropout;
     ctx->saved_data["seed"] = seed;
+    ctx->saved_data["slopes"] = slopes;
     return out.view(q.sizes());
   }
 
@@ -126,6 +140,8 @@ class FusedCausalAttention : public torch::autograd::Function<FusedCausalAttenti
     at::Tensor dq = at::empty_like(q3), dk = at::empty_like(k3), dv = at::empty_like(v3);
     const Dropout drop = MakeDropout(ctx->saved_data["dropout"].toDouble(),
                                      static_cast<uint64_t>(ctx->saved_data["seed"].toInt()));
+    const std::vector<double> slopes = ctx->saved_data["slopes"].toDoubleVector();
+    const int64_t H = static_cast<int64_t>(slopes.size());
     AT_DISPATCH_FLOATING_TYPES(q3.scalar_type(), "fusedCausalAttentionBackward", [&] {
       const auto scale = static_cast<scalar_t>(1.0 / std::sqrt(static_cast<double>(d)));
       const scalar_t *Q = q3.data_ptr<scalar_t>(), *K = k3.data_ptr<scalar_t>(), *V = v3.data_ptr<scalar_t>();
@@ -135,12 +151,14 @@ class FusedCausalAttention : public torch::autograd::Function<FusedCausalAttenti
       at::parallel_for(0, N, 1, [&](int64_t begin, int64_t end) {
         for (int64_t h = begin; h < end; h++) {
           const int64_t o = h * L * d;
-          NB_KERNEL(BackwardHead)(Q + o, K + o, V + o, O + o, G + o, LSE + h * L, L, d, scale, drop, h, DQ + o, DK + o, DV + o);
+          const auto slope = static_cast<scalar_t>(slopes[h % H]);
+          NB_KERNEL(BackwardHead)(Q + o, K + o, V + o, O + o, G + o, LSE + h * L, L, d, scale, slope, drop, h, DQ + o,
+                                  DK + o, DV + o);
         }
       });
     });
     const auto shape = grads[0].sizes();
-    return {dq.view(shape), dk.view(shape), dv.view(shape), at::Tensor(), at::Tensor()};
+    return {dq.view(shape), dk.view(shape), dv.view(shape), at::Tensor(), at::Tensor(), at::Tensor()};
   }
 };
 
@@ -160,7 +178,9 @@ bool FusedCausalAttentionApplies(const at::Tensor& q, const at::Tensor& k, const
 }
 
 at::Tensor FusedCausalAttentionForward(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double dropout,
-                                       bool training) {
+                                       bool training, const c10::optional<at::Tensor>& alibi) {
+  if (alibi && (q.dim() < 3 || alibi->dim() != 1 || alibi->size(0) != q.size(-3)))
+    throw std::invalid_argument("alibi: one slope per head expected, for q of shape [..., heads, L, d]");
   const double p = training ? dropout : 0.0;
   int64_t seed = 0;
   if (p > 0) {
@@ -169,7 +189,7 @@ at::Tensor FusedCausalAttentionForward(const at::Tensor& q, const at::Tensor& k,
     std::lock_guard<std::mutex> lock(gen.mutex());
     seed = static_cast<int64_t>(at::check_generator<at::CPUGeneratorImpl>(gen)->random64() >> 1);
   }
-  return FusedCausalAttention::apply(q, k, v, p, seed);
+  return FusedCausalAttention::apply(q, k, v, p, seed, SlopesOf(alibi));
 }
 
 }  // namespace nb

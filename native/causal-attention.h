@@ -14,8 +14,10 @@ std::string FusedCausalAttentionKernel(const std::string& wanted);
 // [..., L, d] (self-attention, so S = L).
 bool FusedCausalAttentionApplies(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v);
 
-// softmax(q kᵀ/√d + causal mask) v with dropout on the weights when training; differentiable.
+// softmax(q kᵀ/√d + causal mask [+ ALiBi]) v with dropout on the weights when training;
+// differentiable. alibi: the per-head slopes m_h [H] of q [..., H, L, d]; head h's score of
+// key j from query i gets −m_h·(i − j). None: no distance term.
 at::Tensor FusedCausalAttentionForward(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double dropout,
-                                       bool training);
+                                       bool training, const c10::optional<at::Tensor>& alibi);
 
 }  // namespace nb

@@ -25,16 +25,21 @@ static std::atomic<bool> gFusedAttention{true};
 // As in torch's own math path, q is scaled before the product (a small tensor, not the L×S
 // scores) and a causal or 2-D mask is added inside the GEMM (baddbmm) instead of in extra
 // passes over the scores: on long contexts those passes dominated the cost.
+// alibi: per-head slopes m_h [H] (q [..., H, L, d]); head h's score of key j from query i gets
+// −m_h·(i − j), the queries being the last L of the S key positions (as the causal mask has it).
 static std::vector<at::Tensor> Attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                          const c10::optional<at::Tensor>& mask, double dropout,
-                                         bool causal, bool training, bool needWeights) {
+                                         bool causal, bool training, bool needWeights,
+                                         const c10::optional<at::Tensor>& alibi) {
+  if (alibi && (q.dim() < 3 || alibi->dim() != 1 || alibi->size(0) != q.size(-3)))
+    throw std::invalid_argument("attention: alibi needs one slope per head, for q of shape [..., heads, L, d]");
   if (causal && !mask && !needWeights && gFusedAttention.load() && FusedCausalAttentionApplies(q, k, v))
-    return {FusedCausalAttentionForward(q, k, v, dropout, training), at::Tensor()};
+    return {FusedCausalAttentionForward(q, k, v, dropout, training, alibi), at::Tensor()};
 #if TORCH_VERSION_MAJOR >= 2
   // On CUDA, LibTorch 2.x's scaled_dot_product_attention picks its fused kernels (flash or
   // memory-efficient) when no weights are needed. It takes a mask or is_causal, not both.
   // LibTorch 1.13 (Debian's) has no such function: CUDA then runs the math path below.
-  if (!needWeights && q.is_cuda() && !(causal && mask))
+  if (!needWeights && q.is_cuda() && !(causal && mask) && !alibi)
     return {at::scaled_dot_product_attention(q, k, v, causal ? c10::optional<at::Tensor>() : mask,
                                              training ? dropout : 0.0, causal),
             at::Tensor()};
@@ -70,6 +75,16 @@ static std::vector<at::Tensor> Attention(const at::Tensor& q, const at::Tensor& 
   } else if (additive.defined()) {
     input = additive.unsqueeze(0);
   }
+  if (alibi) {
+    // [H, L, S]: m_h·(j − i) with i the query's key position S − L + row.
+    const at::Tensor distance = torch::arange(S, q.options()).view({1, 1, S}) -
+                                torch::arange(S - L, S, q.options()).view({1, L, 1});
+    std::vector<int64_t> shape(q.sizes().begin(), q.sizes().end() - 2);
+    shape.push_back(L);
+    shape.push_back(S);
+    at::Tensor bias = (alibi->to(q.options()).view({-1, 1, 1}) * distance).expand(shape).reshape({-1, L, S});
+    input = input.defined() ? input + bias : bias;
+  }
   at::Tensor scores = (input.defined() ? at::baddbmm(input, q3, kT) : at::bmm(q3, kT)).view(scoreShape);
   at::Tensor weights = at::softmax(scores, -1);
   at::Tensor dropped = (training && dropout > 0) ? at::dropout(weights, dropout, true) : weights;
@@ -88,9 +103,10 @@ void ExportNN(Napi::Env env, Napi::Object exports) {
   NB_EXPORT(exports, "dropout", { return Wrap(info.Env(), at::dropout(ArgTensor(info, 0), ArgDouble(info, 1), ArgBool(info, 2))); });
   NB_EXPORT(exports, "embedding", { return Wrap(info.Env(), at::embedding(ArgTensor(info, 0), ArgTensor(info, 1))); });
   NB_EXPORT(exports, "attention", {
-    // (q, k, v, mask|null, dropout, causal, training, needWeights) → [out, weights|null]
+    // (q, k, v, mask|null, dropout, causal, training, needWeights, alibi|null) → [out, weights|null]
     return WrapList(info.Env(), Attention(ArgTensor(info, 0), ArgTensor(info, 1), ArgTensor(info, 2), ArgOptTensor(info, 3),
-                                          ArgDouble(info, 4), ArgBool(info, 5), ArgBool(info, 6), ArgBool(info, 7)));
+                                          ArgDouble(info, 4), ArgBool(info, 5), ArgBool(info, 6), ArgBool(info, 7),
+                                          ArgOptTensor(info, 8)));
   });
   NB_EXPORT(exports, "setFusedAttention", {
     gFusedAttention.store(ArgBool(info, 0));

@@ -142,13 +142,13 @@ export const calibrationOption = () =>
     DEFAULT_TRANSFER.calibration,
   );
 
-export const POSITIONAL_ENCODINGS = ['learned', 'rotary', 'none'] as const;
+export const POSITIONAL_ENCODINGS = ['learned', 'rotary', 'alibi', 'none'] as const;
 
 /** The transformer's positions (`spikes train`, `spikes study`); unset: the preset's. */
 export const positionalOption = () =>
   choice(
     '--positional <kind>',
-    "transformer positions: learned (absolute, the paper's), rotary (RoPE: relative, lets generation reuse cached keys and values) or none (default: the preset's, learned)",
+    "transformer positions: learned (absolute, the paper's), rotary (RoPE) or alibi (a per-head linear distance penalty), both relative so that generation reuses cached keys and values, or none (default: the preset's, learned)",
     POSITIONAL_ENCODINGS,
   );
 

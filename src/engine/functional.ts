@@ -50,8 +50,13 @@ export interface AttentionOptions {
   dropout?: number;
   training?: boolean;
   needWeights?: boolean;
+  /**
+   * ALiBi slopes m_h, one per head of q [..., heads, L, d] (see alibiSlopes): head h's score of
+   * key j from query i gets −m_h·(i − j), the queries being the last L of the S key positions.
+   */
+  alibi?: Tensor | null;
 }
-/** softmax(q kᵀ/√d [+ masks]) v over the last two dims; also the weights when asked. */
+/** softmax(q kᵀ/√d [+ masks] [+ ALiBi]) v over the last two dims; also the weights when asked. */
 export function scaledDotProductAttention(
   q: Tensor,
   k: Tensor,
@@ -68,6 +73,7 @@ export function scaledDotProductAttention(
     options.causal ?? false,
     options.training ?? false,
     options.needWeights ?? false,
+    options.alibi ?? null,
   );
   return { output, weights: weights ?? null };
 }

@@ -14,3 +14,4 @@ export { nativeAvailable, blasIsReference, loadedBlasLibraries } from './native.
 export { runInWorker, serveTask } from './worker.js';
 export * from './checkpoint.js';
 export { rotaryTables, applyRotary, type RotaryTables } from './rotary.js';
+export { alibiSlopes, alibiSlopeTensor } from './alibi.js';

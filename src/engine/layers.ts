@@ -137,6 +137,8 @@ export interface AttentionCall {
   selfOnly?: boolean;
   /** Rotary positions applied to queries and keys (tables for the L positions of x). */
   rotary?: RotaryTables;
+  /** ALiBi slopes, one per head (F.scaledDotProductAttention's `alibi`). */
+  alibi?: Tensor;
 }
 
 /** Batch-first multi-head self-attention with torch.nn.MultiheadAttention's parameters. */
@@ -198,6 +200,7 @@ export class MultiheadAttention extends Module {
             dropout: this.dropout,
             training: this.training,
             needWeights: call.needWeights,
+            alibi: call.selfOnly ? null : call.alibi,
           });
     return { output: this.merge(output), weights };
   }

@@ -4,7 +4,7 @@
  * per-layer cache of the last `context` bins, and attends from that bin alone: O(context)
  * work per bin instead of re-running the whole window, O(context²).
  *
- * Valid for one causal layer with relative positions (`rotary`, or `none`): with learned
+ * Valid for one causal layer with relative positions (`rotary`, `alibi` or `none`): with learned
  * absolute positions a sliding window re-embeds every bin at a new position, so nothing could
  * be reused (see supportsCachedDecoding for deeper models). Keys are
  * rotated at their position in the stream; attention scores depend on position differences
@@ -39,7 +39,7 @@ export class SpikeDecoder {
   constructor(private readonly model: SpikeTransformer) {
     if (!supportsCachedDecoding(model))
       throw new UsageError(
-        `cached decoding needs one causal layer with relative positions ('rotary' or 'none'); this model has ${model.config.layers} layer(s), '${model.config.positional}' positions${model.config.leaky ? ' and no causal mask' : ''}`,
+        `cached decoding needs one causal layer with relative positions ('rotary', 'alibi' or 'none'); this model has ${model.config.layers} layer(s), '${model.config.positional}' positions${model.config.leaky ? ' and no causal mask' : ''}`,
       );
     this.historyWeights = model.history?.weightArrays() ?? null;
     this.keys = model.encoder.map(() => null);
@@ -122,7 +122,10 @@ export class SpikeDecoder {
     const { q, k, v } = this.project(i, input);
     this.keys[i] = keep(k.contiguous());
     this.values[i] = keep(v.contiguous());
-    const { output } = F.scaledDotProductAttention(q, k, v, { causal: true });
+    const { output } = F.scaledDotProductAttention(q, k, v, {
+      causal: true,
+      alibi: this.model.alibiSlopes(input.device),
+    });
     return this.model.encoder[i].selfAttn.merge(output);
   }
 
@@ -138,8 +141,11 @@ export class SpikeDecoder {
     };
     this.keys[i] = append(this.keys[i], k);
     this.values[i] = append(this.values[i], v);
-    // The newest bin sees every cached bin (all in its past, or itself): no mask.
-    const { output } = F.scaledDotProductAttention(q, this.keys[i]!, this.values[i]!);
+    // The newest bin sees every cached bin (all in its past, or itself): no mask. ALiBi
+    // measures its distances from the last key, which is the newest bin's own.
+    const { output } = F.scaledDotProductAttention(q, this.keys[i]!, this.values[i]!, {
+      alibi: this.model.alibiSlopes(input.device),
+    });
     return this.model.encoder[i].selfAttn.merge(output);
   }
 }

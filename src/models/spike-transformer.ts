@@ -11,6 +11,7 @@ import {
   Linear,
   Module,
   TransformerEncoderLayer,
+  alibiSlopeTensor,
   arange,
   keep,
   rotaryTables,
@@ -32,9 +33,10 @@ export interface SpikeTransformerConfig {
   /**
    * `learned`: absolute positions added to the input (the paper's). `rotary`: RoPE on queries
    * and keys, relative positions that allow generation with a key/value cache
-   * (spike-decoder.ts). `none`: the causal mask alone.
+   * (spike-decoder.ts). `alibi`: a per-head linear penalty on distance added to the scores
+   * (engine/alibi.ts), also relative and cacheable. `none`: the causal mask alone.
    */
-  positional: 'learned' | 'rotary' | 'none';
+  positional: 'learned' | 'rotary' | 'alibi' | 'none';
   normFirst: boolean;
   /** Released-code setup: no causal mask; output t is scored against input bin t. */
   leaky: boolean;
@@ -77,6 +79,8 @@ export class SpikeTransformer extends Module {
   readonly history: HistoryPath | null;
   /** Rotary tables of the last window length used (training reuses one length). */
   private rotary: { length: number; device: string; tables: RotaryTables } | null = null;
+  /** ALiBi slopes, kept once built (per device). */
+  private slopes: { device: string; tensor: Tensor } | null = null;
 
   constructor(config: SpikeTransformerConfig) {
     super();
@@ -135,12 +139,14 @@ export class SpikeTransformer extends Module {
     const embedded = h;
     const attention: Tensor[] = [];
     const rotary = this.config.positional === 'rotary' ? this.rotaryTables(T, x.device) : undefined;
+    const alibi = this.alibiSlopes(x.device);
     for (const layer of this.encoder) {
       const r = layer.forward(h, {
         causal: !this.config.leaky,
         selfOnly: o.disableAttention,
         needWeights: o.needWeights,
         rotary,
+        alibi,
       });
       h = r.output;
       if (r.weights) attention.push(r.weights);
@@ -165,10 +171,11 @@ export class SpikeTransformer extends Module {
     let h = this.embed.forward(x);
     if (this.position) h = h.add(this.position.forward(arange(0, T, 1, 'int64', x.device)));
     const rotary = this.config.positional === 'rotary' ? this.rotaryTables(T, x.device) : undefined;
+    const alibi = this.alibiSlopes(x.device);
     const last = this.encoder.length - 1;
     this.encoder.forEach((layer, i) => {
       if (i < last) {
-        h = layer.forward(h, { causal: true, selfOnly: o.disableAttention, rotary }).output;
+        h = layer.forward(h, { causal: true, selfOnly: o.disableAttention, rotary, alibi }).output;
         return;
       }
       h = layer.forwardWith(
@@ -179,7 +186,7 @@ export class SpikeTransformer extends Module {
           // softmax over itself alone is 1, so the output is its own value.
           const output = o.disableAttention
             ? v.narrow(2, T - 1, 1)
-            : F.scaledDotProductAttention(q.narrow(2, T - 1, 1), k, v).output;
+            : F.scaledDotProductAttention(q.narrow(2, T - 1, 1), k, v, { alibi }).output;
           return layer.selfAttn.merge(output);
         },
         { lastOnly: true },
@@ -192,6 +199,16 @@ export class SpikeTransformer extends Module {
 
   get headDim(): number {
     return this.config.dModel / this.config.heads;
+  }
+
+  /** The ALiBi slopes when the model uses them, kept outside any tidy scope. */
+  alibiSlopes(device: string): Tensor | undefined {
+    if (this.config.positional !== 'alibi') return undefined;
+    if (this.slopes?.device !== device) {
+      this.slopes?.tensor.dispose();
+      this.slopes = { device, tensor: keep(alibiSlopeTensor(this.config.heads, device)) };
+    }
+    return this.slopes.tensor;
   }
 
   /** Positions 0 … length − 1, kept across calls (outside any tidy scope) until the shape changes. */

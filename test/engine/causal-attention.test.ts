@@ -14,6 +14,8 @@ import {
   setFusedAttentionKernel,
   fusedAttention,
   fusedAttentionKernel,
+  alibiSlopes,
+  alibiSlopeTensor,
   tidy,
   type DType,
 } from '../../src/engine/index.js';
@@ -42,7 +44,7 @@ function run(
   fused: boolean,
   dtype: DType,
   shape: number[],
-  o: { dropout?: number; seed?: number } = {},
+  o: { dropout?: number; seed?: number; alibi?: boolean } = {},
 ): Run {
   const before = fusedAttention();
   setFusedAttention(fused);
@@ -58,6 +60,7 @@ function run(
         causal: true,
         dropout: o.dropout ?? 0,
         training: (o.dropout ?? 0) > 0,
+        alibi: o.alibi ? alibiSlopeTensor(shape[shape.length - 3]) : null,
       });
       output.mul(g).sum().backward();
       return { output: output.toNumbers(), grads: [q, k, v].map((x) => x.grad!.toNumbers()) };
@@ -197,4 +200,124 @@ test('fused dropout: drops a fraction p of the causal weights, rescales the rest
   );
   // Every kernel copy draws the same mask from the same seed (the hash is integer arithmetic).
   for (const m of masks.slice(1)) assert.deepEqual(m, masks[0]);
+});
+
+test("ALiBi slopes are the paper's: 2^(−8h/n) for n a power of two, interleaved otherwise", () => {
+  assert.deepEqual(alibiSlopes(8), [1 / 2, 1 / 4, 1 / 8, 1 / 16, 1 / 32, 1 / 64, 1 / 128, 1 / 256]);
+  assertClose(
+    alibiSlopes(16),
+    Array.from({ length: 16 }, (_, h) => Math.SQRT1_2 ** (h + 1)),
+    1e-15,
+    '16 heads',
+  );
+  // The reference get_slopes(12): the 8 of n = 8, then slopes 1, 3, 5, 7 of n = 16.
+  assertClose(
+    alibiSlopes(12),
+    [...alibiSlopes(8), 2 ** -0.5, 2 ** -1.5, 2 ** -2.5, 2 ** -3.5],
+    1e-15,
+    '12 heads',
+  );
+  assert.throws(() => alibiSlopes(0), /positive integer/);
+});
+
+/** softmax(q·k/√d − m_h·(i − j), keys j ≤ i) v by loops, queries the last L of S positions. */
+function alibiByHand(
+  q: number[],
+  k: number[],
+  v: number[],
+  [B, H, L, S, d]: number[],
+  slopes: number[],
+): number[] {
+  const out: number[] = [];
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < H; h++)
+      for (let i = 0; i < L; i++) {
+        const qi = ((b * H + h) * L + i) * d;
+        const position = S - L + i;
+        const w: number[] = [];
+        for (let j = 0; j <= position; j++) {
+          const kj = ((b * H + h) * S + j) * d;
+          let dot = 0;
+          for (let c = 0; c < d; c++) dot += q[qi + c] * k[kj + c];
+          w.push(dot / Math.sqrt(d) - slopes[h] * (position - j));
+        }
+        const m = Math.max(...w);
+        const e = w.map((x) => Math.exp(x - m));
+        const sum = e.reduce((a, x) => a + x, 0);
+        for (let c = 0; c < d; c++) {
+          let o = 0;
+          for (let j = 0; j <= position; j++) o += (e[j] / sum) * v[((b * H + h) * S + j) * d + c];
+          out.push(o);
+        }
+      }
+  return out;
+}
+
+test('ALiBi attention equals the formula by hand: causal windows and a last query over a cache', () => {
+  const [B, H, L, d] = [2, 3, 7, 4];
+  const slopes = [0.9, 0.3, 0.05];
+  for (const S of [L, 1]) {
+    // S = L: the causal window; then one query (the last position) over all L keys.
+    const [Lq, Sk] = S === L ? [L, L] : [1, L];
+    const q = values(B * H * Lq * d, 31, -2, 2);
+    const k = values(B * H * Sk * d, 32, -2, 2);
+    const v = values(B * H * Sk * d, 33);
+    for (const fused of [true, false]) {
+      setFusedAttention(fused);
+      try {
+        const got = tidy(() =>
+          F.scaledDotProductAttention(
+            Tensor.from(q, [B, H, Lq, d], 'float64'),
+            Tensor.from(k, [B, H, Sk, d], 'float64'),
+            Tensor.from(v, [B, H, Sk, d], 'float64'),
+            { causal: Lq === Sk, alibi: Tensor.from(slopes, [H], 'float64') },
+          ).output.toNumbers(),
+        );
+        assertClose(
+          got,
+          alibiByHand(q, k, v, [B, H, Lq, Sk, d], slopes),
+          1e-12,
+          `L ${Lq} S ${Sk} fused ${fused}`,
+        );
+      } finally {
+        setFusedAttention(true);
+      }
+    }
+  }
+  assert.throws(
+    () =>
+      tidy(() => {
+        const x = Tensor.from(values(2 * 3 * 4, 1), [2, 3, 4], 'float64');
+        return F.scaledDotProductAttention(x, x, x, {
+          causal: true,
+          alibi: Tensor.from([1, 2, 3], [3], 'float64'),
+        });
+      }),
+    /one slope per head/,
+  );
+});
+
+test('fused causal attention with ALiBi equals the math path, outputs and gradients, on every kernel', () => {
+  forEachKernel((kernel) => {
+    for (const [dtype, shape, tol] of [
+      ['float64', [2, 3, 37, 5], 1e-12],
+      ['float32', [2, 16, 9, 8], 2e-5],
+      ['float32', [1, 4, 70, 8], 2e-5],
+      ['float32', [1, 2, 1024, 8], 2e-5],
+    ] as const) {
+      const what = `${kernel} ${dtype} ${shape}`;
+      const fused = run(true, dtype, [...shape], { alibi: true });
+      const math = run(false, dtype, [...shape], { alibi: true });
+      assertClose(fused.output, math.output, tol, `${what} output`);
+      ['q', 'k', 'v'].forEach((name, i) =>
+        assertClose(fused.grads[i], math.grads[i], tol * 5, `${what} d${name}`),
+      );
+      // The distance term changes the result.
+      assert.notDeepEqual(
+        fused.output,
+        run(true, dtype, [...shape]).output,
+        `${what}: ALiBi counts`,
+      );
+    }
+  });
 });

@@ -88,7 +88,7 @@ test('rotary positions: a score depends on the distance between query and key on
 });
 
 test('the cached decoder gives the uncached window its probabilities, also once the window slides', () => {
-  for (const positional of ['rotary', 'none'] as const) {
+  for (const positional of ['rotary', 'alibi', 'none'] as const) {
     const m = model({ ...small, positional }, 3);
     const stream = spikes(40, 6, 5);
     const decoder = new SpikeDecoder(m);
@@ -104,12 +104,14 @@ test('the cached decoder gives the uncached window its probabilities, also once 
 });
 
 test('cached generation draws the same spikes as uncached generation (same seed)', () => {
-  const m = model(small, 4);
-  const seedWindow = spikes(20, 6, 6);
-  const cached = generateSpikes(m, seedWindow, 60, 9, { cache: true });
-  const uncached = generateSpikes(m, seedWindow, 60, 9, { cache: false });
-  assert.deepEqual(cached.data, uncached.data);
-  assert.ok(cached.data.some((v) => v === 1) && cached.data.some((v) => v === 0));
+  for (const positional of ['rotary', 'alibi'] as const) {
+    const m = model({ ...small, positional }, 4);
+    const seedWindow = spikes(20, 6, 6);
+    const cached = generateSpikes(m, seedWindow, 60, 9, { cache: true });
+    const uncached = generateSpikes(m, seedWindow, 60, 9, { cache: false });
+    assert.deepEqual(cached.data, uncached.data, positional);
+    assert.ok(cached.data.some((v) => v === 1) && cached.data.some((v) => v === 0));
+  }
 });
 
 test('learned positions or a deeper model cannot use the cache', () => {

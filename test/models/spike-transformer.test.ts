@@ -88,6 +88,7 @@ test('lastLogits equals the last row of the full forward pass (positions, depth,
   const variants = [
     {},
     { positional: 'rotary' as const },
+    { positional: 'alibi' as const },
     { positional: 'none' as const, normFirst: true },
     { layers: 2 },
     { history: 8 },

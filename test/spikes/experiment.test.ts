@@ -56,4 +56,7 @@ test('--positional reaches the model; without it the configuration (and every ke
   const rotary = variantConfig(v, 40, { seed: 0, positional: 'rotary' });
   assert.equal(rotary.model.positional, 'rotary');
   assert.deepEqual({ ...rotary.model, positional: 'learned' }, plain.model);
+  const alibi = variantConfig(v, 40, { seed: 0, positional: 'alibi' });
+  assert.deepEqual({ ...alibi.model, positional: 'learned' }, plain.model);
+  assert.equal(alibi.model.positional, 'alibi');
 });
