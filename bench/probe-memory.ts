@@ -5,11 +5,11 @@
  * reset before each stage through /proc/self/clear_refs) and the addon's live tensors.
  *
  *   nice -n 15 node dist/bench/probe-memory.js MANIFEST DATASET [stage ...] [--ablation-bins N]
- *     [--ablation-batch N] [--generation-bins N] [--cache DIR] [--positional learned|rotary]
+ *     [--ablation-batch N] [--generation-bins N] [--cache DIR] [--positional learned|rotary|alibi]
  *
  * Stages: interpret, ablations, generation, probe (the whole probeModel, as a study runs it);
  * default: all four. Each line ends with the stage's wall time, so the bench also times a
- * paper-size probe; `--positional rotary` lets generation use the key/value cache (learned
+ * paper-size probe; `--positional rotary` or `alibi` lets generation use the key/value cache (learned
  * positions re-run the 3,125-bin window per generated bin). Linux only (reads /proc/self/status).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -38,8 +38,8 @@ const cacheFlag = args.indexOf('--cache');
 const cache = cacheFlag >= 0 ? args.splice(cacheFlag, 2)[1] : join(tmpdir(), 'nb-probe-memory');
 const positionalFlag = args.indexOf('--positional');
 const positional = positionalFlag >= 0 ? args.splice(positionalFlag, 2)[1] : 'learned';
-if (positional !== 'learned' && positional !== 'rotary')
-  throw new Error(`--positional: expected learned or rotary, got ${positional}`);
+if (positional !== 'learned' && positional !== 'rotary' && positional !== 'alibi')
+  throw new Error(`--positional: expected learned, rotary or alibi, got ${positional}`);
 const ablationBins = flag('--ablation-bins', 1000);
 const ablationBatch = flag('--ablation-batch', 16);
 const generationBins = flag('--generation-bins', 3000);
