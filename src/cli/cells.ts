@@ -331,6 +331,11 @@ function registerClassify(cells: Command): void {
         DEFAULT_CLASSIFIER.keep,
       ),
     )
+    .option(
+      '--refit',
+      'after early stopping has chosen the epochs on the validation fifth, fine-tune again from the pretrained weights on all the training cells for that many epochs (with the same --keep-weights rule); those weights classify. Every seed then learns from every cell of a rare class; twice the fine-tuning time',
+      false,
+    )
     .addOption(
       choice(
         '--pooling <p>',
@@ -406,7 +411,11 @@ function validationNote(v: CellClassifier['validation'], train: string): string 
     v.averagedEpochs === undefined
       ? `at epoch ${v.epoch + 1}`
       : `of the mean over ${v.averagedEpochs} epochs`;
-  return `validation macro-F1 ${v.macroF1.toFixed(3)} ${where}, ${v.cells} cells of ${train}`;
+  const refit =
+    v.refitEpochs === undefined
+      ? ''
+      : `; then refitted on all cells of ${train} for ${v.refitEpochs} epochs`;
+  return `validation macro-F1 ${v.macroF1.toFixed(3)} ${where}, ${v.cells} cells of ${train}${refit}`;
 }
 
 function registerPerturb(cells: Command): void {

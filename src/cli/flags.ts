@@ -22,6 +22,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   vocabularyFrom: '--vocabulary-from',
   // cells classify
   keep: '--keep-weights',
+  refit: '--refit',
   // cells perturb --null matched
   poolSize: '--null-pool',
   // ephys extract

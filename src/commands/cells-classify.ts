@@ -67,6 +67,8 @@ export interface ClassifyOptions {
   encoderLrScale?: number;
   /** Which fine-tuned weights classify (default: DEFAULT_CLASSIFIER's, the best epoch's). */
   keepWeights?: KeptWeights;
+  /** Fine-tune again on all the training cells for the epochs the first fit chose. */
+  refit?: boolean;
   pooling?: Pooling;
   /**
    * Tokens the neural classifiers see (training, validation and test cells alike); default
@@ -304,6 +306,7 @@ function classifySeed(
     ...(o.lr !== undefined ? { lr: o.lr } : {}),
     ...(o.encoderLrScale !== undefined ? { encoderLrScale: o.encoderLrScale } : {}),
     ...(o.keepWeights !== undefined ? { keep: o.keepWeights } : {}),
+    ...(o.refit !== undefined ? { refit: o.refit } : {}),
     ...(o.pooling !== undefined ? { pooling: o.pooling } : {}),
   };
   const row = (

@@ -4,7 +4,7 @@
  * torch.nn modules.
  */
 import { UsageError } from '../core/errors.js';
-import { keep } from './scope.js';
+import { keep, tidy } from './scope.js';
 import type { Tensor } from './tensor.js';
 
 export abstract class Module {
@@ -46,6 +46,12 @@ export abstract class Module {
   /** Parameters and buffers by name (the tensors themselves, not copies). */
   stateDict(): Map<string, Tensor> {
     return new Map([...this.namedParameters(), ...this.namedBuffers()]);
+  }
+  /** Detached copies of the parameters and buffers, kept (the caller disposes them). */
+  cloneStateDict(): Map<string, Tensor> {
+    return tidy(
+      () => new Map([...this.stateDict()].map(([k, t]) => [k, keep(t.detach().clone())] as const)),
+    );
   }
   /** Copies values into the existing tensors; strict: names must match exactly. */
   loadStateDict(state: Map<string, Tensor>, strict = true): void {

@@ -43,13 +43,8 @@ export {
 };
 
 /** Copies of the modules' parameters and buffers. */
-function snapshot(modules: Module[]): Map<string, Tensor>[] {
-  return tidy(() =>
-    modules.map(
-      (m) => new Map([...m.stateDict()].map(([k, t]) => [k, keep(t.detach().clone())] as const)),
-    ),
-  );
-}
+const snapshot = (modules: Module[]): Map<string, Tensor>[] =>
+  modules.map((m) => m.cloneStateDict());
 
 function dispose(state: Map<string, Tensor>[] | null): void {
   state?.forEach((m) => m.forEach((t) => t.dispose()));

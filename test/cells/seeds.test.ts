@@ -162,6 +162,30 @@ test('classify --keep-weights epoch-average: the mean of the epochs classifies, 
   assert.match(bad.stderr, /--keep-weights <w>' argument 'last' is invalid/);
 });
 
+test('classify --refit: a second fine-tuning on all training cells for the epochs the first chose', () => {
+  const out = (name: string, ...extra: string[]) => {
+    const stdout = ok(...classify('--no-scratch', '--no-linear', ...extra, '--out', name));
+    return { stdout, row: read(name).rows[0] };
+  };
+  const best = read('single0').rows[0];
+  const refit = out('refit', '--refit');
+  const v = refit.row.validation as { epoch: number; refitEpochs?: number; macroF1: number };
+  // Up to the first fit's best epoch; its validation score is the first fit's.
+  assert.equal(v.refitEpochs, v.epoch + 1);
+  assert.equal(v.epoch, best.validation!.epoch);
+  assert.equal(v.macroF1, best.validation!.macroF1);
+  assert.match(
+    refit.stdout,
+    new RegExp(`then refitted on all cells of mm for ${v.refitEpochs} epochs`),
+  );
+  assert.notDeepEqual(refit.row.confusion, best.confusion, 'the refitted weights classify');
+  assert.deepEqual(out('refit-again', '--refit').row, refit.row, 'same seed, same result');
+  // With the epoch average the refit runs every epoch the first fit ran (3 here).
+  const averaged = out('refit-avg', '--refit', '--keep-weights', 'epoch-average');
+  const va = averaged.row.validation as { refitEpochs?: number; averagedEpochs?: number };
+  assert.deepEqual([va.refitEpochs, va.averagedEpochs], [3, 2]);
+});
+
 test('perturb --null matched: the permutation test in the console, the JSON and the report; misuse refused', () => {
   // Three genes the Pvalb cells hold within their 15 gene tokens: the 2nd to 4th most frequent.
   const { corpus, cells } = readTokenizedCorpus(join(dir, 'tok'), 'hs');
