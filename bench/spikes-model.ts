@@ -27,7 +27,11 @@ import {
   setFusedAttention,
   tidy,
 } from '../src/engine/index.js';
-import { PAPER_MODEL, SpikeTransformer } from '../src/models/spike-transformer.js';
+import {
+  PAPER_MODEL,
+  SpikeTransformer,
+  type SpikeTransformerConfig,
+} from '../src/models/spike-transformer.js';
 import { softDiceLoss } from '../src/models/losses.js';
 import { predictOneStepAhead } from '../src/pipelines/spikes/model/predict.js';
 import { generateSpikes } from '../src/pipelines/spikes/model/generate.js';
@@ -73,9 +77,14 @@ function randomSpikes(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, () => (rng.uniform() < 0.02 ? 1 : 0));
 }
 
-function oursBinsPerSecond(context: number, batch: number, steps: number): number {
+function oursBinsPerSecond(
+  context: number,
+  batch: number,
+  steps: number,
+  positional: SpikeTransformerConfig['positional'] = PAPER_MODEL.positional,
+): number {
   manualSeed(0);
-  const model = new SpikeTransformer({ ...PAPER_MODEL, context });
+  const model = new SpikeTransformer({ ...PAPER_MODEL, context, positional });
   const opt = new Adam(model.parameters(), { lr: 0.005 });
   const data = Tensor.from(randomSpikes(batch * (context + 1) * 128, context), [
     batch,
@@ -166,6 +175,7 @@ export async function benchSpikeModel(): Promise<BenchRow[]> {
   // The paper's batch at the longest context, engine only (see the header comment).
   const paperBatch = oursBinsPerSecond(3125, 16, 1);
   const paperPeakMiB = process.resourceUsage().maxRSS / 1024;
+  const paperBatchAlibi = oursBinsPerSecond(3125, 16, 1, 'alibi');
   // Last, since the math path raises the process's peak memory.
   setFusedAttention(false);
   const mathPath = PLAN.map(([c, b, s]) => oursBinsPerSecond(c, b, s));
@@ -193,6 +203,10 @@ export async function benchSpikeModel(): Promise<BenchRow[]> {
   rows.push({
     name: `train step, context 3125, paper batch 16 (engine only): bins/s ${paperBatch.toFixed(0)}, ${floorRatio(3125, paperBatch).toFixed(2)}× the floor (${((trainFlopsPerBin(PAPER_MODEL, 3125) * paperBatch) / 1e9).toFixed(1)} GFLOP/s)`,
     oursMs: 1000 / paperBatch,
+  });
+  rows.push({
+    name: `… the same with ALiBi positions instead of learned ones: bins/s ${paperBatchAlibi.toFixed(0)} (${(paperBatch / paperBatchAlibi).toFixed(2)}× the learned model's time per bin)`,
+    oursMs: 1000 / paperBatchAlibi,
   });
   for (const [context, bins] of [
     [256, 20_000],
