@@ -54,10 +54,6 @@ struct Dropout {
 // The d = 8 loops use 32-byte GCC vectors; the portable copy passes them between inline
 // helpers, which draws GCC's note that AVX changes the ABI of such calls (irrelevant here).
 #pragma GCC diagnostic ignored "-Wpsabi"
-// Queries per row block in the d = 8 loops. Measured at L = 3125, batch 16, on the AVX2 copy
-// (forward + backward): 1 → 2,150 ms, 2 → 2,180 ms (16 vector registers spill), 4 → 1,850 ms,
-// 8 → 1,700 ms. An AVX-512VL copy (32 registers) gained only 2–4 % more and was dropped.
-#define NB_ROW_BLOCK 8
 namespace generic {
 #include "causal-attention-kernels.inc"
 }  // namespace generic
