@@ -12,7 +12,7 @@ import { runAblations, type AblationResult } from '../pipelines/spikes/analysis/
 import { loadDataset } from '../pipelines/spikes/data/dataset.js';
 import { datasetSpec, loadManifest } from '../pipelines/spikes/data/manifest.js';
 import type { UnitAlignment } from '../pipelines/spikes/transfer/alignment.js';
-import { fitCoupledGlm } from '../pipelines/spikes/baselines/coupled-glm.js';
+import { fitGlmBaselines } from '../pipelines/spikes/baselines/glm-baselines.js';
 import {
   DEFAULT_TRANSFER,
   scoreTransfer,
@@ -58,23 +58,20 @@ export async function evaluateRun(
   log('scoring the transformer and the baselines ...');
   // The run's output as `spikes train` scored it: GLMs fitted on the source, the default
   // model stacked with them, Dice/focal scores Platt-scaled.
-  const glm = fitMultiScaleGlm(source.splits.train);
-  const coupledGlm = fitCoupledGlm(source.splits.train);
+  const baselines = fitGlmBaselines(source.splits.train);
   const stack = stacksWithGlms(run.config)
-    ? fitOutputStack({ model: run.model, glm, coupledGlm }, source.splits)
+    ? fitOutputStack({ model: run.model, ...baselines }, source.splits)
     : undefined;
   const platt = needsCalibration(run.config.loss);
   const { scores, probabilities, labels } =
     o.target === run.dataset
       ? scoreOnTarget(run.model, source.splits, target.splits, {
           calibration: platt,
-          glm,
-          coupledGlm,
+          ...baselines,
           stack,
         })
       : scoreTransfer(run.model, source.splits, target.splits, {
-          glm,
-          coupledGlm,
+          ...baselines,
           platt: platt && sourceCalibration(run.model, source.splits),
           stack,
           settings: {

@@ -8,6 +8,7 @@ import { PRESETS } from '../../src/pipelines/spikes/model/experiment.js';
 import type { SpikeSplits } from '../../src/pipelines/spikes/data/raster.js';
 import { fitCoupledGlm } from '../../src/pipelines/spikes/baselines/coupled-glm.js';
 import { fitMultiScaleGlm } from '../../src/pipelines/spikes/baselines/multiscale-glm.js';
+import { fitPopulationGlm } from '../../src/pipelines/spikes/baselines/population-glm.js';
 import { sliceBins, unitRates, type BinaryRaster } from '../../src/pipelines/spikes/data/raster.js';
 import { trainSpikeModel } from '../../src/pipelines/spikes/model/train.js';
 import {
@@ -49,10 +50,11 @@ const { best: model } = trainSpikeModel(
 );
 const glm = fitMultiScaleGlm(source.train);
 const coupledGlm = fitCoupledGlm(source.train);
+const populationGlm = fitPopulationGlm(source.train, { maxLag: 64 });
+const glms = { glm, coupledGlm, populationGlm };
 const score = (target: SpikeSplits, calibration: TransferCalibration) =>
   scoreTransfer(model, source, target, {
-    glm,
-    coupledGlm,
+    ...glms,
     platt: false,
     settings: { alignment: 'rate-rank', calibration, seed: 0 },
   });
@@ -113,15 +115,15 @@ test('a target with more units scores as many units as the model has slots', () 
 });
 
 test('the output stack with the GLMs: chosen on validation, never worse there than the model alone', () => {
-  const stack = fitOutputStack({ model, glm, coupledGlm }, source);
-  const p = predictStreams({ model, glm, coupledGlm }, source.val, source.train);
+  const stack = fitOutputStack({ model, ...glms }, source);
+  const p = predictStreams({ model, ...glms }, source.val, source.train);
   const stacked = applyOutputStack(stack, p, 8);
   const nll = (q: Float32Array) => {
     let f = 0;
     for (let i = 0; i < q.length; i++) f -= Math.log(source.val.data[i] ? q[i] : 1 - q[i]);
     return f;
   };
-  // The stack's penalised optimum is at most the objective at (1, 0, 0), the model alone.
+  // The stack's penalised optimum is at most the objective at (1, 0, 0, 0, 0), the model alone.
   assert.ok(
     nll(stacked) <= nll(p.model) + 1e-3,
     `stacked ${nll(stacked)} vs model ${nll(p.model)}`,
@@ -130,17 +132,18 @@ test('the output stack with the GLMs: chosen on validation, never worse there th
   assert.ok(stack.slopes.every(Number.isFinite));
 });
 
-test('a stacked model transfers as its stack: three slopes refitted on the target', () => {
+test('a stacked model transfers as its stack: a slope per stream refitted on the target', () => {
   const target = splitsOf(noisyTarget(12), 1800, 2400);
-  const stack = fitOutputStack({ model, glm, coupledGlm }, source);
+  const stack = fitOutputStack({ model, ...glms }, source);
   const r = scoreTransfer(model, source, target, {
-    glm,
-    coupledGlm,
+    ...glms,
     platt: false,
     stack,
     settings: { alignment: 'rate-rank', calibration: 'affine', seed: 0 },
   }).scores;
-  assert.equal(r.transfer!.fitted!.transformer.slopes.length, 3);
+  assert.equal(r.transfer!.fitted!.transformer.slopes.length, 5);
   assert.equal(r.transfer!.fitted!.glm.slopes.length, 1);
+  // The population GLM: its own-history and network parts get a slope each.
+  assert.equal(r.transfer!.fitted!.populationGlm.slopes.length, 2);
   assert.ok(r.modelAlone && r.modelAlone.units === 5);
 });

@@ -8,7 +8,7 @@
 import { InputError, UsageError } from '../../../core/errors.js';
 import { Tensor, noGrad, tidy } from '../../../engine/index.js';
 import { minimizeLbfgs } from '../../../stats/lbfgs.js';
-import { concatBins, sliceBins, unitRates, type BinaryRaster } from '../data/raster.js';
+import { sliceBins, unitRates, withPast, type BinaryRaster } from '../data/raster.js';
 
 export interface CoupledGlmOptions {
   /** Filters cover lags 1 … maxLag − 1 bins. */
@@ -150,10 +150,7 @@ export class CoupledGlm {
       throw new UsageError(
         `coupled GLM fitted on ${this.units} units cannot score ${target.units}`,
       );
-    const L = this.options.maxLag;
-    const hist = history ? sliceBins(history, Math.max(0, history.bins - L), history.bins) : null;
-    const full = hist ? concatBins(hist, target) : target;
-    const offset = hist ? hist.bins : 0;
+    const { full, offset } = withPast(target, history, this.options.maxLag);
     const basis = basisOf(this.options);
     const D = this.units * basis[0].length;
     const out = new Float32Array((target.bins - firstBin) * this.units);

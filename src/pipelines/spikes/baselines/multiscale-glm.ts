@@ -9,7 +9,7 @@
 import { InputError, UsageError } from '../../../core/errors.js';
 import { Rng } from '../../../core/random.js';
 import { fitLogisticNewton, sigmoid } from '../../../stats/logistic-newton.js';
-import { concatBins, sliceBins, unitRates, type BinaryRaster } from '../data/raster.js';
+import { unitRates, withPast, type BinaryRaster } from '../data/raster.js';
 
 export interface MultiScaleGlmOptions {
   /** Windows are [1,1], [2,3], [4,7], … up to `maxLag` − 1 (a power of two ≥ 2). */
@@ -38,7 +38,7 @@ export function dyadicWindows(maxLag: number): [number, number][] {
  * Cumulative spike counts of one raster: `own[u]` (per unit) and `all` (every unit), each of
  * length bins + 1 with cum[t] = spikes in bins [0, t).
  */
-class CumulativeCounts {
+export class CumulativeCounts {
   readonly own: Int32Array[];
   readonly all: Int32Array;
 
@@ -115,10 +115,7 @@ export class MultiScaleGlm {
   logits(target: BinaryRaster, firstBin = 0, history: BinaryRaster | null = null): Float32Array {
     if (target.units !== this.units)
       throw new UsageError(`GLM fitted on ${this.units} units cannot score ${target.units}`);
-    const L = this.options.maxLag;
-    const hist = history ? sliceBins(history, Math.max(0, history.bins - L), history.bins) : null;
-    const full = hist ? concatBins(hist, target) : target;
-    const offset = hist ? hist.bins : 0;
+    const { full, offset } = withPast(target, history, this.options.maxLag);
     const counts = new CumulativeCounts(full);
     const U = this.units;
     const x = new Float64Array(this.featureCount);

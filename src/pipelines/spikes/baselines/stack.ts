@@ -1,14 +1,17 @@
 /**
- * The default model's output: the transformer (with its GLM path) stacked with the two GLMs
+ * The default model's output: the transformer (with its GLM path) stacked with the three GLMs
  * fitted on the same train split,
- *   logit = a · z_model + b · z_multiscaleGlm + c · z_coupledGlm,
+ *   logit = a · z_model + b · z_multiscaleGlm + c · z_coupledGlm + d · z_populationGlm,
  * the slopes chosen by likelihood on validation (stats/logit-combination.ts; no offsets, so the
  * rate level stays the one learned on train; slopes pulled towards (1, 0, 0), the model alone).
  * Why: on asynchronous sessions the coupled GLM's raised-cosine filters over every unit's history
  * catch couplings the model's dyadic GLM path starts without, and when validation and test differ
- * in state the model's residual can overshoot its GLM; the stack takes each where held-out
- * likelihood says it helps and tempers over-confident logits. In transfer the same three streams
- * are refitted on the target's validation split (transfer.ts).
+ * in state the model's residual can overshoot its GLM; the population GLM's filters, shared by
+ * all units and reaching a second back, catch slow network bursts that 60 s of training do not
+ * teach per-unit filters; the stack takes each where held-out likelihood says it helps and
+ * tempers over-confident logits. In transfer the same four streams are refitted on the target's
+ * validation split (transfer.ts), where the population GLM is the one stream that does not
+ * depend on which unit is which.
  */
 import {
   applyLogitCombination,
@@ -16,24 +19,44 @@ import {
   logitsOf,
 } from '../../../stats/logit-combination.js';
 import type { SpikeTransformer } from '../../../models/spike-transformer.js';
+import { sigmoid } from '../../../stats/logistic-newton.js';
 import type { CoupledGlm } from './coupled-glm.js';
 import type { MultiScaleGlm } from './multiscale-glm.js';
+import type { PopulationGlm, PopulationLogits } from './population-glm.js';
 import type { TrainConfig } from '../model/train.js';
 import { predictOneStepAhead } from '../model/predict.js';
 import { sliceBins, type BinaryRaster } from '../data/raster.js';
 import type { SpikeSplits } from '../data/raster.js';
 
-export const STACK_STREAMS = ['model', 'glm', 'coupledGlm'] as const;
+/**
+ * The stack's streams, one slope each: the population GLM enters as its two logit parts
+ * (population-glm.ts), so a target can keep its network terms without its own-history terms.
+ */
+export const STACK_STREAMS = [
+  'model',
+  'glm',
+  'coupledGlm',
+  'populationSelf',
+  'populationNetwork',
+] as const;
 export type StackStream = (typeof STACK_STREAMS)[number];
-/** Probabilities (bins × units) of each stream on the same bins. */
-export type StreamPredictions = Record<StackStream, Float32Array>;
+/**
+ * Each predictor on the same bins (bins × units): the model's and the first two GLMs'
+ * probabilities, the population GLM's logits in its two parts.
+ */
+export interface StreamPredictions {
+  model: Float32Array;
+  glm: Float32Array;
+  coupledGlm: Float32Array;
+  populationGlm: PopulationLogits;
+}
 
 /** Validation bins a stack or a transfer calibration is fitted on (the last ones). */
 export const FIT_BINS = 60_000;
 
 export interface OutputStack {
-  /** Slopes of the model's, the multi-scale GLM's and the coupled GLM's logits. */
-  slopes: [number, number, number];
+  /** One slope per stream, in the order of STACK_STREAMS. */
+  slopes: number[];
   validationBins: number;
 }
 
@@ -41,18 +64,27 @@ export interface OutputStack {
 export const stacksWithGlms = (config: TrainConfig): boolean =>
   config.loss === 'bce' && (config.model.history ?? 0) > 0 && !config.model.leaky;
 
+/** The model and the GLMs fitted on the same train split: the stack's predictors. */
+export interface StackPredictors {
+  model: SpikeTransformer;
+  glm: MultiScaleGlm;
+  coupledGlm: CoupledGlm;
+  populationGlm: PopulationGlm;
+}
+
 /** Every stream's one-step-ahead probabilities on `raster`, its past taken from `history`. */
 export function predictStreams(
-  predictors: { model: SpikeTransformer; glm: MultiScaleGlm; coupledGlm: CoupledGlm },
+  predictors: StackPredictors,
   raster: BinaryRaster,
   history: BinaryRaster,
 ): StreamPredictions {
-  const { model, glm, coupledGlm } = predictors;
+  const { model, glm, coupledGlm, populationGlm } = predictors;
   const p = predictOneStepAhead(model, raster, { context: model.config.context, history });
   return {
     model: p.probabilities,
     glm: glm.predict(raster, 0, history),
     coupledGlm: coupledGlm.predict(raster, 0, history),
+    populationGlm: populationGlm.logitParts(raster, 0, history),
   };
 }
 
@@ -65,21 +97,30 @@ export function lastBinsWithPast(
   return { fit: sliceBins(r, start, r.bins), past: start > 0 ? sliceBins(r, 0, start) : before };
 }
 
-export const streamLogits = (p: StreamPredictions): Float32Array[] =>
-  STACK_STREAMS.map((s) => logitsOf(p[s]));
+export const streamLogits = (p: StreamPredictions): Float32Array[] => [
+  logitsOf(p.model),
+  logitsOf(p.glm),
+  logitsOf(p.coupledGlm),
+  p.populationGlm.self,
+  p.populationGlm.network,
+];
+
+/** The population GLM's own probabilities (its two parts summed). */
+export function populationProbabilities(p: PopulationLogits): Float32Array {
+  const out = new Float32Array(p.self.length);
+  for (let i = 0; i < out.length; i++) out[i] = sigmoid(p.self[i] + p.network[i]);
+  return out;
+}
 
 /** Fits the stack on the source's validation split. */
-export function fitOutputStack(
-  predictors: { model: SpikeTransformer; glm: MultiScaleGlm; coupledGlm: CoupledGlm },
-  source: SpikeSplits,
-): OutputStack {
+export function fitOutputStack(predictors: StackPredictors, source: SpikeSplits): OutputStack {
   const { fit, past } = lastBinsWithPast(source.val, source.train);
   const onVal = predictStreams(predictors, fit, past);
   const c = fitLogitCombination(streamLogits(onVal), fit.data, fit.units, {
     offsets: false,
-    initialSlopes: [1, 0, 0],
+    initialSlopes: [1, 0, 0, 0, 0],
   });
-  return { slopes: [c.slopes[0], c.slopes[1], c.slopes[2]], validationBins: fit.bins };
+  return { slopes: c.slopes, validationBins: fit.bins };
 }
 
 /** The stacked probabilities from the streams' probabilities on the same bins. */

@@ -86,3 +86,17 @@ export function rasterToSpikeTrains(
     provenance: { format: 'simulated', path, files: [] },
   };
 }
+
+/**
+ * `target` preceded by the last `lags` bins of `history` (when given), and the index of
+ * target's first bin in it: history features of the first bins then see their real past.
+ */
+export function withPast(
+  target: BinaryRaster,
+  history: BinaryRaster | null,
+  lags: number,
+): { full: BinaryRaster; offset: number } {
+  if (!history) return { full: target, offset: 0 };
+  const past = sliceBins(history, Math.max(0, history.bins - lags), history.bins);
+  return { full: concatBins(past, target), offset: past.bins };
+}

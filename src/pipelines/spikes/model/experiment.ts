@@ -15,15 +15,17 @@ import { rankingMetrics } from '../../../stats/index.js';
 import { bitsPerSpike, blockLogLikelihoods } from '../../../stats/point-process.js';
 import { applyPlatt, fitPlatt, type PlattScaling } from '../../../stats/calibration.js';
 import { rateBaseline } from '../baselines/baselines.js';
-import type { TransferScores } from '../transfer/transfer.js';
+import type { BaselineRecord, TransferScores } from '../transfer/transfer.js';
 import {
   applyOutputStack,
   fitOutputStack,
+  populationProbabilities,
   stacksWithGlms,
   type OutputStack,
 } from '../baselines/stack.js';
 import { fitMultiScaleGlm, type MultiScaleGlm } from '../baselines/multiscale-glm.js';
 import { fitCoupledGlm, type CoupledGlm } from '../baselines/coupled-glm.js';
+import { fitPopulationGlm, type PopulationGlm } from '../baselines/population-glm.js';
 import { scoreSpikePredictions } from './evaluate.js';
 import { predictOneStepAhead } from './predict.js';
 import { sliceBins, windowsToFloat, type SpikeSplits } from '../data/raster.js';
@@ -234,6 +236,7 @@ export function scoreOnTarget(
     /** GLMs already fitted on source.train (a study reuses them per source); fitted if absent. */
     glm?: MultiScaleGlm;
     coupledGlm?: CoupledGlm;
+    populationGlm?: PopulationGlm;
     /**
      * Platt scaling fitted on the source's validation split (for models trained on Dice or
      * focal loss, whose scores are not probabilities); `true` fits it here.
@@ -246,7 +249,7 @@ export function scoreOnTarget(
   scores: TransferScores;
   probabilities: Float32Array;
   labels: Uint8Array;
-  baselineProbabilities: { rate: Float32Array; glm: Float32Array; coupledGlm: Float32Array };
+  baselineProbabilities: Required<BaselineRecord<Float32Array>>;
 } {
   if (target.test.units !== model.config.units) {
     throw new Error(
@@ -270,10 +273,21 @@ export function scoreOnTarget(
     prediction.firstScoredBin,
     target.val,
   );
+  const populationParts = (o.populationGlm ?? fitPopulationGlm(source.train)).logitParts(
+    target.test,
+    prediction.firstScoredBin,
+    target.val,
+  );
+  const population = populationProbabilities(populationParts);
   const output = o.stack
     ? applyOutputStack(
         o.stack,
-        { model: probabilities, glm: glmProbabilities, coupledGlm: coupled },
+        {
+          model: probabilities,
+          glm: glmProbabilities,
+          coupledGlm: coupled,
+          populationGlm: populationParts,
+        },
         units,
       )
     : probabilities;
@@ -289,6 +303,7 @@ export function scoreOnTarget(
       rate: scoreSpikePredictions(rate, labels, units),
       glm: scoreSpikePredictions(glmProbabilities, labels, units),
       coupledGlm: scoreSpikePredictions(coupled, labels, units),
+      populationGlm: scoreSpikePredictions(population, labels, units),
     },
     ...(o.stack
       ? { modelAlone: scoreSpikePredictions(probabilities, labels, units), stack: o.stack }
@@ -298,7 +313,12 @@ export function scoreOnTarget(
     scores,
     probabilities: output,
     labels,
-    baselineProbabilities: { rate, glm: glmProbabilities, coupledGlm: coupled },
+    baselineProbabilities: {
+      rate,
+      glm: glmProbabilities,
+      coupledGlm: coupled,
+      populationGlm: population,
+    },
   };
 }
 
@@ -329,14 +349,13 @@ export function runExperiment(
     validate: validationScorer(source, config),
     startGlm: sourceGlm,
   });
-  const coupledGlm = fitCoupledGlm(source.train);
+  const baselines = { glm: sourceGlm(), coupledGlm: fitCoupledGlm(source.train), populationGlm: fitPopulationGlm(source.train) };
   const stack = stacksWithGlms(config)
-    ? fitOutputStack({ model: best, glm: sourceGlm(), coupledGlm }, source)
+    ? fitOutputStack({ model: best, ...baselines }, source)
     : undefined;
   const { scores } = scoreOnTarget(best, source, target, {
     calibration: needsCalibration(config.loss),
-    glm: sourceGlm(),
-    coupledGlm,
+    ...baselines,
     stack,
   });
   return { result: { training: state, ...scores }, model: best };

@@ -18,8 +18,6 @@ import {
   type TransferCalibration,
   type TransferScores,
 } from '../transfer/transfer.js';
-import type { MultiScaleGlm } from '../baselines/multiscale-glm.js';
-import type { CoupledGlm } from '../baselines/coupled-glm.js';
 import { loadOrFitGlmBaselines, type GlmBaselines } from '../baselines/glm-baselines.js';
 import { fitOutputStack, stacksWithGlms, type OutputStack } from '../baselines/stack.js';
 import { jsonDigest } from '../data/cache.js';
@@ -224,8 +222,7 @@ interface TrainedSource {
   calibration: PlattScaling | false;
   /** Models stacked with their GLMs (stack.ts): the slopes chosen on the source's val split. */
   stack: OutputStack | null;
-  glm: MultiScaleGlm;
-  coupledGlm: CoupledGlm;
+  baselines: GlmBaselines;
   trainingSeconds: number;
 }
 
@@ -282,17 +279,16 @@ function trainSource(c: StudyContext, plan: SourcePlan): TrainedSource {
     signal: c.hooks.signal,
     onEpoch: (record) => c.hooks.onEpoch?.(source.spec.id, entry, record),
   });
-  const { glm, coupledGlm } = baselinesOf(c, plan.index);
+  const baselines = baselinesOf(c, plan.index);
   const calibration = needsCalibration(plan.loss) ? sourceCalibration(best, source.splits) : false;
   const stack = stacksWithGlms(config)
-    ? fitOutputStack({ model: best, glm, coupledGlm }, source.splits)
+    ? fitOutputStack({ model: best, ...baselines }, source.splits)
     : null;
   return {
     best,
     calibration,
     stack,
-    glm,
-    coupledGlm,
+    baselines,
     trainingSeconds: (performance.now() - started) / 1000,
   };
 }
@@ -312,14 +308,12 @@ function scoreCell(
   const started = performance.now();
   const scored = self
     ? scoreOnTarget(trained.best, source.splits, target.splits, {
-        glm: trained.glm,
-        coupledGlm: trained.coupledGlm,
+        ...trained.baselines,
         calibration: trained.calibration,
         stack: trained.stack ?? undefined,
       })
     : scoreTransfer(trained.best, source.splits, target.splits, {
-        glm: trained.glm,
-        coupledGlm: trained.coupledGlm,
+        ...trained.baselines,
         platt: trained.calibration,
         stack: trained.stack,
         settings: { alignment: alignmentOf(o), calibration: calibrationOf(o), seed: o.seed },
@@ -342,7 +336,7 @@ function scoreCell(
       ...scored,
       rateMatchedThreshold: scored.scores.transformer.thresholds.rateMatched.threshold,
       seed: o.seed,
-      glm: trained.glm,
+      glm: trained.baselines.glm,
     });
     cell.seconds.training = trained.trainingSeconds;
   }

@@ -8,7 +8,11 @@
  *        'none'    the source model's probabilities as they are (Dice/focal: its source Platt);
  *        'offsets' a per-unit offset: each target unit's own rate level, the source's dynamics;
  *        'affine'  per-unit offsets and one slope shared by all units (how strongly the
- *                  source's history effects hold on the target).
+ *                  source's history effects hold on the target); a predictor of several
+ *                  streams (the stack, the population GLM's two parts) gets a slope per stream.
+ * The population GLM (population-glm.ts) reads the target's population count relative to its
+ * mean on the target's validation split: its filters do not depend on unit identity, so it is
+ * the stream that carries between sessions whose neurons differ.
  * The baselines are transferred the same way, so every cell compares like with like: the GLMs
  * fitted on the source, slotted and calibrated as the model is; the rate baseline is the
  * constant that uses the same target data: the target's validation rates when the model is
@@ -26,9 +30,11 @@ import { constantRates } from '../baselines/baselines.js';
 import { scoreSpikePredictions, type SpikeScores } from '../model/evaluate.js';
 import type { CoupledGlm } from '../baselines/coupled-glm.js';
 import type { MultiScaleGlm } from '../baselines/multiscale-glm.js';
+import type { PopulationGlm } from '../baselines/population-glm.js';
 import {
   applyOutputStack,
   lastBinsWithPast,
+  populationProbabilities,
   predictStreams,
   streamLogits,
   type OutputStack,
@@ -56,8 +62,11 @@ export interface TransferScores {
   /** Platt scaling applied to the transformer's scores (fitted on the source's val split), if any. */
   calibration: PlattScaling | null;
   transformer: SpikeScores;
-  /** glm: the multi-scale history GLM; coupledGlm: Pillow et al.'s coupled GLM. */
-  baselines: { rate: SpikeScores; glm: SpikeScores; coupledGlm: SpikeScores };
+  /**
+   * glm: the multi-scale history GLM; coupledGlm: Pillow et al.'s coupled GLM; populationGlm:
+   * the GLM whose filters all units share (absent in results written before it existed).
+   */
+  baselines: BaselineRecord<SpikeScores>;
   /**
    * Models stacked with their GLMs (stack.ts): `transformer` scores the stack, this the
    * transformer alone, and `stack` holds the slopes chosen on the source's validation split.
@@ -82,9 +91,17 @@ export interface TransferRecord {
    * model / multi-scale GLM / coupled GLM) and the mean per-unit offset.
    */
   fitted: Record<
-    'transformer' | 'glm' | 'coupledGlm',
+    'transformer' | 'glm' | 'coupledGlm' | 'populationGlm',
     { slopes: number[]; meanOffset: number }
   > | null;
+}
+
+/** One value per baseline (scores, probabilities). */
+export interface BaselineRecord<T> {
+  rate: T;
+  glm: T;
+  coupledGlm: T;
+  populationGlm?: T;
 }
 
 /** Columns `keep` of a bins × units array. */
@@ -102,7 +119,7 @@ function columns(values: Float32Array | Uint8Array, units: number, keep: number[
 /**
  * Scores `model` (trained on `source`) on `target`'s test split through the slots and the
  * calibration of `settings`, next to the rate and GLM baselines transferred the same way. A
- * model stacked with its GLMs (stack.ts) is transferred as its stack: with 'affine' the three
+ * model stacked with its GLMs (stack.ts) is transferred as its stack: with 'affine' the
  * streams' slopes are refitted on the target (from the source's), so a target keeps the
  * transformer only as far as it predicts there.
  */
@@ -113,6 +130,7 @@ export function scoreTransfer(
   o: {
     glm: MultiScaleGlm;
     coupledGlm: CoupledGlm;
+    populationGlm: PopulationGlm;
     /** The source's Platt scaling (Dice/focal models), used when the cell is not calibrated. */
     platt: PlattScaling | false;
     /** The model's stack with its GLMs, when it has one. */
@@ -123,7 +141,7 @@ export function scoreTransfer(
   scores: TransferScores;
   probabilities: Float32Array;
   labels: Uint8Array;
-  baselineProbabilities: { rate: Float32Array; glm: Float32Array; coupledGlm: Float32Array };
+  baselineProbabilities: Required<BaselineRecord<Float32Array>>;
 } {
   const { alignment, calibration, seed } = o.settings;
   const slots = alignSlots(alignment, source.train, target.val, model, seed);
@@ -133,11 +151,18 @@ export function scoreTransfer(
   const test = toSlots(target.test, slots);
   const val = toSlots(target.val, slots);
   const context = model.config.context;
-  const predictors = { model, glm: o.glm, coupledGlm: o.coupledGlm };
+  const predictors = {
+    model,
+    glm: o.glm,
+    coupledGlm: o.coupledGlm,
+    populationGlm: o.populationGlm.rescaledTo(val),
+  };
+  const pick = (values: Float32Array) => columns(values, N, scored) as Float32Array;
   const keep = (p: StreamPredictions): StreamPredictions => ({
-    model: columns(p.model, N, scored) as Float32Array,
-    glm: columns(p.glm, N, scored) as Float32Array,
-    coupledGlm: columns(p.coupledGlm, N, scored) as Float32Array,
+    model: pick(p.model),
+    glm: pick(p.glm),
+    coupledGlm: pick(p.coupledGlm),
+    populationGlm: { self: pick(p.populationGlm.self), network: pick(p.populationGlm.network) },
   });
   const labels = columns(test.data, N, scored) as Uint8Array;
   const testBins = test.bins;
@@ -151,6 +176,7 @@ export function scoreTransfer(
   let output: Float32Array;
   let glm = onTest.glm;
   let coupledGlm = onTest.coupledGlm;
+  let populationGlm = populationProbabilities(onTest.populationGlm);
   let rate: Float32Array;
   let fitted: TransferRecord['fitted'] = null;
   let calibrationBins = 0;
@@ -185,7 +211,7 @@ export function scoreTransfer(
       };
     };
     const one = (p: Float32Array) => [logitsOf(p)];
-    // The model: its three streams from the source's slopes ('affine'), or its source output
+    // The model: its streams from the source's slopes ('affine'), or its source output
     // shifted per unit ('offsets').
     const model =
       o.stack && affine
@@ -193,10 +219,18 @@ export function scoreTransfer(
         : calibrate(one(sourceOutput(onCalib)), one(sourceOutput(onTest)), [1]);
     const glmFit = calibrate(one(onCalib.glm), one(onTest.glm), [1]);
     const coupledFit = calibrate(one(onCalib.coupledGlm), one(onTest.coupledGlm), [1]);
+    const parts = (p: StreamPredictions) => [p.populationGlm.self, p.populationGlm.network];
+    const populationFit = calibrate(parts(onCalib), parts(onTest), [1, 1]);
     output = model.probabilities;
     glm = glmFit.probabilities;
     coupledGlm = coupledFit.probabilities;
-    fitted = { transformer: model.record, glm: glmFit.record, coupledGlm: coupledFit.record };
+    populationGlm = populationFit.probabilities;
+    fitted = {
+      transformer: model.record,
+      glm: glmFit.record,
+      coupledGlm: coupledFit.record,
+      populationGlm: populationFit.record,
+    };
     rate = constantRates(unitRates({ bins: calib.bins, units: S, data: calibLabels }), testBins);
   }
   const transfer: TransferRecord = {
@@ -215,6 +249,7 @@ export function scoreTransfer(
       rate: scoreSpikePredictions(rate, labels, S),
       glm: scoreSpikePredictions(glm, labels, S),
       coupledGlm: scoreSpikePredictions(coupledGlm, labels, S),
+      populationGlm: scoreSpikePredictions(populationGlm, labels, S),
     },
     ...(o.stack ? { modelAlone: scoreSpikePredictions(onTest.model, labels, S) } : {}),
     transfer,
@@ -223,6 +258,6 @@ export function scoreTransfer(
     scores,
     probabilities: output,
     labels,
-    baselineProbabilities: { rate, glm, coupledGlm },
+    baselineProbabilities: { rate, glm, coupledGlm, populationGlm },
   };
 }
