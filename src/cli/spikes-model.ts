@@ -10,6 +10,7 @@ import {
   type PresetName,
 } from '../pipelines/spikes/model/experiment.js';
 import type { TransferScores } from '../pipelines/spikes/transfer/transfer.js';
+import { STACK_STREAMS } from '../pipelines/spikes/baselines/stack.js';
 import type { SampleStatistics } from '../pipelines/spikes/analysis/generation-stats.js';
 import {
   evaluateRun,
@@ -265,15 +266,14 @@ function printSummary(r: TransferScores & { training?: ExperimentResult['trainin
   console.log(row('rate', r.baselines.rate));
   console.log(row('multi-scale GLM', r.baselines.glm));
   console.log(row('coupled GLM', r.baselines.coupledGlm));
+  if (r.baselines.populationGlm) console.log(row('population GLM', r.baselines.populationGlm));
   if (r.training)
     console.log(
       `best epoch ${r.training.bestEpoch} of ${r.training.epoch}${r.training.bestEpoch === -1 ? ' (−1: the fitted GLM the model started from)' : ''}`,
     );
   if (r.stack) {
-    const [a, b, c] = r.stack.slopes.map((v) => v.toFixed(3));
-    console.log(
-      `output stacked with its GLMs on the val split: logit slopes transformer ${a}, multi-scale GLM ${b}, coupled GLM ${c}`,
-    );
+    const named = STACK_STREAMS.map((s, k) => `${s} ${r.stack!.slopes[k]?.toFixed(3)}`);
+    console.log(`output stacked with its GLMs on the val split: logit slopes ${named.join(', ')}`);
   }
   if (r.calibration)
     console.log(

@@ -251,11 +251,11 @@ function printStudyTables(result: StudyResult): void {
   );
   for (const [loss, r] of Object.entries(result.losses)) {
     console.log(
-      `\n${loss}: grouped ROC-AUC / PR-AUC / AP / bits per spike, then the multi-scale and coupled GLMs' ROC / AP / bits on the same cells (mean ± sd over cells; t-tests of ROC-AUC vs 0.5, the rate baseline and the GLM)`,
+      `\n${loss}: grouped ROC-AUC / PR-AUC / AP / bits per spike, then the multi-scale, coupled and population GLMs' ROC / AP / bits on the same cells (mean ± sd over cells; t-tests of ROC-AUC vs 0.5, the rate baseline and the GLM)`,
     );
     for (const [name, g] of Object.entries(r.groups)) {
       console.log(
-        `  ${name.padEnd(28)} n=${g.cells}  ROC ${pm(g.rocAuc)}  PR ${pm(g.prAuc)}  AP ${pm(g.averagePrecision)}  bits ${pm(g.bitsPerSpike)}${g.modelAlone ? `  | transformer alone ROC ${pm(g.modelAlone.rocAuc)}  AP ${pm(g.modelAlone.averagePrecision)}  bits ${pm(g.modelAlone.bitsPerSpike)}` : ''}${g.rate ? `  | rate ROC ${pm(g.rate.rocAuc)}  AP ${pm(g.rate.averagePrecision)}  bits ${pm(g.rate.bitsPerSpike)}` : ''}  | GLM ROC ${pm(g.glm.rocAuc)}  AP ${pm(g.glm.averagePrecision)}  bits ${pm(g.glm.bitsPerSpike)}${g.coupledGlm ? `  | coupled GLM ROC ${pm(g.coupledGlm.rocAuc)}  AP ${pm(g.coupledGlm.averagePrecision)}  bits ${pm(g.coupledGlm.bitsPerSpike)}` : ''}  p(chance) ${p(g.rocVsChance)}  p(rate) ${p(g.rocVsRate)}  p(GLM) ${p(g.rocVsGlm)}`,
+        `  ${name.padEnd(28)} n=${g.cells}  ROC ${pm(g.rocAuc)}  PR ${pm(g.prAuc)}  AP ${pm(g.averagePrecision)}  bits ${pm(g.bitsPerSpike)}${g.modelAlone ? `  | transformer alone ROC ${pm(g.modelAlone.rocAuc)}  AP ${pm(g.modelAlone.averagePrecision)}  bits ${pm(g.modelAlone.bitsPerSpike)}` : ''}${g.rate ? `  | rate ROC ${pm(g.rate.rocAuc)}  AP ${pm(g.rate.averagePrecision)}  bits ${pm(g.rate.bitsPerSpike)}` : ''}  | GLM ROC ${pm(g.glm.rocAuc)}  AP ${pm(g.glm.averagePrecision)}  bits ${pm(g.glm.bitsPerSpike)}${g.coupledGlm ? `  | coupled GLM ROC ${pm(g.coupledGlm.rocAuc)}  AP ${pm(g.coupledGlm.averagePrecision)}  bits ${pm(g.coupledGlm.bitsPerSpike)}` : ''}${g.populationGlm ? `  | population GLM ROC ${pm(g.populationGlm.rocAuc)}  AP ${pm(g.populationGlm.averagePrecision)}  bits ${pm(g.populationGlm.bitsPerSpike)}` : ''}  p(chance) ${p(g.rocVsChance)}  p(rate) ${p(g.rocVsRate)}  p(GLM) ${p(g.rocVsGlm)}`,
       );
     }
     console.log(`  3-D map stress ${r.map.stress.toExponential(2)}`);

@@ -185,7 +185,11 @@ export class PopulationGlm {
       throw new InputError(file, 'kind', 'expected a population GLM written by neurobridge');
     const windows = dyadicWindows(j.options.maxLag).length;
     if (j.weights.length !== 2 * windows || j.scales?.length !== windows)
-      throw new InputError(file, 'weights', `expected ${2 * windows} weights and ${windows} scales`);
+      throw new InputError(
+        file,
+        'weights',
+        `expected ${2 * windows} weights and ${windows} scales`,
+      );
     const intercepts = Float64Array.from(j.intercepts ?? []);
     return new PopulationGlm(
       j.options,

@@ -349,7 +349,11 @@ export function runExperiment(
     validate: validationScorer(source, config),
     startGlm: sourceGlm,
   });
-  const baselines = { glm: sourceGlm(), coupledGlm: fitCoupledGlm(source.train), populationGlm: fitPopulationGlm(source.train) };
+  const baselines = {
+    glm: sourceGlm(),
+    coupledGlm: fitCoupledGlm(source.train),
+    populationGlm: fitPopulationGlm(source.train),
+  };
   const stack = stacksWithGlms(config)
     ? fitOutputStack({ model: best, ...baselines }, source)
     : undefined;

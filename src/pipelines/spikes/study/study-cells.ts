@@ -62,6 +62,8 @@ export interface GroupSummary {
   glm: BaselineSummary;
   /** The coupled GLM (Pillow et al. 2008) on the same cells. */
   coupledGlm?: BaselineSummary;
+  /** The population GLM (filters shared by all units; population-glm.ts) on the same cells. */
+  populationGlm?: BaselineSummary;
   /** One-sample t-test of ROC-AUC against 0.5. */
   rocVsChance: TTestResult | null;
   /** Paired t-test of ROC-AUC against the rate baseline on the same cells. */

@@ -384,6 +384,9 @@ function summarise(
         : {}),
       glm: baseline(glm),
       coupledGlm: baseline(chosen.map((c) => c.scores.baselines.coupledGlm)),
+      ...(chosen.every((c) => c.scores.baselines.populationGlm)
+        ? { populationGlm: baseline(chosen.map((c) => c.scores.baselines.populationGlm!)) }
+        : {}),
       rocVsChance: roc.length > 1 ? oneSampleTTest(roc, 0.5) : null,
       rocVsRate: roc.length > 1 ? pairedTTest(roc, rate) : null,
       rocVsGlm:
