@@ -10,7 +10,7 @@
  * with K ≥ 2 and no offsets it is a stack of models whose weights the held-out split chooses.
  *
  * Fitted by Newton's method on the penalised likelihood
- *   Σ [softplus(η) − y η] + (l2 / 2) (Σ_u b_u² + Σ_k (a_k − a0_k)²).
+ *   Σ [softplus(η) − y η] + (offsetL2 / 2) Σ_u b_u² + (l2 / 2) Σ_k (a_k − a0_k)².
  * Offsets are penalised towards 0 (a unit without a spike on the held-out split gets a finite
  * offset), slopes towards their start a0 (1 for one stream: "as the model said").
  * Hand-written: the Hessian has an arrowhead structure (a diagonal offset block plus K dense
@@ -38,6 +38,13 @@ export interface LogitCombinationOptions {
   fitSlopes?: boolean;
   /** Penalty weight (default 1, scikit-learn's C = 1). */
   l2?: number;
+  /**
+   * Penalty weight of the offsets (default `l2`). A transfer calibration makes it weak: a
+   * target whose rates differ from the source's needs offsets far from 0 (2–3 logit units for
+   * a tenfold rate), and at l2 = 1 the penalty then rivals the likelihood of a sparse
+   * validation split, shrinks each unit's rate level and drags the slopes.
+   */
+  offsetL2?: number;
   maxIterations?: number;
 }
 
@@ -78,6 +85,7 @@ export function fitLogitCombination(
   const useOffsets = o.offsets ?? true;
   const U = useOffsets ? units : 0;
   const l2 = o.l2 ?? 1;
+  const offsetL2 = o.offsetL2 ?? l2;
   const a0 = o.initialSlopes ?? streams.map(() => 1 / K);
   if (!useOffsets && o.fitSlopes === false)
     throw new UsageError(
@@ -100,9 +108,10 @@ export function fitLogitCombination(
       f += softplus(e) - labels[i] * e;
     }
     let penalty = 0;
-    for (let u = 0; u < U; u++) penalty += b[u] * b[u];
+    let offsetPenalty = 0;
+    for (let u = 0; u < U; u++) offsetPenalty += b[u] * b[u];
     for (let k = 0; k < S; k++) penalty += (b[U + k] - a0[k]) ** 2;
-    return f + 0.5 * l2 * penalty;
+    return f + 0.5 * l2 * penalty + 0.5 * offsetL2 * offsetPenalty;
   };
 
   const gradient = new Float64Array(d);
@@ -134,8 +143,8 @@ export function fitLogitCombination(
       }
     }
     for (let u = 0; u < U; u++) {
-      gradient[u] += l2 * beta[u];
-      hessian[u * d + u] += l2;
+      gradient[u] += offsetL2 * beta[u];
+      hessian[u * d + u] += offsetL2;
     }
     for (let k = 0; k < S; k++) {
       gradient[U + k] += l2 * (beta[U + k] - a0[k]);

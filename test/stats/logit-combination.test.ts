@@ -78,3 +78,36 @@ test('a unit without spikes gets a finite offset under the penalty; logits of 0 
   assert.ok(Number.isFinite(fit.offsets![1]) && fit.offsets![1] < -3);
   assert.ok(Number.isFinite(logitOf(0)) && Number.isFinite(logitOf(1)));
 });
+
+test('offsetL2 penalises the offsets alone: the stationary point of b ↦ Σ softplus − y b + offsetL2 b² / 2 (bisection)', () => {
+  // One unit, 5 spikes in 1,000 bins, a zero stream: the offset solves
+  // 1000 σ(b) − 5 + offsetL2 · b = 0, found here by bisection.
+  const labels = new Uint8Array(1000);
+  for (let t = 0; t < 5; t++) labels[t * 200] = 1;
+  const zero = new Float32Array(1000);
+  for (const offsetL2 of [1e-3, 1, 30]) {
+    let lo = -30;
+    let hi = 5;
+    for (let i = 0; i < 200; i++) {
+      const b = (lo + hi) / 2;
+      if (1000 / (1 + Math.exp(-b)) - 5 + offsetL2 * b > 0) hi = b;
+      else lo = b;
+    }
+    const fit = fitLogitCombination([zero], labels, 1, { fitSlopes: false, offsetL2 });
+    assert.ok(
+      Math.abs(fit.offsets![0] - lo) < 1e-6,
+      `offsetL2 ${offsetL2}: ${fit.offsets![0]} vs ${lo}`,
+    );
+  }
+  // The slopes keep their own penalty (l2): the same fit with and without a weak offset penalty
+  // moves the offset, not the pull of the slope towards its start.
+  const stream = Float32Array.from(zero, (_, i) => (i % 200 === 0 ? 1 : 0));
+  const a = fitLogitCombination([stream], labels, 1, { l2: 1e6, initialSlopes: [0.5] });
+  const b = fitLogitCombination([stream], labels, 1, {
+    l2: 1e6,
+    offsetL2: 1e-3,
+    initialSlopes: [0.5],
+  });
+  assert.ok(Math.abs(a.slopes[0] - 0.5) < 1e-3 && Math.abs(b.slopes[0] - 0.5) < 1e-3);
+  assert.ok(b.offsets![0] < a.offsets![0]);
+});
