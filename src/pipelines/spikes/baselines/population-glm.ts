@@ -72,20 +72,42 @@ export function populationScales(r: BinaryRaster, windows: [number, number][]): 
   return scales;
 }
 
-/** The features of (u, t) into x: log(1 + own counts), then log(1 + others / scale). */
-function fillFeatures(
-  counts: CumulativeCounts,
-  u: number,
-  t: number,
-  windows: [number, number][],
-  scales: Float64Array,
-  x: Float64Array,
-): void {
-  counts.fill(u, t, windows, x);
-  const W = windows.length;
-  for (let w = 0; w < W; w++) {
-    x[w] = Math.log1p(x[w]);
-    x[W + w] = Math.log1p(x[W + w] / scales[w]);
+/**
+ * The features of one raster: for (u, t), log(1 + own counts), then log(1 + others / scale).
+ * Counts are integers, so both transforms are read from tables built once (the same
+ * Math.log1p values, without 20 logarithms per unit and bin in every Newton pass).
+ */
+class PopulationFeatures {
+  private readonly counts: CumulativeCounts;
+  private readonly ownLog: Float64Array;
+  private readonly othersLog: Float64Array[];
+
+  constructor(
+    raster: BinaryRaster,
+    private readonly windows: [number, number][],
+    scales: Float64Array,
+  ) {
+    this.counts = new CumulativeCounts(raster);
+    const all = this.counts.all;
+    const longest = windows[windows.length - 1][1] - windows[windows.length - 1][0] + 1;
+    this.ownLog = Float64Array.from({ length: longest + 1 }, (_, c) => Math.log1p(c));
+    this.othersLog = windows.map(([first, last], w) => {
+      let most = 0;
+      for (let t = 0; t < raster.bins; t++) {
+        const hi = t - first + 1;
+        if (hi > 0) most = Math.max(most, all[hi] - all[Math.max(0, t - last)]);
+      }
+      return Float64Array.from({ length: most + 1 }, (_, c) => Math.log1p(c / scales[w]));
+    });
+  }
+
+  fill(u: number, t: number, x: Float64Array): void {
+    this.counts.fill(u, t, this.windows, x);
+    const W = this.windows.length;
+    for (let w = 0; w < W; w++) {
+      x[w] = this.ownLog[x[w]];
+      x[W + w] = this.othersLog[w][x[W + w]];
+    }
   }
 }
 
@@ -132,7 +154,7 @@ export class PopulationGlm {
         `population GLM fitted on ${this.units} units cannot score ${target.units}`,
       );
     const { full, offset } = withPast(target, history, this.options.maxLag);
-    const counts = new CumulativeCounts(full);
+    const features = new PopulationFeatures(full, this.windows, this.scales);
     const U = this.units;
     const W = this.windows.length;
     const x = new Float64Array(2 * W);
@@ -140,7 +162,7 @@ export class PopulationGlm {
     const network = new Float32Array(self.length);
     for (let u = 0; u < U; u++) {
       for (let t = firstBin; t < target.bins; t++) {
-        fillFeatures(counts, u, t + offset, this.windows, this.scales, x);
+        features.fill(u, t + offset, x);
         let own = this.intercepts[u];
         let others = 0;
         for (let k = 0; k < W; k++) {
@@ -213,7 +235,7 @@ export function fitPopulationGlm(
   const o = { ...DEFAULT_POPULATION_GLM, ...options };
   const windows = dyadicWindows(o.maxLag);
   const scales = populationScales(train, windows);
-  const counts = new CumulativeCounts(train);
+  const features = new PopulationFeatures(train, windows, scales);
   const rates = unitRates(train);
   const U = train.units;
   const T = train.bins;
@@ -230,7 +252,7 @@ export function fitPopulationGlm(
       row: (i, x) => {
         const u = fitted[Math.floor(i / T)];
         const t = i % T;
-        fillFeatures(counts, u, t, windows, scales, x);
+        features.fill(u, t, x);
         return train.data[t * U + u];
       },
     },
