@@ -34,11 +34,17 @@ export interface GroupedLogisticFit {
 
 export function fitGroupedLogisticNewton(
   design: GroupedLogisticDesign,
-  o: Omit<LogisticOptions, 'initialIntercept'> & { initialIntercepts?: Float64Array },
+  o: Omit<LogisticOptions, 'initialIntercept' | 'tolerance'> & {
+    initialIntercepts?: Float64Array;
+    /** Stop when the Newton decrement λ²/2 is below this fraction of the objective. */
+    tolerance?: number;
+  },
 ): GroupedLogisticFit {
   const { groups: G, columns: K } = design;
   const maxIterations = o.maxIterations ?? 50;
-  const tolerance = o.tolerance ?? 1e-10;
+  // Relative to the objective: with 10⁷ rows its rounding noise is far above any absolute
+  // tolerance, and a Newton step that cannot decrease it must count as convergence.
+  const tolerance = o.tolerance ?? 1e-12;
   const x = new Float64Array(K);
 
   /** Objective, gradients and Hessian blocks at (b, w), one pass over the rows. */
@@ -111,25 +117,29 @@ export function fitGroupedLogisticNewton(
     let decrement = 0;
     for (let g = 0; g < G; g++) decrement += db[g] * at.gb[g];
     for (let a = 0; a < K; a++) decrement += dw[a] * at.gw[a];
-    if (decrement / 2 < tolerance) {
+    if (decrement / 2 < tolerance * Math.max(1, Math.abs(at.objective))) {
       converged = true;
       break;
     }
-    // Step halving, as in logistic-newton.ts.
-    let t = 1;
+    // Step halving (Armijo), at most 10 halvings: each costs a pass over the rows.
+    let moved = false;
     const nb = new Float64Array(G);
     const nw = new Float64Array(K);
-    for (;;) {
+    for (let t = 1; t >= 1 / 1024 && !moved; t /= 2) {
       for (let g = 0; g < G; g++) nb[g] = b[g] - t * db[g];
       for (let a = 0; a < K; a++) nw[a] = w[a] - t * dw[a];
       const trial = evaluate(nb, nw);
-      if (trial.objective <= at.objective - 1e-4 * t * decrement || t < 1e-8) {
+      if (trial.objective <= at.objective - 1e-4 * t * decrement) {
         b.set(nb);
         w.set(nw);
         at = trial;
-        break;
+        moved = true;
       }
-      t /= 2;
+    }
+    if (!moved) {
+      // No step decreases the objective: at the optimum to rounding.
+      converged = true;
+      break;
     }
   }
   return { weights: w, intercepts: b, iterations, objective: at.objective, converged };
