@@ -1,15 +1,16 @@
 /**
  * The default model's output: the transformer (with its GLM path) stacked with the three GLMs
  * fitted on the same train split,
- *   logit = a · z_model + b · z_multiscaleGlm + c · z_coupledGlm + d · z_populationGlm,
+ *   logit = a · z_model + b · z_multiscaleGlm + c · z_coupledGlm + d · z_popSelf + e · z_popNetwork,
  * the slopes chosen by likelihood on validation (stats/logit-combination.ts; no offsets, so the
- * rate level stays the one learned on train; slopes pulled towards (1, 0, 0), the model alone).
+ * rate level stays the one learned on train; slopes pulled towards (1, 0, 0, 0, 0), the model
+ * alone).
  * Why: on asynchronous sessions the coupled GLM's raised-cosine filters over every unit's history
  * catch couplings the model's dyadic GLM path starts without, and when validation and test differ
  * in state the model's residual can overshoot its GLM; the population GLM's filters, shared by
  * all units and reaching a second back, catch slow network bursts that 60 s of training do not
  * teach per-unit filters; the stack takes each where held-out likelihood says it helps and
- * tempers over-confident logits. In transfer the same four streams are refitted on the target's
+ * tempers over-confident logits. In transfer the same five streams are refitted on the target's
  * validation split (transfer.ts), where the population GLM is the one stream that does not
  * depend on which unit is which.
  */

@@ -96,8 +96,8 @@ export interface TransferRecord {
   /** Validation bins the calibration was fitted on (0 without calibration). */
   calibrationBins: number;
   /**
-   * Per predictor (calibrated cells only): the fitted slopes (a stacked model's: one per stream,
-   * model / multi-scale GLM / coupled GLM) and the mean per-unit offset.
+   * Per predictor (calibrated cells only): the fitted slopes (a stacked model's: one per stream
+   * of STACK_STREAMS; the population GLM's: own-history and network parts) and the mean per-unit offset.
    */
   fitted: Record<
     'transformer' | 'glm' | 'coupledGlm' | 'populationGlm',
