@@ -148,6 +148,8 @@ test('--workers 2: two processes share the cells; same cells, same matrix as one
   copyFileSync(sequential.options.manifest, manifest);
   const reads = countReads(manifest);
   let r;
+  const before = Date.now();
+  let after = 0;
   try {
     r = await runStudyInProcesses(
       { ...sequential.options, manifest, out },
@@ -162,10 +164,16 @@ test('--workers 2: two processes share the cells; same cells, same matrix as one
         entry: new URL('../../src/workers/spikes-study-process.js', import.meta.url),
       },
     );
+    after = Date.now();
   } finally {
     reads.restore();
   }
   assert.equal(reads.count, 1, 'the manifest is parsed once per study run');
+  // The summary's run time is the whole run's (children included), not the last pass's.
+  const started = Date.parse(r.run.startedAt);
+  assert.ok(started >= before && started - before < 1000, r.run.startedAt);
+  assert.ok(r.run.seconds <= (after - before) / 1000 + 1e-3);
+  assert.ok(r.run.seconds >= (after - before) / 1000 - 1, `${r.run.seconds} s`);
   assert.equal(r.complete, true);
   assert.equal(r.computedCells, 4);
   assert.equal(r.cachedCells, 0);

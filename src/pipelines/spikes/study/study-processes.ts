@@ -34,6 +34,7 @@ export async function runStudyInProcesses(
   hooks: StudyHooks,
   x: ProcessExecution,
 ): Promise<StudyResult> {
+  const startedAt = new Date();
   const ids = x.manifest.datasets.map((d) => d.id);
   const count = Math.max(1, Math.min(x.workers, ids.length));
   if (count === 1) return runStudy(o, hooks, x.manifest);
@@ -48,7 +49,8 @@ export async function runStudyInProcesses(
       ),
     ),
   );
-  const result = await runStudy(o, hooks, x.manifest);
+  // The summary's run time is the children's and this pass's, not this pass's alone.
+  const result = await runStudy(o, hooks, x.manifest, startedAt);
   const total = computed.reduce((a, b) => a + b, 0);
   result.computedCells = total;
   result.cachedCells -= total;

@@ -93,20 +93,26 @@ export function storedCells(context: StudyContext, plan: SourcePlan): (StudyCell
   );
 }
 
-/** Runs a study: the manifest (parsed once, here unless given) is planned, then computed. */
+/**
+ * Runs a study: the manifest (parsed once, here unless given) is planned, then computed.
+ * `startedAt`: when the run began, for a summary written after worker processes did the work.
+ */
 export async function runStudy(
   o: StudySettings,
   hooks: StudyHooks = {},
   manifest: Manifest = loadManifest(o.manifest),
+  startedAt = new Date(),
 ): Promise<StudyResult> {
-  return runPlannedStudy(await planStudy(o, manifest, hooks));
+  return runPlannedStudy(await planStudy(o, manifest, hooks), startedAt);
 }
 
 /** Computes a planned study's missing cells (claiming each model), then summarises it. */
-export async function runPlannedStudy(plan: StudyPlan): Promise<StudyResult> {
+export async function runPlannedStudy(
+  plan: StudyPlan,
+  startedAt = new Date(),
+): Promise<StudyResult> {
   const { context, units } = plan;
   const { o, hooks, data, store } = context;
-  const startedAt = new Date();
   let computed = 0;
   let cached = 0;
   let stopped = false;
