@@ -57,6 +57,12 @@ export class CumulativeCounts {
     }
   }
 
+  /** Spikes of every unit in the bins of lags first … last before bin t (none before bin 0). */
+  allInWindow(t: number, first: number, last: number): number {
+    const hi = t - first + 1;
+    return hi > 0 ? this.all[hi] - this.all[Math.max(0, t - last)] : 0;
+  }
+
   /**
    * Features of bin t for unit u into x: own counts per window, then the other units' counts
    * per window (lags before bin 0 count as empty).

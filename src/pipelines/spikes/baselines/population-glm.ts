@@ -61,11 +61,7 @@ export function populationScales(r: BinaryRaster, windows: [number, number][]): 
   const share = r.units > 1 ? (r.units - 1) / r.units : 1;
   windows.forEach(([first, lastLag], w) => {
     let sum = 0;
-    for (let t = from; t < r.bins; t++) {
-      const hi = t - first + 1;
-      const lo = Math.max(0, t - lastLag);
-      if (hi > 0) sum += counts.all[hi] - counts.all[lo];
-    }
+    for (let t = from; t < r.bins; t++) sum += counts.allInWindow(t, first, lastLag);
     const mean = (share * sum) / Math.max(1, r.bins - from);
     scales[w] = mean > 0 ? mean : 1;
   });
@@ -88,15 +84,12 @@ class PopulationFeatures {
     scales: Float64Array,
   ) {
     this.counts = new CumulativeCounts(raster);
-    const all = this.counts.all;
     const longest = windows[windows.length - 1][1] - windows[windows.length - 1][0] + 1;
     this.ownLog = Float64Array.from({ length: longest + 1 }, (_, c) => Math.log1p(c));
     this.othersLog = windows.map(([first, last], w) => {
       let most = 0;
-      for (let t = 0; t < raster.bins; t++) {
-        const hi = t - first + 1;
-        if (hi > 0) most = Math.max(most, all[hi] - all[Math.max(0, t - last)]);
-      }
+      for (let t = 0; t < raster.bins; t++)
+        most = Math.max(most, this.counts.allInWindow(t, first, last));
       return Float64Array.from({ length: most + 1 }, (_, c) => Math.log1p(c / scales[w]));
     });
   }
@@ -109,6 +102,13 @@ class PopulationFeatures {
       x[W + w] = this.othersLog[w][x[W + w]];
     }
   }
+}
+
+/** A population GLM's probabilities from its two logit parts (summed). */
+export function populationProbabilities(p: PopulationLogits): Float32Array {
+  const out = new Float32Array(p.self.length);
+  for (let i = 0; i < out.length; i++) out[i] = sigmoid(p.self[i] + p.network[i]);
+  return out;
 }
 
 export class PopulationGlm {
@@ -185,9 +185,7 @@ export class PopulationGlm {
 
   /** Spike probabilities, laid out as `logits`. */
   predict(target: BinaryRaster, firstBin = 0, history: BinaryRaster | null = null): Float32Array {
-    const z = this.logits(target, firstBin, history);
-    for (let i = 0; i < z.length; i++) z[i] = sigmoid(z[i]);
-    return z;
+    return populationProbabilities(this.logitParts(target, firstBin, history));
   }
 
   toJSON(): PopulationGlmJson {

@@ -20,7 +20,6 @@ import {
   logitsOf,
 } from '../../../stats/logit-combination.js';
 import type { SpikeTransformer } from '../../../models/spike-transformer.js';
-import { sigmoid } from '../../../stats/logistic-newton.js';
 import type { CoupledGlm } from './coupled-glm.js';
 import type { MultiScaleGlm } from './multiscale-glm.js';
 import type { PopulationGlm, PopulationLogits } from './population-glm.js';
@@ -105,13 +104,6 @@ export const streamLogits = (p: StreamPredictions): Float32Array[] => [
   p.populationGlm.self,
   p.populationGlm.network,
 ];
-
-/** The population GLM's own probabilities (its two parts summed). */
-export function populationProbabilities(p: PopulationLogits): Float32Array {
-  const out = new Float32Array(p.self.length);
-  for (let i = 0; i < out.length; i++) out[i] = sigmoid(p.self[i] + p.network[i]);
-  return out;
-}
 
 /** Fits the stack on the source's validation split. */
 export function fitOutputStack(predictors: StackPredictors, source: SpikeSplits): OutputStack {

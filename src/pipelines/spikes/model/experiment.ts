@@ -19,13 +19,16 @@ import type { BaselineRecord, TransferScores } from '../transfer/transfer.js';
 import {
   applyOutputStack,
   fitOutputStack,
-  populationProbabilities,
   stacksWithGlms,
   type OutputStack,
 } from '../baselines/stack.js';
 import { fitMultiScaleGlm, type MultiScaleGlm } from '../baselines/multiscale-glm.js';
 import { fitCoupledGlm, type CoupledGlm } from '../baselines/coupled-glm.js';
-import { fitPopulationGlm, type PopulationGlm } from '../baselines/population-glm.js';
+import {
+  fitPopulationGlm,
+  populationProbabilities,
+  type PopulationGlm,
+} from '../baselines/population-glm.js';
 import { scoreSpikePredictions } from './evaluate.js';
 import { predictOneStepAhead } from './predict.js';
 import { sliceBins, windowsToFloat, type SpikeSplits } from '../data/raster.js';

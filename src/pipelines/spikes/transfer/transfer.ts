@@ -30,11 +30,10 @@ import { constantRates } from '../baselines/baselines.js';
 import { scoreSpikePredictions, type SpikeScores } from '../model/evaluate.js';
 import type { CoupledGlm } from '../baselines/coupled-glm.js';
 import type { MultiScaleGlm } from '../baselines/multiscale-glm.js';
-import type { PopulationGlm } from '../baselines/population-glm.js';
+import { populationProbabilities, type PopulationGlm } from '../baselines/population-glm.js';
 import {
   applyOutputStack,
   lastBinsWithPast,
-  populationProbabilities,
   predictStreams,
   streamLogits,
   type OutputStack,
@@ -43,6 +42,7 @@ import {
 import { sliceBins, unitRates, type SpikeSplits } from '../data/raster.js';
 
 export const TRANSFER_CALIBRATIONS = ['none', 'offsets', 'affine'] as const;
+export type TransferCalibration = (typeof TRANSFER_CALIBRATIONS)[number];
 
 /**
  * Penalty of the calibration's per-unit offsets: weak, so each target unit keeps its own rate
@@ -52,7 +52,6 @@ export const TRANSFER_CALIBRATIONS = ['none', 'offsets', 'affine'] as const;
  * source's rate level: on the real retina ← IBL cell that cost 0.034 ROC-AUC (0.796 vs 0.830).
  */
 const OFFSET_L2 = 1e-3;
-export type TransferCalibration = (typeof TRANSFER_CALIBRATIONS)[number];
 
 export interface TransferSettings {
   alignment: UnitAlignment;
