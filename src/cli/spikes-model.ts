@@ -10,7 +10,7 @@ import {
   type PresetName,
 } from '../pipelines/spikes/model/experiment.js';
 import type { TransferScores } from '../pipelines/spikes/transfer/transfer.js';
-import { STACK_STREAMS } from '../pipelines/spikes/baselines/stack.js';
+import { OUTPUT_CHOICES, STACK_STREAMS } from '../pipelines/spikes/baselines/stack.js';
 import type { SampleStatistics } from '../pipelines/spikes/analysis/generation-stats.js';
 import {
   evaluateRun,
@@ -261,7 +261,7 @@ function printSummary(r: TransferScores & { training?: ExperimentResult['trainin
   console.log(
     `test split: ${r.transformer.bins} bins × ${r.transformer.units} units; chance PR-AUC ${r.transformer.chance.prAuc.toFixed(4)}`,
   );
-  console.log(row(r.stack ? 'model (stacked)' : 'transformer', r.transformer));
+  console.log(row(r.stack ? 'default output' : 'transformer', r.transformer));
   if (r.modelAlone) console.log(row('transformer alone', r.modelAlone));
   console.log(row('rate', r.baselines.rate));
   console.log(row('multi-scale GLM', r.baselines.glm));
@@ -274,6 +274,10 @@ function printSummary(r: TransferScores & { training?: ExperimentResult['trainin
   if (r.stack) {
     const named = STACK_STREAMS.map((s, k) => `${s} ${r.stack!.slopes[k]?.toFixed(3)}`);
     console.log(`output stacked with its GLMs on the val split: logit slopes ${named.join(', ')}`);
+    const ap = OUTPUT_CHOICES.map((c) => `${c} ${r.stack!.heldOutAp[c].toFixed(4)}`);
+    console.log(
+      `output: ${r.stack.output === 'stack' ? 'the stack' : `${r.stack.output} alone`} (held-out validation AP: ${ap.join(', ')})`,
+    );
   }
   if (r.calibration)
     console.log(

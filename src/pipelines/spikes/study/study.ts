@@ -19,7 +19,12 @@ import {
   type TransferScores,
 } from '../transfer/transfer.js';
 import { loadOrFitGlmBaselines, type GlmBaselines } from '../baselines/glm-baselines.js';
-import { fitOutputStack, stacksWithGlms, type OutputStack } from '../baselines/stack.js';
+import {
+  fitOutputStack,
+  OUTPUT_RULE,
+  stacksWithGlms,
+  type OutputStack,
+} from '../baselines/stack.js';
 import { jsonDigest } from '../data/cache.js';
 import { loadDataset, type LoadedDataset } from '../data/dataset.js';
 import { loadManifest, type Manifest } from '../data/manifest.js';
@@ -240,8 +245,8 @@ function planSource(c: StudyContext, entry: string, i: number): SourcePlan {
   const cellKeys = c.data.map((t, j) =>
     jsonDigest(
       i === j
-        ? { model: modelKey, target: t.key, alignment: 'none' }
-        : { model: modelKey, target: t.key, ...transfer },
+        ? { model: modelKey, target: t.key, alignment: 'none', output: OUTPUT_RULE }
+        : { model: modelKey, target: t.key, ...transfer, output: OUTPUT_RULE },
     ),
   );
   return {
