@@ -71,7 +71,7 @@ describe('binning', () => {
           'm.yaml',
           'datasets[0].units',
         ),
-      /m.yaml: datasets\[0\].units: the skip-take rule needs 228 units but the recording has only 10/,
+      /m.yaml: datasets\[0\].units: the skip-take rule needs 228 units but the recording has only 10; give this dataset `units: \{ rule: top-rate, n: 10 \}`/,
     );
   });
 

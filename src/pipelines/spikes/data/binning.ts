@@ -94,7 +94,9 @@ export function selectUnits(
     throw new InputError(
       file,
       field,
-      `the ${rule.rule} rule needs ${need} units but the recording has only ${have}`,
+      `the ${rule.rule} rule needs ${need} units but the recording has only ${have}` +
+        // Most recordings other than Neuropixels have fewer than the paper's 228: say the fix.
+        `; give this dataset \`units: { rule: top-rate, n: ${Math.min(have, 128)} }\` (its most active units)`,
     );
   }
   if (rule.rule === 'skip-take') {
