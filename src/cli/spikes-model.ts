@@ -10,7 +10,11 @@ import {
   type PresetName,
 } from '../pipelines/spikes/model/experiment.js';
 import type { TransferScores } from '../pipelines/spikes/transfer/transfer.js';
-import { OUTPUT_CHOICES, STACK_STREAMS } from '../pipelines/spikes/baselines/stack.js';
+import {
+  OUTPUT_CHOICES,
+  OUTPUT_LABELS,
+  STACK_STREAMS,
+} from '../pipelines/spikes/baselines/stack.js';
 import type { SampleStatistics } from '../pipelines/spikes/analysis/generation-stats.js';
 import {
   evaluateRun,
@@ -274,9 +278,10 @@ function printSummary(r: TransferScores & { training?: ExperimentResult['trainin
   if (r.stack) {
     const named = STACK_STREAMS.map((s, k) => `${s} ${r.stack!.slopes[k]?.toFixed(3)}`);
     console.log(`output stacked with its GLMs on the val split: logit slopes ${named.join(', ')}`);
-    const ap = OUTPUT_CHOICES.map((c) => `${c} ${r.stack!.heldOutAp[c].toFixed(4)}`);
+    const ap = OUTPUT_CHOICES.map((c) => `${OUTPUT_LABELS[c]} ${r.stack!.heldOutAp[c].toFixed(4)}`);
+    const output = OUTPUT_LABELS[r.stack.output];
     console.log(
-      `output: ${r.stack.output === 'stack' ? 'the stack' : `${r.stack.output} alone`} (held-out validation AP: ${ap.join(', ')})`,
+      `output: ${r.stack.output === 'stack' ? 'the stack' : `the ${output} alone`} (held-out validation AP: ${ap.join(', ')})`,
     );
   }
   if (r.calibration)

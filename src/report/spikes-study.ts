@@ -13,6 +13,7 @@ import { denseRaster, type ReducedMap } from '../pipelines/spikes/analysis/probe
 import type { AblationName } from '../pipelines/spikes/analysis/ablation.js';
 import { meanSd } from '../stats/index.js';
 import { binaryRasterSvg } from './raster-svg.js';
+import { stackedSelfCellsSection } from './spikes-self-cells.js';
 import { escapeHtml, renderPage, type Block, type Figure, type Section } from './page.js';
 
 const DOMAIN_COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
@@ -55,6 +56,11 @@ export function renderStudyReport(s: LoadedStudy): string {
   const sections: Section[] = [summarySection(s)];
   for (const loss of Object.keys(result.losses)) {
     sections.push(matrixSection(s, loss, domains));
+    const outputs = stackedSelfCellsSection(
+      s.cells[loss].map((row, i) => row[i]),
+      loss,
+    );
+    if (outputs) sections.push(outputs);
     sections.push(mapSection(s, loss, domains));
     sections.push(curvesSection(s, loss));
     sections.push(interpretationSection(s, loss));

@@ -64,6 +64,14 @@ export const FIT_BINS = 60_000;
 /** What the default outputs: the stack, or one of its predictors alone. */
 export const OUTPUT_CHOICES = ['stack', 'model', 'glm', 'coupledGlm', 'populationGlm'] as const;
 export type OutputChoice = (typeof OUTPUT_CHOICES)[number];
+/** Each choice as the CLI and the reports name it. */
+export const OUTPUT_LABELS: Record<OutputChoice, string> = {
+  stack: 'stack',
+  model: 'transformer',
+  glm: 'multi-scale GLM',
+  coupledGlm: 'coupled GLM',
+  populationGlm: 'population GLM',
+};
 /**
  * Names the rule that picks the output, for the keys of stored study cells: a cell scored
  * under another rule is not reused.
