@@ -21,27 +21,28 @@ const scores = (s: SpikeScores | undefined) =>
 
 /** The section for `selfCells` (diagonal cells of one model), or null when none is stacked. */
 export function stackedSelfCellsSection(selfCells: StudyCell[], model: string): Section | null {
-  const stacked = selfCells.filter((c) => c.scores.stack);
-  if (stacked.length === 0) return null;
-  const rows = stacked.map((c) => {
+  const rows = selfCells.flatMap((c) => {
     const { stack, baselines } = c.scores;
-    const ap = stack!.heldOutAp;
+    if (!stack) return [];
+    const ap = stack.heldOutAp;
     const heldOut = OUTPUT_CHOICES.map(
       (k) => `${OUTPUT_LABELS[k]} ${Number.isFinite(ap[k]) ? ap[k].toFixed(4) : '–'}`,
     );
-    return [
+    const row = [
       c.source,
       scores(c.scores.transformer),
-      OUTPUT_LABELS[stack!.output],
+      OUTPUT_LABELS[stack.output],
       heldOut.join(', '),
       scores(c.scores.modelAlone),
       scores(baselines.glm),
       scores(baselines.coupledGlm),
       scores(baselines.populationGlm),
       scores(baselines.rate),
-      stack!.slopes.map((x) => x.toFixed(2)).join(', '),
+      stack.slopes.map((x) => x.toFixed(2)).join(', '),
     ];
+    return [row];
   });
+  if (rows.length === 0) return null;
   return {
     title: `What the default outputs on each session (${model})`,
     blocks: [

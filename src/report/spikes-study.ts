@@ -56,10 +56,7 @@ export function renderStudyReport(s: LoadedStudy): string {
   const sections: Section[] = [summarySection(s)];
   for (const loss of Object.keys(result.losses)) {
     sections.push(matrixSection(s, loss, domains));
-    const outputs = stackedSelfCellsSection(
-      s.cells[loss].map((row, i) => row[i]),
-      loss,
-    );
+    const outputs = stackedSelfCellsSection(diagonalCells(s, loss), loss);
     if (outputs) sections.push(outputs);
     sections.push(mapSection(s, loss, domains));
     sections.push(curvesSection(s, loss));
@@ -355,8 +352,13 @@ function mapSection(s: LoadedStudy, loss: string, domains: string[]): Section {
   };
 }
 
+/** Each dataset's model scored on its own test split. */
+const diagonalCells = (s: LoadedStudy, loss: string): StudyCell[] =>
+  s.cells[loss].map((row, i) => row[i]);
+
+/** The diagonal cells that carry probes (curves, rasters, interpretation, ablations). */
 function selfCells(s: LoadedStudy, loss: string): StudyCell[] {
-  return s.cells[loss].map((row, i) => row[i]).filter((c) => c.probes !== undefined);
+  return diagonalCells(s, loss).filter((c) => c.probes !== undefined);
 }
 
 function curvesSection(s: LoadedStudy, loss: string): Section {
