@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "neurobridge_native",
-      "sources": ["native/addon.cc", "native/tensor.cc", "native/ops.cc", "native/nn.cc", "native/optim.cc", "native/causal-attention.cc"],
+      "sources": ["native/addon.cc", "native/tensor.cc", "native/ops.cc", "native/nn.cc", "native/optim.cc", "native/causal-attention.cc", "native/hash-dropout.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node scripts/libtorch-paths.cjs include)"

@@ -61,12 +61,17 @@ export function trainFlopsPerBin(
   return 3 * (linear + attention);
 }
 
-/** float32 GEMM rate (FLOP/s) of libtorch on this machine: median of 1024³ matmuls. */
+/**
+ * float32 GEMM rate (FLOP/s) of libtorch on this machine: the fastest of three rounds, each
+ * the median of 7 1024³ matmuls. The first round of a process can run at half speed (84.7
+ * against 160–187 GFLOP/s in the five rounds after it, 2026-12-06: OpenBLAS's second thread
+ * not yet at work), which would halve the floor and flatter every ratio.
+ */
 export function sgemmFlopsPerSecond(): number {
   const n = 1024;
   const a = Tensor.from(randomSpikes(n * n, 1), [n, n]);
   const b = Tensor.from(randomSpikes(n * n, 2), [n, n]);
-  const ms = medianMs(() => tidy(() => void a.matmul(b)), 7, 2);
+  const ms = Math.min(...[0, 1, 2].map(() => medianMs(() => tidy(() => void a.matmul(b)), 7, 2)));
   a.dispose();
   b.dispose();
   return (2 * n ** 3) / (ms / 1000);
@@ -149,6 +154,9 @@ function evaluationBinsPerSecond(context: number, bins: number): number {
     units: 128,
     data: Uint8Array.from({ length: bins * 128 }, () => (rng.uniform() < 0.02 ? 1 : 0)),
   };
+  // One untimed pass first: the first call's allocations and page faults took up to half
+  // the time of a single timed pass (measured 19,408 then 46,988 bins/s at context 3125).
+  predictOneStepAhead(model, raster, { context });
   const t0 = performance.now();
   predictOneStepAhead(model, raster, { context });
   const seconds = (performance.now() - t0) / 1000;

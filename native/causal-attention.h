@@ -6,8 +6,8 @@
 
 namespace nb {
 
-// Which compiled copy of the loops runs: "avx2" or "generic". `wanted`: "generic" forces the
-// portable one (tests cover both), "best" picks by CPU, "" only reports.
+// Which compiled copy of the loops runs: "avx512", "avx2" or "generic". `wanted`: a copy's name
+// forces it (tests cover each the CPU runs), "best" picks by CPU, "" only reports.
 std::string FusedCausalAttentionKernel(const std::string& wanted);
 
 // True when the fused kernel can take these inputs: CPU float/double, q, k, v of one shape

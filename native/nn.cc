@@ -5,6 +5,7 @@
 #include <limits>
 #include <torch/version.h>
 #include "causal-attention.h"
+#include "hash-dropout.h"
 #include "tensor.h"
 
 namespace nb {
@@ -100,7 +101,7 @@ void ExportNN(Napi::Env env, Napi::Object exports) {
   NB_EXPORT(exports, "layerNorm", {
     return Wrap(info.Env(), at::layer_norm(ArgTensor(info, 0), ArgShape(info, 1), ArgOptTensor(info, 2), ArgOptTensor(info, 3), ArgDouble(info, 4)));
   });
-  NB_EXPORT(exports, "dropout", { return Wrap(info.Env(), at::dropout(ArgTensor(info, 0), ArgDouble(info, 1), ArgBool(info, 2))); });
+  NB_EXPORT(exports, "dropout", { return Wrap(info.Env(), HashDropout(ArgTensor(info, 0), ArgDouble(info, 1), ArgBool(info, 2))); });
   NB_EXPORT(exports, "embedding", { return Wrap(info.Env(), at::embedding(ArgTensor(info, 0), ArgTensor(info, 1))); });
   NB_EXPORT(exports, "attention", {
     // (q, k, v, mask|null, dropout, causal, training, needWeights, alibi|null) → [out, weights|null]
@@ -114,7 +115,7 @@ void ExportNN(Napi::Env env, Napi::Object exports) {
   });
   NB_EXPORT(exports, "fusedAttention", { return Napi::Boolean::New(info.Env(), gFusedAttention.load()); });
   NB_EXPORT(exports, "fusedAttentionKernel", {
-    // ("generic" | "best" | "") → the kernel now in use
+    // ("generic" | "avx2" | "avx512" | "best" | "") → the kernel now in use
     return Napi::String::New(info.Env(), FusedCausalAttentionKernel(ArgString(info, 0)));
   });
   NB_EXPORT(exports, "lstm", {

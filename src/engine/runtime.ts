@@ -33,16 +33,37 @@ export function setFusedAttention(on: boolean): void {
 export function fusedAttention(): boolean {
   return native().fusedAttention() as boolean;
 }
+/** A compiled copy of the fused kernel's loops. */
+export type AttentionKernel = 'generic' | 'avx2' | 'avx512';
+
 /**
- * The fused kernel's loops are compiled twice on x86-64: for AVX2 + FMA (used when the CPU
- * has them) and portable. 'generic' forces the portable copy, 'best' restores the choice by
- * CPU; returns the copy now in use.
+ * The fused kernel's loops are compiled three times on x86-64: portable, for AVX2 + FMA, and
+ * for AVX-512 (16 keys per vector); the best copy the CPU runs is the default. A copy's name
+ * forces it (an error if the CPU lacks its instructions), 'best' restores the choice by CPU;
+ * returns the copy now in use.
  */
-export function setFusedAttentionKernel(kernel: 'generic' | 'best'): 'avx2' | 'generic' {
-  return native().fusedAttentionKernel(kernel) as 'avx2' | 'generic';
+export function setFusedAttentionKernel(kernel: AttentionKernel | 'best'): AttentionKernel {
+  return native().fusedAttentionKernel(kernel) as AttentionKernel;
 }
-export function fusedAttentionKernel(): 'avx2' | 'generic' {
-  return native().fusedAttentionKernel('') as 'avx2' | 'generic';
+export function fusedAttentionKernel(): AttentionKernel {
+  return native().fusedAttentionKernel('') as AttentionKernel;
+}
+
+/** The kernel copies this CPU can run, best first. */
+export function availableAttentionKernels(): AttentionKernel[] {
+  const before = fusedAttentionKernel();
+  try {
+    return (['avx512', 'avx2', 'generic'] as const).filter((k) => {
+      try {
+        setFusedAttentionKernel(k);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  } finally {
+    setFusedAttentionKernel(before);
+  }
 }
 
 export function cudaAvailable(): boolean {

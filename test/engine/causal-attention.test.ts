@@ -14,6 +14,7 @@ import {
   setFusedAttentionKernel,
   fusedAttention,
   fusedAttentionKernel,
+  availableAttentionKernels,
   alibiSlopes,
   alibiSlopeTensor,
   tidy,
@@ -23,10 +24,9 @@ import { assertClose, gradcheck, values } from '../helpers/gradcheck.js';
 
 /** Runs `body` once per kernel copy this machine can execute. */
 function forEachKernel(body: (kernel: string) => void): void {
-  const kernels = new Set([setFusedAttentionKernel('best'), setFusedAttentionKernel('generic')]);
   try {
-    for (const k of kernels) {
-      assert.equal(setFusedAttentionKernel(k === 'avx2' ? 'best' : 'generic'), k);
+    for (const k of availableAttentionKernels()) {
+      assert.equal(setFusedAttentionKernel(k), k);
       body(k);
     }
   } finally {
@@ -72,7 +72,15 @@ function run(
 
 test('fused causal attention equals the math path, outputs and gradients (float64, float32)', () => {
   assert.equal(fusedAttention(), true, 'the fused kernel is the default');
-  assert.throws(() => setFusedAttentionKernel('sse' as 'generic'), /'generic' or 'best'/);
+  assert.throws(
+    () => setFusedAttentionKernel('sse' as 'generic'),
+    /'generic', 'avx2', 'avx512' or 'best'/,
+  );
+  assert.deepEqual(
+    availableAttentionKernels()[0],
+    setFusedAttentionKernel('best'),
+    'the best copy is the default',
+  );
   forEachKernel((kernel) => {
     for (const [dtype, tol] of [
       ['float64', 1e-12],
@@ -101,8 +109,9 @@ test('fused causal attention equals the math path, outputs and gradients (float6
 });
 
 test('fused causal attention, d = 8 in float32 (its own loops): the math path, and float64 under dropout', () => {
-  // float32 with d = 8 runs over blocks of 8 keys: lengths around the block edges, and L = 1;
-  // 32 and 1024 get a padded row stride (TransposedStride). With dropout it is compared with
+  // float32 with d = 8 runs over blocks of 8 keys (16 on the AVX-512 copy, in row blocks of 4
+  // queries): lengths around the block edges, and L = 1; 32, 64 and 1024 get a padded row
+  // stride (TransposedStride). With dropout it is compared with
   // the float64 loops drawing the same mask from the seed.
   forEachKernel((kernel) => {
     for (const shape of [
@@ -112,6 +121,9 @@ test('fused causal attention, d = 8 in float32 (its own loops): the math path, a
       [2, 16, 7, 8],
       [1, 1, 32, 8],
       [1, 1, 70, 8],
+      [1, 2, 15, 8],
+      [2, 1, 17, 8],
+      [1, 1, 64, 8],
       [1, 2, 1024, 8],
     ]) {
       const what = `${kernel} ${shape}`;

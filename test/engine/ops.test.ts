@@ -1,6 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, Tensor, tidy, zeros, arange, eye } from '../../src/engine/index.js';
+import {
+  F,
+  Tensor,
+  tidy,
+  zeros,
+  arange,
+  eye,
+  manualSeed,
+  getNumThreads,
+  setNumThreads,
+} from '../../src/engine/index.js';
 import { assertClose, gradcheck, values } from '../helpers/gradcheck.js';
 
 const t64 = (data: number[], shape: number[]) => Tensor.from(data, shape, 'float64');
@@ -231,15 +241,71 @@ test('embedding picks rows and routes gradients to them', () => {
 
 test('dropout: identity in eval, zeroes about p and rescales by 1/(1-p) in training', () => {
   tidy(() => {
-    const x = Tensor.from(new Float64Array(100_000).fill(1), [100_000], 'float64');
-    assert.deepEqual(F.dropout(x, 0.3, false).toNumbers().slice(0, 3), [1, 1, 1]);
-    const y = F.dropout(x, 0.3, true).toArray() as Float64Array;
-    let zeros = 0;
-    for (const v of y) {
-      if (v === 0) zeros++;
-      else assert.ok(Math.abs(v - 1 / 0.7) < 1e-12);
+    const n = 100_000;
+    for (const dtype of ['float64', 'float32'] as const) {
+      const x = Tensor.from(new Float64Array(n).fill(1), [n], dtype);
+      assert.deepEqual(F.dropout(x, 0.3, false).toNumbers().slice(0, 3), [1, 1, 1]);
+      const y = F.dropout(x, 0.3, true).toNumbers();
+      let zeros = 0;
+      let bothZero = 0;
+      y.forEach((v, i) => {
+        if (v === 0) zeros++;
+        else assert.ok(Math.abs(v - 1 / 0.7) < (dtype === 'float64' ? 1e-12 : 1e-6));
+        if (i > 0 && v === 0 && y[i - 1] === 0) bothZero++;
+      });
+      // Binomial sd of the fraction at n = 10⁵ is 0.0014: 0.01 is 7 sd.
+      assert.ok(Math.abs(zeros / n - 0.3) < 0.01, `${dtype} dropped fraction ${zeros / n}`);
+      // Neighbours are dropped independently (the mask is a hash of the element index).
+      assert.ok(
+        Math.abs(bothZero / (n - 1) - 0.09) < 0.01,
+        `${dtype} both-dropped pairs ${bothZero}`,
+      );
     }
-    assert.ok(Math.abs(zeros / y.length - 0.3) < 0.01, `dropped fraction ${zeros / y.length}`);
+    assert.deepEqual(F.dropout(Tensor.from([1, 2], [2]), 1, true).toNumbers(), [0, 0]);
+    assert.throws(
+      () => F.dropout(Tensor.from([1], [1]), 1.5, true),
+      /between 0 and 1, but got 1\.5/,
+    );
+  });
+});
+
+test('dropout: repeats with the seed, and its gradient is the same mask', () => {
+  tidy(() => {
+    const [rows, cols] = [64, 50];
+    const data = values(rows * cols, 3);
+    const drop = (seed: number, x = Tensor.from(data, [rows, cols], 'float64')) => {
+      manualSeed(seed);
+      return F.dropout(x, 0.4, true);
+    };
+    assert.deepEqual(drop(1).toNumbers(), drop(1).toNumbers(), 'same seed, same mask');
+    assert.notDeepEqual(drop(1).toNumbers(), drop(2).toNumbers(), 'another seed, another mask');
+    // The mask depends on the element, not on how the work is split between threads.
+    const big = Tensor.from(values(300_000, 4), [300_000], 'float32');
+    const threads = getNumThreads();
+    const split = drop(3, big).toNumbers();
+    setNumThreads(1);
+    try {
+      assert.deepEqual(drop(3, big).toNumbers(), split, 'one thread, the same mask');
+    } finally {
+      setNumThreads(threads);
+    }
+    // A non-contiguous input is masked as its contiguous copy would be.
+    const t = Tensor.from(data, [cols, rows], 'float64').transpose(0, 1);
+    assert.deepEqual(drop(4, t).toNumbers(), drop(4, t.contiguous()).toNumbers());
+    // d/dx Σ g·dropout(x) = g·mask/(1 − p): zero where dropped, g/(1 − p) where kept.
+    const x = Tensor.from(data, [rows, cols], 'float64').requiresGrad_();
+    const g = values(rows * cols, 9);
+    const y = drop(5, x);
+    y.mul(Tensor.from(g, [rows, cols], 'float64'))
+      .sum()
+      .backward();
+    const kept = y.toNumbers().map((v, i) => v !== 0 || data[i] === 0);
+    assertClose(
+      x.grad!.toNumbers(),
+      g.map((gi, i) => (kept[i] ? gi / 0.6 : 0)),
+      1e-12,
+      'dropout gradient',
+    );
   });
 });
 
