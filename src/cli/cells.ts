@@ -361,6 +361,11 @@ function registerClassify(cells: Command): void {
       'several fine-tuning seeds, e.g. 0,1,2,3,4: one fine-tuning per seed, mean ± sd per model (the linear baseline is fitted once unless the split depends on the seed)',
       seedList,
     )
+    .option(
+      '--save-encoder <dir>',
+      'also write the fine-tuned encoder there, as cells pretrain writes one (encoder.safetensors, with fine-tuning.json): cells perturb and cells embed run on it. One --seed; not with --freeze',
+      outFolder,
+    )
     .requiredOption('--out <dir>', 'classification.json and report.html', outFolder)
     .addOption(deviceOption())
     .action(

@@ -17,8 +17,9 @@ import {
   readVocabulary,
   type TokenCorpus,
 } from '../pipelines/cells/corpus/corpus-files.js';
-import { loadPretrainedRun } from '../pipelines/cells/pretrain/pretrain.js';
+import { loadPretrainedRun, saveEncoder } from '../pipelines/cells/pretrain/pretrain.js';
 import {
+  DEFAULT_CLASSIFIER,
   embedCells,
   sharedTokenView,
   trainCellClassifier,
@@ -79,6 +80,12 @@ export interface ClassifyOptions {
   seed: number;
   /** Several seeds: one fine-tuning per seed, their mean ± sd (overrides `seed`). */
   seeds?: number[];
+  /**
+   * Folder to write the fine-tuned encoder to, as `cells pretrain` writes one
+   * (`encoder.safetensors`), with `fine-tuning.json` saying how it was made: `cells perturb`
+   * and `cells embed` then run on it. One seed, encoder not frozen.
+   */
+  saveEncoder?: string;
   /** Called after each seed with its results (e.g. to print them as they come). */
   onSeed?: (result: SeedResult) => void;
   out: string;
@@ -163,6 +170,12 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
     throw new UsageError(
       '--test-fraction splits one corpus into training and test cells: give --test the same corpus as --train',
     );
+  if (o.saveEncoder !== undefined && seeds.length > 1)
+    throw new UsageError('--save-encoder writes one fine-tuned encoder: give one --seed');
+  if (o.saveEncoder !== undefined && o.freeze)
+    throw new UsageError(
+      '--save-encoder with --freeze would write the pretrained encoder unchanged: leave out --freeze',
+    );
   const train = readTokenizedCorpus(o.tokens, o.train);
   const allTrainLabels = corpusLabels(o.tokens, train.cells, o.label, 2);
   const test = single ? train : readTokenizedCorpus(o.tokens, o.test);
@@ -234,6 +247,7 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
       shown.hidden = model.config.hidden;
     }
     const rows = classifySeed(o, seed, model, s, () => linearOf(seed, s));
+    if (o.saveEncoder !== undefined) saveFineTuned(o, o.saveEncoder, model, s, seed, rows[0], view);
     const result = { seed, trainCells: s.trainCells.length, testCells: s.testLabels.length, rows };
     o.onSeed?.(result);
     return result;
@@ -344,6 +358,43 @@ function classifySeed(
       ),
     );
   return rows;
+}
+
+/** The fine-tuned encoder of one seed, and how it was made (the head is not kept). */
+function saveFineTuned(
+  o: ClassifyOptions,
+  dir: string,
+  model: CellEncoder,
+  s: ClassifySplit,
+  seed: number,
+  row: ClassificationRow,
+  view: VocabularyView,
+): void {
+  saveEncoder(dir, model);
+  writeFileAtomic(
+    join(dir, 'fine-tuning.json'),
+    JSON.stringify(
+      {
+        pretrained: o.run,
+        tokens: o.tokens,
+        train: o.train,
+        label: o.label,
+        classes: [...new Set(s.trainLabels)].sort(),
+        trainCells: s.trainCells.length,
+        vocabularyView: view,
+        seed,
+        epochs: o.epochs,
+        lr: o.lr ?? DEFAULT_CLASSIFIER.lr,
+        encoderLrScale: o.encoderLrScale ?? DEFAULT_CLASSIFIER.encoderLrScale,
+        keepWeights: o.keepWeights ?? DEFAULT_CLASSIFIER.keep,
+        refit: o.refit ?? DEFAULT_CLASSIFIER.refit,
+        pooling: o.pooling ?? DEFAULT_CLASSIFIER.pooling,
+        validation: row.validation,
+      },
+      null,
+      2,
+    ),
+  );
 }
 
 /** The corpus transform of a vocabulary view; `shared` refuses a vocabulary that shares no token. */

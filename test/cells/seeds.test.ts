@@ -2,7 +2,7 @@
  * `cells classify --seeds`: one fine-tuning per seed, each seed's results those of a
  * single `--seed k` run, and a summary whose mean ± sd (n − 1) is recomputed here from the
  * per-seed values by hand; the linear baseline across corpora is fitted once. And, on the
- * same tiny run, `cells perturb --null matched` end to end.
+ * same tiny run, `cells perturb --null matched` end to end, and `classify --save-encoder`.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +14,7 @@ import {
   readTokenizedCorpus,
   readVocabulary,
 } from '../../src/pipelines/cells/corpus/corpus-files.js';
+import { loadSafetensors } from '../../src/engine/index.js';
 import { classifyArgs, perturbArgs, tokenizeArgs } from '../helpers/cells-cli.js';
 
 const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
@@ -256,4 +257,72 @@ test('perturb --null matched: the permutation test in the console, the JSON and 
   );
   assert.notEqual(smallPool.status, 0);
   assert.match(smallPool.stderr.trim(), /^[^\n]*--null-pool 1: need at least as many genes/);
+});
+
+test('classify --save-encoder: the seed’s fine-tuned encoder, as a run perturb reads; one seed, not frozen', () => {
+  const save = (out: string, ...extra: string[]) =>
+    ok(
+      ...classify(
+        '--no-scratch',
+        '--no-linear',
+        ...extra,
+        '--save-encoder',
+        out,
+        '--out',
+        `${out}-cls`,
+      ),
+    );
+  save('ft');
+  save('ft-again');
+  save('ft1', '--seed', '1');
+  const file = (d: string) => join(dir, d, 'encoder.safetensors');
+  assert.ok(
+    readFileSync(file('ft')).equals(readFileSync(file('ft-again'))),
+    'same seed, same weights',
+  );
+  assert.ok(!readFileSync(file('ft')).equals(readFileSync(file('ft1'))), 'another seed, others');
+  // The pretrained run's tensors and configuration, with values fine-tuning changed.
+  const pre = loadSafetensors(join(dir, 'run', 'encoder.safetensors'));
+  const ft = loadSafetensors(file('ft'));
+  assert.deepEqual([...ft.tensors.keys()].sort(), [...pre.tensors.keys()].sort());
+  assert.equal(ft.metadata.config, pre.metadata.config);
+  const moved = [...pre.tensors].filter(([name, t]) => {
+    const a = t.toArray();
+    const b = ft.tensors.get(name)!.toArray();
+    return a.some((x, i) => x !== b[i]);
+  });
+  assert.ok(moved.length > pre.tensors.size / 2, `${moved.length} of ${pre.tensors.size} changed`);
+  // Saving changes nothing of the classification; fine-tuning.json says how it was made.
+  const cls = read('ft-cls');
+  assert.deepEqual(cls.rows[0], read('single0').rows[0]);
+  const info = JSON.parse(readFileSync(join(dir, 'ft', 'fine-tuning.json'), 'utf8')) as {
+    train: string;
+    seed: number;
+    classes: string[];
+    validation: unknown;
+  };
+  const { cells } = readTokenizedCorpus(join(dir, 'tok'), 'mm');
+  assert.deepEqual(info.classes, [...new Set(cells.obs.cell_type.map(String))].sort());
+  assert.deepEqual([info.train, info.seed], ['mm', 0]);
+  assert.deepEqual(info.validation, cls.rows[0].validation);
+  ok(
+    'cells',
+    'perturb',
+    'ft',
+    'tok',
+    '--corpus',
+    'hs',
+    '--cells',
+    'cell_type=Pvalb',
+    '--out',
+    'ft-p',
+  );
+  for (const [extra, message] of [
+    [['--seeds', '0,1'], 'give one --seed'],
+    [['--freeze'], 'leave out --freeze'],
+  ] as const) {
+    const r = run(...classify(...extra, '--save-encoder', 'x', '--out', 'x-cls'));
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr.trim(), new RegExp(`^[^\\n]*--save-encoder .*${message}$`));
+  }
 });

@@ -201,9 +201,7 @@ export function pretrainEncoder(
       `pretraining stopped after epoch ${state.epoch} (checkpoint in ${dir}); re-run the same command to resume`,
     );
   }
-  saveSafetensors(join(dir, PRETRAINED_MODEL), model.stateDict(), {
-    config: JSON.stringify(config.model),
-  });
+  saveEncoder(dir, model);
   model.eval();
   return { model, history: state.history };
 }
@@ -229,6 +227,16 @@ export function initSpectralEmbeddings(
   const initial = Tensor.from(values, [vocabSize, hidden], 'float32');
   model.loadStateDict(new Map([[name, initial]]), false);
   initial.dispose();
+}
+
+/**
+ * Writes an encoder as `cells pretrain` leaves it (`encoder.safetensors`, its configuration
+ * in the metadata), so every command that reads a pretrained run reads it, fine-tuned or not.
+ */
+export function saveEncoder(dir: string, model: CellEncoder): void {
+  saveSafetensors(join(dir, PRETRAINED_MODEL), model.stateDict(), {
+    config: JSON.stringify(model.config),
+  });
 }
 
 export function loadEncoder(path: string): CellEncoder {
