@@ -11,7 +11,7 @@ import {
 } from '../pipelines/spikes/model/experiment.js';
 import type { TransferScores } from '../pipelines/spikes/transfer/transfer.js';
 import {
-  OUTPUT_CHOICES,
+  formatHeldOutAp,
   OUTPUT_LABELS,
   STACK_STREAMS,
 } from '../pipelines/spikes/baselines/stack.js';
@@ -278,10 +278,9 @@ function printSummary(r: TransferScores & { training?: ExperimentResult['trainin
   if (r.stack) {
     const named = STACK_STREAMS.map((s, k) => `${s} ${r.stack!.slopes[k]?.toFixed(3)}`);
     console.log(`output stacked with its GLMs on the val split: logit slopes ${named.join(', ')}`);
-    const ap = OUTPUT_CHOICES.map((c) => `${OUTPUT_LABELS[c]} ${r.stack!.heldOutAp[c].toFixed(4)}`);
     const output = OUTPUT_LABELS[r.stack.output];
     console.log(
-      `output: ${r.stack.output === 'stack' ? 'the stack' : `the ${output} alone`} (held-out validation AP: ${ap.join(', ')})`,
+      `output: ${r.stack.output === 'stack' ? 'the stack' : `the ${output} alone`} (held-out validation AP: ${formatHeldOutAp(r.stack.heldOutAp)})`,
     );
   }
   if (r.calibration)

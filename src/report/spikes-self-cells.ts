@@ -6,7 +6,7 @@
  * the coupled GLM's.
  */
 import {
-  OUTPUT_CHOICES,
+  formatHeldOutAp,
   OUTPUT_LABELS,
   STACK_STREAMS,
 } from '../pipelines/spikes/baselines/stack.js';
@@ -24,15 +24,11 @@ export function stackedSelfCellsSection(selfCells: StudyCell[], model: string): 
   const rows = selfCells.flatMap((c) => {
     const { stack, baselines } = c.scores;
     if (!stack) return [];
-    const ap = stack.heldOutAp;
-    const heldOut = OUTPUT_CHOICES.map(
-      (k) => `${OUTPUT_LABELS[k]} ${Number.isFinite(ap[k]) ? ap[k].toFixed(4) : '–'}`,
-    );
     const row = [
       c.source,
       scores(c.scores.transformer),
       OUTPUT_LABELS[stack.output],
-      heldOut.join(', '),
+      formatHeldOutAp(stack.heldOutAp),
       scores(c.scores.modelAlone),
       scores(baselines.glm),
       scores(baselines.coupledGlm),

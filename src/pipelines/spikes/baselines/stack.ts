@@ -72,6 +72,12 @@ export const OUTPUT_LABELS: Record<OutputChoice, string> = {
   coupledGlm: 'coupled GLM',
   populationGlm: 'population GLM',
 };
+/** The held-out validation AP of every choice in one line ('–' where a choice had none). */
+export function formatHeldOutAp(ap: Record<OutputChoice, number>): string {
+  return OUTPUT_CHOICES.map(
+    (c) => `${OUTPUT_LABELS[c]} ${Number.isFinite(ap[c]) ? ap[c].toFixed(4) : '–'}`,
+  ).join(', ');
+}
 /**
  * Names the rule that picks the output, for the keys of stored study cells: a cell scored
  * under another rule is not reused.
