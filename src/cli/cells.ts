@@ -362,6 +362,11 @@ function registerClassify(cells: Command): void {
       seedList,
     )
     .option(
+      '--ensemble-runs <dirs>',
+      'further cells pretrain folders, comma-separated (e.g. other pretraining seeds): each is fine-tuned as <run> is (same seed and cells) and the pretrained-encoder row classifies with the mean of all their class probabilities; each member alone is reported too',
+      commaList,
+    )
+    .option(
       '--save-encoder <dir>',
       'also write the fine-tuned encoder there, as cells pretrain writes one (encoder.safetensors, with fine-tuning.json): cells perturb and cells embed run on it. One --seed; not with --freeze',
       outFolder,
@@ -395,7 +400,10 @@ function registerClassify(cells: Command): void {
             for (const row of s.rows)
               console.log(
                 `${several ? `seed ${s.seed}  ` : ''}${row.model.padEnd(34)} ${split}: accuracy ${row.accuracy.toFixed(3)}  macro-F1 ${row.macroF1.toFixed(3)}` +
-                  (row.validation ? `  (${validationNote(row.validation, o.train)})` : ''),
+                  (row.validation ? `  (${validationNote(row.validation, o.train)})` : '') +
+                  (row.ensemble
+                    ? `; ensemble of ${row.ensemble.length} runs, each alone: ${row.ensemble.map((m) => m.macroF1.toFixed(3)).join(', ')}`
+                    : ''),
               );
           },
         });

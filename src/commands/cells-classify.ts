@@ -17,13 +17,19 @@ import {
   readVocabulary,
   type TokenCorpus,
 } from '../pipelines/cells/corpus/corpus-files.js';
-import { loadPretrainedRun, saveEncoder } from '../pipelines/cells/pretrain/pretrain.js';
+import {
+  loadPretrainedRun,
+  PRETRAINED_MODEL,
+  saveEncoder,
+} from '../pipelines/cells/pretrain/pretrain.js';
 import {
   DEFAULT_CLASSIFIER,
   embedCells,
+  ensemblePredictions,
   sharedTokenView,
   trainCellClassifier,
   type CellClassifier,
+  type ClassifierOptions,
   type Pooling,
   type VocabularyView,
 } from '../pipelines/cells/tasks/tasks.js';
@@ -81,6 +87,12 @@ export interface ClassifyOptions {
   /** Several seeds: one fine-tuning per seed, their mean ± sd (overrides `seed`). */
   seeds?: number[];
   /**
+   * Further runs of `cells pretrain` (e.g. other pretraining seeds): each is fine-tuned like
+   * `run`, with the same seed and cells, and the pretrained-encoder row classifies with the
+   * mean of their class probabilities and `run`'s.
+   */
+  ensembleRuns?: string[];
+  /**
    * Folder to write the fine-tuned encoder to, as `cells pretrain` writes one
    * (`encoder.safetensors`), with `fine-tuning.json` saying how it was made: `cells perturb`
    * and `cells embed` then run on it. One seed, encoder not frozen.
@@ -111,6 +123,8 @@ export interface ClassificationRow {
   confusion: ConfusionMatrix;
   /** Early stopping's pick on the training corpus' validation cells (neural models only). */
   validation?: CellClassifier['validation'];
+  /** With `ensembleRuns`: the members (`run` first), each alone on the same test cells. */
+  ensemble?: { run: string; macroF1: number; validation: CellClassifier['validation'] }[];
 }
 
 export interface ClassifyResult {
@@ -172,6 +186,13 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
     );
   if (o.saveEncoder !== undefined && seeds.length > 1)
     throw new UsageError('--save-encoder writes one fine-tuned encoder: give one --seed');
+  const runs = [o.run, ...(o.ensembleRuns ?? [])];
+  if (new Set(runs).size !== runs.length)
+    throw new UsageError(
+      `--ensemble-runs: expected runs other than ${o.run} and each other, got ${runs.slice(1).join(',')}`,
+    );
+  if (o.saveEncoder !== undefined && runs.length > 1)
+    throw new UsageError('--save-encoder writes one fine-tuned encoder: not with --ensemble-runs');
   if (o.saveEncoder !== undefined && o.freeze)
     throw new UsageError(
       '--save-encoder with --freeze would write the pretrained encoder unchanged: leave out --freeze',
@@ -337,7 +358,9 @@ function classifySeed(
   });
   const fineTuned = trainCellClassifier(model, s.trainCorpus, s.trainLabels, options);
   const rows: ClassificationRow[] = [
-    row('pretrained encoder', fineTuned.predict(s.testCorpus), fineTuned.validation),
+    o.ensembleRuns?.length
+      ? ensembleRow(o, model, fineTuned, s, options, row)
+      : row('pretrained encoder', fineTuned.predict(s.testCorpus), fineTuned.validation),
   ];
   if (o.scratch) {
     manualSeed(seed);
@@ -358,6 +381,57 @@ function classifySeed(
       ),
     );
   return rows;
+}
+
+/**
+ * The pretrained-encoder row of an ensemble: every further run fine-tuned as `run` was (same
+ * options, seed and cells), the mean of the members' class probabilities classifying.
+ */
+function ensembleRow(
+  o: ClassifyOptions,
+  model: CellEncoder,
+  first: CellClassifier,
+  s: ClassifySplit,
+  options: Partial<ClassifierOptions>,
+  row: (
+    name: ClassificationRow['model'],
+    predicted: string[],
+    validation?: CellClassifier['validation'],
+  ) => ClassificationRow,
+): ClassificationRow {
+  // Each member classifies the test cells before its encoder is released.
+  const scored = (run: string, clf: CellClassifier) => ({
+    probabilities: clf.probabilities(s.testCorpus),
+    member: {
+      run,
+      macroF1: macroF1(s.testLabels, clf.predict(s.testCorpus)),
+      validation: clf.validation,
+    },
+  });
+  const members = [scored(o.run, first)];
+  for (const run of o.ensembleRuns ?? []) {
+    const encoder = loadPretrainedRun(run);
+    if (JSON.stringify(encoder.config) !== JSON.stringify(model.config))
+      throw new InputError(
+        join(run, PRETRAINED_MODEL),
+        'metadata.config',
+        `expected the configuration of ${o.run}'s encoder (the same vocabulary and sizes) for an ensemble`,
+      );
+    members.push(scored(run, trainCellClassifier(encoder, s.trainCorpus, s.trainLabels, options)));
+    encoder.dispose();
+  }
+  const { predicted } = ensemblePredictions(
+    members.map((m) => m.probabilities),
+    first.classes.length,
+  );
+  return {
+    ...row(
+      'pretrained encoder',
+      predicted.map((k) => first.classes[k]),
+      first.validation,
+    ),
+    ensemble: members.map((m) => m.member),
+  };
 }
 
 /** The fine-tuned encoder of one seed, and how it was made (the head is not kept). */

@@ -2,7 +2,7 @@
  * `cells classify --seeds`: one fine-tuning per seed, each seed's results those of a
  * single `--seed k` run, and a summary whose mean ± sd (n − 1) is recomputed here from the
  * per-seed values by hand; the linear baseline across corpora is fitted once. And, on the
- * same tiny run, `cells perturb --null matched` end to end, and `classify --save-encoder`.
+ * same tiny run, `cells perturb --null matched` end to end, `classify --save-encoder` and `--ensemble-runs`.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +14,7 @@ import {
   readTokenizedCorpus,
   readVocabulary,
 } from '../../src/pipelines/cells/corpus/corpus-files.js';
-import { loadSafetensors } from '../../src/engine/index.js';
+import { loadSafetensors, saveSafetensors } from '../../src/engine/index.js';
 import { classifyArgs, perturbArgs, tokenizeArgs } from '../helpers/cells-cli.js';
 
 const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
@@ -324,5 +324,60 @@ test('classify --save-encoder: the seed’s fine-tuned encoder, as a run perturb
     const r = run(...classify(...extra, '--save-encoder', 'x', '--out', 'x-cls'));
     assert.notEqual(r.status, 0);
     assert.match(r.stderr.trim(), new RegExp(`^[^\\n]*--save-encoder .*${message}$`));
+  }
+});
+
+test('classify --ensemble-runs: each member as it classifies alone, the mean of their probabilities classifying; mismatched or repeated runs refused', () => {
+  ok(
+    'cells',
+    'pretrain',
+    'tok',
+    '--preset',
+    'tiny',
+    '--epochs',
+    '1',
+    '--seed',
+    '1',
+    '--out',
+    'run2',
+  );
+  const flags = ['--train', 'mm', '--test', 'hs', '--epochs', '3', '--no-scratch', '--no-linear'];
+  const stdout = ok(
+    ...classify('--no-scratch', '--no-linear', '--ensemble-runs', 'run2', '--out', 'ens'),
+  );
+  ok('cells', 'classify', 'run2', 'tok', ...flags, '--out', 'alone2');
+  const ens = read('ens').rows[0] as Row & {
+    ensemble: { run: string; macroF1: number; validation: unknown }[];
+  };
+  assert.deepEqual(
+    ens.ensemble.map((m) => m.run),
+    ['run', 'run2'],
+  );
+  const alone = [read('single0').rows[0], read('alone2').rows[0]];
+  assert.deepEqual(
+    ens.ensemble.map((m) => [m.macroF1, m.validation]),
+    alone.map((r) => [r.macroF1, r.validation]),
+    'each member as it classifies alone',
+  );
+  // The members disagree on some cells here, so the mean is a third classifier.
+  assert.notDeepEqual(alone[0].confusion, alone[1].confusion);
+  assert.match(stdout, /ensemble of 2 runs, each alone: [\d.]+, [\d.]+/);
+  // Another configuration (dropout changed in the metadata) and a repeated run are refused.
+  const file = loadSafetensors(join(dir, 'run2', 'encoder.safetensors'));
+  const config = { ...JSON.parse(file.metadata.config), dropout: 0.3 };
+  saveSafetensors(join(dir, 'run3', 'encoder.safetensors'), file.tensors, {
+    config: JSON.stringify(config),
+  });
+  for (const [runs, message] of [
+    [
+      'run3',
+      /run3\/encoder\.safetensors: metadata\.config: expected the configuration of run's encoder/,
+    ],
+    ['run2,run', /--ensemble-runs: expected runs other than run and each other/],
+  ] as const) {
+    const r = run(...classify('--ensemble-runs', runs, '--out', 'x-ens'));
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr.trim(), message);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   }
 });

@@ -6,7 +6,7 @@
  * effect is the cosine shift of the cell embedding, and optionally the change of cosine
  * similarity to a goal state (the mean embedding of cells of that state).
  */
-import { Linear, Tensor, manualSeed, noGrad, tidy } from '../../../engine/index.js';
+import { F, Linear, Tensor, manualSeed, noGrad, tidy } from '../../../engine/index.js';
 import type { CellEncoder } from '../../../models/cell-encoder.js';
 import {
   fitClassifier,
@@ -127,6 +127,8 @@ export const DEFAULT_CLASSIFIER: ClassifierOptions = {
 export interface CellClassifier {
   classes: string[];
   predict: (c: TokenCorpus) => string[];
+  /** Class probabilities (softmax of the head), cells × classes, row-major. */
+  probabilities: (c: TokenCorpus) => Float32Array;
   /**
    * Macro-F1 of the kept weights on the validation fifth of the training cells, and the best
    * epoch (0-based); with `keep: 'epoch-average'`, also how many epochs were averaged; with
@@ -190,6 +192,19 @@ export function trainCellClassifier(
           ),
         ) as number[]),
       );
+    return out;
+  };
+  const probabilitiesOf = (c: TokenCorpus) => {
+    model.eval();
+    const n = c.tokens.length / c.maxLength;
+    const out = new Float32Array(n * classes.length);
+    for (let s = 0; s < n; s += 64) {
+      const idx = Array.from({ length: Math.min(64, n - s) }, (_, k) => s + k);
+      const p = noGrad(() =>
+        tidy(() => F.softmax(logitsOf(c, idx), -1).contiguous().toArray() as Float32Array),
+      );
+      out.set(p, s * classes.length);
+    }
     return out;
   };
   const encoderParams = opt.freezeEncoder ? [] : model.parameters();
@@ -269,7 +284,31 @@ export function trainCellClassifier(
         c,
         Array.from({ length: c.tokens.length / c.maxLength }, (_, i) => i),
       ).map((k) => classes[k]),
+    probabilities: probabilitiesOf,
   };
+}
+
+/**
+ * An ensemble's prediction: the mean of its members' class probabilities (each cells ×
+ * `classes`, row-major, the same classes in the same order), and each cell's most probable
+ * class (the first on a tie).
+ */
+export function ensemblePredictions(
+  members: Float32Array[],
+  classes: number,
+): { mean: Float32Array; predicted: number[] } {
+  if (members.length === 0 || members.some((m) => m.length !== members[0].length))
+    throw new UsageError('ensemblePredictions: expected members of one shape');
+  const mean = new Float32Array(members[0].length);
+  for (const m of members) for (let i = 0; i < m.length; i++) mean[i] += m[i] / members.length;
+  const predicted: number[] = [];
+  for (let r = 0; r < mean.length / classes; r++) {
+    let best = 0;
+    for (let k = 1; k < classes; k++)
+      if (mean[r * classes + k] > mean[r * classes + best]) best = k;
+    predicted.push(best);
+  }
+  return { mean, predicted };
 }
 
 export interface ClassificationScores {
