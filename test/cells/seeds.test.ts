@@ -15,7 +15,7 @@ import {
   readVocabulary,
 } from '../../src/pipelines/cells/corpus/corpus-files.js';
 import { loadSafetensors, saveSafetensors } from '../../src/engine/index.js';
-import { classifyArgs, perturbArgs, tokenizeArgs } from '../helpers/cells-cli.js';
+import { classifyArgs, perturbArgs, pretrainTinyArgs, tokenizeArgs } from '../helpers/cells-cli.js';
 
 const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'nb-cells-seeds-'));
@@ -66,7 +66,7 @@ function byHand(xs: number[]): { mean: number; sd: number } {
 
 ok('simulate', 'cells', '--cells', '60', '--out', 'data');
 ok(...tokenizeArgs('tok', 16));
-ok('cells', 'pretrain', 'tok', '--preset', 'tiny', '--epochs', '1', '--out', 'run');
+ok(...pretrainTinyArgs('run', 1));
 const classify = (...extra: string[]) => classifyArgs('mm', 'hs', '--epochs', '3', ...extra);
 
 test('classify --seeds: per-seed results equal single --seed runs; the summary is their mean ± sd', () => {
@@ -328,19 +328,7 @@ test('classify --save-encoder: the seed’s fine-tuned encoder, as a run perturb
 });
 
 test('classify --ensemble-runs: each member as it classifies alone, the mean of their probabilities classifying; mismatched or repeated runs refused', () => {
-  ok(
-    'cells',
-    'pretrain',
-    'tok',
-    '--preset',
-    'tiny',
-    '--epochs',
-    '1',
-    '--seed',
-    '1',
-    '--out',
-    'run2',
-  );
+  ok(...pretrainTinyArgs('run2', 1, '--seed', '1'));
   const flags = ['--train', 'mm', '--test', 'hs', '--epochs', '3', '--no-scratch', '--no-linear'];
   const stdout = ok(
     ...classify('--no-scratch', '--no-linear', '--ensemble-runs', 'run2', '--out', 'ens'),

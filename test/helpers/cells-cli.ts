@@ -46,3 +46,19 @@ export function perturbArgs(
     ...extra,
   ];
 }
+
+/** `cells pretrain` of a tiny encoder on the tokens in `tok` (`extra`, e.g. `--seed 1`). */
+export function pretrainTinyArgs(out: string, epochs: number, ...extra: string[]): string[] {
+  return [
+    'cells',
+    'pretrain',
+    'tok',
+    '--preset',
+    'tiny',
+    '--epochs',
+    String(epochs),
+    ...extra,
+    '--out',
+    out,
+  ];
+}
