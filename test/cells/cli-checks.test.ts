@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CELL_ENCODER_PRESET_NAMES } from '../../src/models/cell-encoder.js';
-import { tokenizeArgs } from '../helpers/cells-cli.js';
+import { pretrainTinyArgs, tokenizeArgs } from '../helpers/cells-cli.js';
 
 const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'nb-cells-checks-'));
@@ -263,29 +263,12 @@ test('cells classify: labels with one class, unknown columns, a missing run and 
 });
 
 test('cells pretrain: a truncated state file or another configuration is refused in one line naming the file', () => {
-  const pretrain = (...extra: string[]) =>
-    run('cells', 'pretrain', 'tok', '--preset', 'tiny', '--epochs', '1', ...extra, '--out', 'run');
-  assert.equal(pretrain().status, 0);
+  assert.equal(run(...pretrainTinyArgs('run', 1)).status, 0);
   failsWith(
-    [
-      'cells',
-      'pretrain',
-      'tok',
-      '--preset',
-      'tiny',
-      '--epochs',
-      '1',
-      '--lr',
-      '1e-3',
-      '--out',
-      'run',
-    ],
+    pretrainTinyArgs('run', 1, '--lr', '1e-3'),
     /^neurobridge: run\/pretrain-state\.json: config: this folder holds a run with a different configuration/,
   );
   const state = join(dir, 'run', 'pretrain-state.json');
   writeFileSync(state, readFileSync(state, 'utf8').slice(0, 30));
-  failsWith(
-    ['cells', 'pretrain', 'tok', '--preset', 'tiny', '--epochs', '1', '--out', 'run'],
-    /^neurobridge: run\/pretrain-state\.json: not valid JSON/,
-  );
+  failsWith(pretrainTinyArgs('run', 1), /^neurobridge: run\/pretrain-state\.json: not valid JSON/);
 });

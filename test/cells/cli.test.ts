@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNpyHeader } from '../../src/io/npy.js';
 import { browserPath, visit } from '../helpers/browser.js';
-import { classifyArgs, perturbArgs, tokenizeArgs } from '../helpers/cells-cli.js';
+import { classifyArgs, perturbArgs, pretrainTinyArgs, tokenizeArgs } from '../helpers/cells-cli.js';
 
 const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
 
@@ -28,19 +28,7 @@ test('CLI: simulate cells → tokenize → pretrain → embed → classify → p
       readFileSync(join(dir, 'tok', f)),
       f,
     );
-  const pretrain = run(
-    'cells',
-    'pretrain',
-    'tok',
-    '--preset',
-    'tiny',
-    '--epochs',
-    '2',
-    '--cross-species',
-    '0.5',
-    '--out',
-    'run',
-  );
+  const pretrain = run(...pretrainTinyArgs('run', 2, '--cross-species', '0.5'));
   assert.match(pretrain, /epoch 2: MLM \d/);
   run('cells', 'embed', 'run', 'tok', '--corpus', 'hs', '--out', 'hs.npy');
   assert.deepEqual(readNpyHeader(join(dir, 'hs.npy')).shape, [120, 32]);

@@ -179,34 +179,22 @@ export function trainCellClassifier(
     const states = opt.freezeEncoder ? noGrad(() => model.encode(t)) : model.encode(t);
     return head.forward(model.pool(states, t, opt.pooling));
   };
-  const predictIdx = (c: TokenCorpus, idx: number[]) => {
+  /** `read` of the logits of the `idx` cells, 64 cells at a time in evaluation mode, joined. */
+  const fromLogits = (
+    c: TokenCorpus,
+    idx: number[],
+    read: (logits: Tensor) => ArrayLike<number>,
+  ): number[] => {
     model.eval();
     const out: number[] = [];
     for (let s = 0; s < idx.length; s += 64)
-      out.push(
-        ...(noGrad(() =>
-          tidy(() =>
-            logitsOf(c, idx.slice(s, s + 64))
-              .argmax(-1)
-              .toNumbers(),
-          ),
-        ) as number[]),
-      );
+      out.push(...Array.from(noGrad(() => tidy(() => read(logitsOf(c, idx.slice(s, s + 64)))))));
     return out;
   };
-  const probabilitiesOf = (c: TokenCorpus) => {
-    model.eval();
-    const n = c.tokens.length / c.maxLength;
-    const out = new Float32Array(n * classes.length);
-    for (let s = 0; s < n; s += 64) {
-      const idx = Array.from({ length: Math.min(64, n - s) }, (_, k) => s + k);
-      const p = noGrad(() =>
-        tidy(() => F.softmax(logitsOf(c, idx), -1).contiguous().toArray() as Float32Array),
-      );
-      out.set(p, s * classes.length);
-    }
-    return out;
-  };
+  const predictIdx = (c: TokenCorpus, idx: number[]) =>
+    fromLogits(c, idx, (logits) => logits.argmax(-1).toNumbers());
+  const allCells = (c: TokenCorpus) =>
+    Array.from({ length: c.tokens.length / c.maxLength }, (_, i) => i);
   const encoderParams = opt.freezeEncoder ? [] : model.parameters();
   /** One fine-tuning of the current head (and the encoder unless frozen) on `samples`. */
   const fitOn = (
@@ -279,12 +267,15 @@ export function trainCellClassifier(
       ...(averaging ? { averagedEpochs: Math.max(1, fitted.history.length - 1) } : {}),
       ...(refitEpochs === undefined ? {} : { refitEpochs }),
     },
-    predict: (c) =>
-      predictIdx(
-        c,
-        Array.from({ length: c.tokens.length / c.maxLength }, (_, i) => i),
-      ).map((k) => classes[k]),
-    probabilities: probabilitiesOf,
+    predict: (c) => predictIdx(c, allCells(c)).map((k) => classes[k]),
+    probabilities: (c) =>
+      Float32Array.from(
+        fromLogits(
+          c,
+          allCells(c),
+          (logits) => F.softmax(logits, -1).contiguous().toArray() as Float32Array,
+        ),
+      ),
   };
 }
 
