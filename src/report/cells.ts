@@ -5,7 +5,11 @@
  */
 import { UMAP } from 'umap-js';
 import { Rng } from '../core/random.js';
-import { formatMeanSd, type SeedSummaryRow } from '../pipelines/cells/tasks/seed-summary.js';
+import {
+  formatMeanSd,
+  meanAndSd,
+  type SeedSummaryRow,
+} from '../pipelines/cells/tasks/seed-summary.js';
 import {
   confusionFigure,
   groupScatterFigure,
@@ -28,6 +32,8 @@ export interface CellsReport {
         accuracy: number;
         macroF1: number;
         validation?: { macroF1: number };
+        /** `cells classify --ensemble-runs`: each member alone on the same test cells. */
+        ensemble?: { run: string; macroF1: number; validation?: { macroF1: number } }[];
       }[];
     }[];
   };
@@ -134,6 +140,7 @@ function classificationSection(c: NonNullable<CellsReport['classification']>): S
     blocks: [
       scores,
       ...perSeed,
+      ...ensembleMembers(c.perSeed ?? []),
       {
         kind: 'figure',
         height: 420,
@@ -142,6 +149,43 @@ function classificationSection(c: NonNullable<CellsReport['classification']>): S
       },
     ],
   };
+}
+
+/**
+ * With `--ensemble-runs`: the ensemble's macro-F1 next to each member's alone, per seed and as
+ * mean ± sd, so a reader sees what averaging the members bought over each of them.
+ */
+function ensembleMembers(
+  perSeed: NonNullable<NonNullable<CellsReport['classification']>['perSeed']>,
+): Block[] {
+  const rows = perSeed.flatMap((s) =>
+    s.rows.flatMap((x) => (x.ensemble ? [{ seed: s.seed, row: x, members: x.ensemble }] : [])),
+  );
+  if (rows.length === 0) return [];
+  const runs = rows[0].members.map((m) => m.run);
+  const cell = (m: { macroF1: number; validation?: { macroF1: number } }) =>
+    `${m.macroF1.toFixed(3)}${m.validation ? ` (${m.validation.macroF1.toFixed(3)})` : ''}`;
+  const summary =
+    rows.length > 1
+      ? [
+          [
+            'mean ± sd',
+            formatMeanSd(meanAndSd(rows.map((r) => r.row.macroF1))),
+            ...runs.map((_, i) => formatMeanSd(meanAndSd(rows.map((r) => r.members[i].macroF1)))),
+          ],
+        ]
+      : [];
+  return [
+    {
+      kind: 'table',
+      headers: ['seed', 'ensemble macro-F1', ...runs.map((run) => `${run} alone`)],
+      rows: [
+        ...rows.map((r) => [r.seed, r.row.macroF1.toFixed(3), ...r.members.map(cell)]),
+        ...summary,
+      ],
+      caption: `The ${rows[0].row.model} row classifies with the mean of ${runs.length} fine-tuned encoders' class probabilities; each member's own macro-F1 on the same test cells (its validation macro-F1 on the training corpus in brackets).`,
+    },
+  ];
 }
 
 function perturbationSection(p: NonNullable<CellsReport['perturbation']>): Section {

@@ -350,6 +350,14 @@ test('classify --ensemble-runs: each member as it classifies alone, the mean of 
   // The members disagree on some cells here, so the mean is a third classifier.
   assert.notDeepEqual(alone[0].confusion, alone[1].confusion);
   assert.match(stdout, /ensemble of 2 runs, each alone: [\d.]+, [\d.]+/);
+  // The report puts each member's score next to the ensemble's.
+  const html = readFileSync(join(dir, 'ens', 'report.html'), 'utf8');
+  for (const text of [
+    'run2 alone',
+    ens.macroF1.toFixed(3),
+    ...alone.map((r) => `${r.macroF1.toFixed(3)} (${r.validation!.macroF1.toFixed(3)})`),
+  ])
+    assert.ok(html.includes(text), `report.html shows ${text}`);
   // Another configuration (dropout changed in the metadata) and a repeated run are refused.
   const file = loadSafetensors(join(dir, 'run2', 'encoder.safetensors'));
   const config = { ...JSON.parse(file.metadata.config), dropout: 0.3 };
