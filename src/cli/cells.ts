@@ -133,6 +133,11 @@ function registerTokenize(cells: Command): void {
       "undo R's renaming of gene names (X0610007P14Rik → 0610007P14Rik, H2.Aa → H2-Aa)",
       false,
     )
+    .option(
+      '--restore-mouse-case <names>',
+      "mouse corpora whose gene symbols were upper-cased (INS1 for Ins1), comma-separated: each symbol equal, ignoring case, to exactly one mouse symbol of the ortholog table (or of --vocabulary-from's vocabulary) takes its case",
+      commaList,
+    )
     .requiredOption(
       '--out <dir>',
       'writes vocabulary.json and <name>.tokens.npy / <name>.cells.json',

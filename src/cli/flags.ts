@@ -17,6 +17,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   medianSample: '--median-sample',
   orthologs: '--orthologs',
   raw: '--raw',
+  restoreMouseCase: '--restore-mouse-case',
   select: '--select',
   vocabulary: '--vocabulary',
   vocabularyFrom: '--vocabulary-from',

@@ -7,6 +7,7 @@
 import { InputError, UsageError } from '../../../core/errors.js';
 import type { CountMatrix } from '../../../io/cells/types.js';
 import { readDelimited } from '../../../io/table.js';
+import type { MouseCaseRestorer } from './gene-case.js';
 
 /** A table of cell annotations, read once, joined to matrices (whole, or chunk by chunk). */
 export interface CellTable {
@@ -66,6 +67,8 @@ export function selectCells(matrix: CountMatrix, column: string, value: string):
 export interface CellPreparation {
   /** Undo R's renaming of gene names. */
   unmangleRNames?: boolean;
+  /** Give upper-cased mouse symbols their case back (after undoing R's renaming). */
+  restoreMouseCase?: MouseCaseRestorer;
   /** Annotations joined by cell id. */
   cellTable?: CellTable;
   /** Keep only the cells whose annotation `column` is `value`, one selection after another. */
@@ -92,7 +95,8 @@ export class CellPreparer {
 
   /** `cells`: how a missing-row error names the matrix's cells (default: the whole file). */
   prepare(matrix: CountMatrix, cells?: string): CountMatrix {
-    let m = this.p.unmangleRNames ? unmangleGeneNames(matrix) : matrix;
+    const rename = geneNameRepair(this.p);
+    let m = rename ? renameGenes(matrix, rename) : matrix;
     if (this.p.cellTable) m = this.p.cellTable.annotate(m, cells);
     for (const [i, x] of (this.p.select ?? []).entries()) {
       if (m.nCells === 0) break;
@@ -180,11 +184,18 @@ export function unmangleRName(name: string): string {
   return name.replace(/^X(?=\d)/, '').replace(/\./g, '-');
 }
 
-export function unmangleGeneNames(m: CountMatrix): CountMatrix {
+/** The repair a preparation makes to each gene name, or undefined when it makes none. */
+export function geneNameRepair(p: CellPreparation): ((name: string) => string) | undefined {
+  const restorer = p.restoreMouseCase;
+  if (!p.unmangleRNames) return restorer && ((name) => restorer.restore(name));
+  return restorer ? (name) => restorer.restore(unmangleRName(name)) : unmangleRName;
+}
+
+export function renameGenes(m: CountMatrix, rename: (name: string) => string): CountMatrix {
   return {
     ...m,
-    geneIds: m.geneIds.map(unmangleRName),
-    geneSymbols: m.geneSymbols?.map(unmangleRName),
+    geneIds: m.geneIds.map(rename),
+    geneSymbols: m.geneSymbols?.map(rename),
   };
 }
 

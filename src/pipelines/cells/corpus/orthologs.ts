@@ -11,6 +11,8 @@ export interface Orthologs {
   humanToMouse: Map<string, string>;
   /** Pairs dropped because a gene had more than one partner. */
   dropped: { oneToMany: number; manyToOne: number };
+  /** Every mouse symbol of the table, kept or dropped (e.g. for restoring their case). */
+  mouseSymbols: Set<string>;
 }
 
 export function orthologsFromPairs(pairs: [mouse: string, human: string][]): Orthologs {
@@ -25,6 +27,7 @@ export function orthologsFromPairs(pairs: [mouse: string, human: string][]): Ort
     mouseToHuman: new Map(),
     humanToMouse: new Map(),
     dropped: { oneToMany: 0, manyToOne: 0 },
+    mouseSymbols: new Set(mouseCount.keys()),
   };
   for (const [m, h] of unique) {
     if (mouseCount.get(m)! > 1) o.dropped.oneToMany++;

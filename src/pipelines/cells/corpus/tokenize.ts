@@ -10,7 +10,8 @@ import { writeOutputSet } from '../../../core/atomic.js';
 import { InputError, UsageError } from '../../../core/errors.js';
 import { readCounts, type CountMatrix } from '../../../io/cells/index.js';
 import { tokenExpression, writeExpression } from './expression.js';
-import { CellPreparer, readCellTable, unmangleRName, type CellPreparation } from './cell-table.js';
+import { CellPreparer, geneNameRepair, readCellTable, type CellPreparation } from './cell-table.js';
+import { mouseCaseRestorer, type MouseCaseRestorer } from './gene-case.js';
 import { h5adInfo } from '../../../io/cells/h5ad.js';
 import { readVocabulary, writeTokenizedCorpus, writeVocabulary } from './corpus-files.js';
 import { readOrthologs, type Orthologs } from './orthologs.js';
@@ -51,6 +52,12 @@ export interface TokenizeOptions {
   select?: { corpus: string; column: string; value: string }[];
   /** Undo R's `X` prefix and `.`-for-`-` renaming of gene names. */
   unmangleRNames?: boolean;
+  /**
+   * Mouse corpora whose gene symbols were written upper-cased (`INS1` for `Ins1`): each symbol
+   * equal, ignoring case, to exactly one mouse symbol of the ortholog table (or of the
+   * `vocabularyFrom` vocabulary) takes that symbol's case.
+   */
+  restoreMouseCase?: string[];
   out: string;
 }
 
@@ -139,6 +146,13 @@ export async function tokenizeCorpora(
   ])
     if (!names.has(corpus))
       throw new UsageError(`${flag} ${corpus}=…: no corpus is named '${corpus}'`);
+  for (const corpus of o.restoreMouseCase ?? []) {
+    const source = o.sources.find((s) => s.name === corpus);
+    if (source?.species !== 'mouse')
+      throw new UsageError(
+        `option \`restoreMouseCase\` ${corpus}: expected a mouse corpus, ${source ? `'${corpus}' is ${source.species}` : `no corpus is named '${corpus}'`}`,
+      );
+  }
   if (o.chunkCells !== undefined)
     for (const s of o.sources)
       if (!s.path.endsWith('.h5ad'))
@@ -161,15 +175,22 @@ export async function tokenizeCorpora(
       `orthologs: ${orthologs.mouseToHuman.size} one-to-one pairs kept, ${orthologs.dropped.oneToMany} one-to-many and ${orthologs.dropped.manyToOne} many-to-one dropped`,
     );
   else log(`vocabulary and gene medians: ${join(o.vocabularyFrom!, 'vocabulary.json')}`);
+  const restorers = mouseCaseRestorers(o, orthologs);
   // The folder holds one tokenization: corpora of an earlier one (another vocabulary) go.
   const corpora = await writeOutputSet(
     o.out,
     (staging) =>
       o.chunkCells !== undefined
-        ? streamed(o, o.chunkCells, orthologs, staging)
-        : inMemory(o, orthologs, staging),
+        ? streamed(o, o.chunkCells, orthologs, restorers, staging)
+        : inMemory(o, orthologs, restorers, staging),
     { replaces: isTokenizationFile },
   );
+  for (const [corpus, r] of restorers) {
+    const examples = [...r.restored].slice(0, 3).map(([from, to]) => `${from} → ${to}`);
+    log(
+      `${corpus}: ${r.restored.size} gene symbols took a known mouse symbol's case${examples.length ? ` (e.g. ${examples.join(', ')})` : ''}`,
+    );
+  }
   return {
     orthologs,
     vocabulary: { ...corpora.vocabulary, file: join(o.out, 'vocabulary.json') },
@@ -194,11 +215,28 @@ async function vocabularyAndMedians(
   return { vocab, medians: await fitMedians(vocab) };
 }
 
+/** One case restorer per corpus of option `restoreMouseCase`, knowing the mouse symbols. */
+function mouseCaseRestorers(
+  o: TokenizeOptions,
+  orthologs: Orthologs | null,
+): Map<string, MouseCaseRestorer> {
+  if (!o.restoreMouseCase?.length) return new Map();
+  const known = orthologs
+    ? [...orthologs.mouseSymbols]
+    : readVocabulary(o.vocabularyFrom!).vocab.genesOf('mouse');
+  return new Map(o.restoreMouseCase.map((corpus) => [corpus, mouseCaseRestorer(known)]));
+}
+
 /** A corpus' cell table, selections and gene-name repair, as the options give them. */
-function preparationOf(o: TokenizeOptions, corpus: string): CellPreparation {
+function preparationOf(
+  o: TokenizeOptions,
+  corpus: string,
+  restorers: Map<string, MouseCaseRestorer>,
+): CellPreparation {
   const table = o.cellTables?.[corpus];
   return {
     unmangleRNames: o.unmangleRNames,
+    restoreMouseCase: restorers.get(corpus),
     cellTable: table === undefined ? undefined : readCellTable(table),
     select: (o.select ?? []).filter((x) => x.corpus === corpus),
   };
@@ -208,22 +246,23 @@ async function streamed(
   o: TokenizeOptions,
   chunkCells: number,
   orthologs: Orthologs | null,
+  restorers: Map<string, MouseCaseRestorer>,
   dir: string,
 ): Promise<Written> {
   // Never the whole matrix in memory.
   const sources: StreamSource[] = o.sources.map((s) => ({
     ...s,
-    preparation: preparationOf(o, s.name),
+    preparation: preparationOf(o, s.name, restorers),
   }));
   const { vocab, medians } = await vocabularyAndMedians(
     o,
     orthologs,
     async () => {
       const infos = await Promise.all(o.sources.map((s) => h5adInfo(s.path)));
-      return o.sources.map((s, i) => ({
-        species: s.species,
-        genes: o.unmangleRNames ? infos[i].genes.map(unmangleRName) : infos[i].genes,
-      }));
+      return sources.map((s, i) => {
+        const rename = s.preparation && geneNameRepair(s.preparation);
+        return { species: s.species, genes: rename ? infos[i].genes.map(rename) : infos[i].genes };
+      });
     },
     (vocab) =>
       fitMediansStreaming(sources, vocab, { chunkCells, sampleFraction: o.medianSample ?? 1 }),
@@ -243,13 +282,14 @@ async function streamed(
 async function inMemory(
   o: TokenizeOptions,
   orthologs: Orthologs | null,
+  restorers: Map<string, MouseCaseRestorer>,
   dir: string,
 ): Promise<Written> {
   const corpora: (CorpusSource & { matrix: CountMatrix })[] = [];
   for (const s of o.sources) {
     const read = await readCounts(s.path, { layer: o.layer, raw: o.raw });
     requireCounts(read, s.path);
-    const preparer = new CellPreparer(s.path, preparationOf(o, s.name));
+    const preparer = new CellPreparer(s.path, preparationOf(o, s.name, restorers));
     const matrix = preparer.prepare(read);
     preparer.finish();
     corpora.push({ ...s, matrix });

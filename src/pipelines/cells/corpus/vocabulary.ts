@@ -47,6 +47,14 @@ export class Vocabulary {
     return this.byGene.get(`${species}\t${gene}`);
   }
 
+  /** The genes of one species the vocabulary was built from. */
+  genesOf(species: Species): string[] {
+    const prefix = `${species}\t`;
+    return [...this.byGene.keys()].flatMap((k) =>
+      k.startsWith(prefix) ? [k.slice(prefix.length)] : [],
+    );
+  }
+
   /** Tokens used by genes of both species (in `unified` mode: the one-to-one orthologs). */
   sharedTokens(): Set<number> {
     const bySpecies = { human: new Set<number>(), mouse: new Set<number>() };

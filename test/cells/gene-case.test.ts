@@ -1,0 +1,141 @@
+/**
+ * `cells tokenize --restore-mouse-case`: mouse symbols written upper-cased (CIDER's Baron
+ * cells write `GCG` for `Gcg`) take the case of the one known mouse symbol they equal ignoring
+ * case, so the ortholog table finds them. Checked on the real CIDER cells of the baron-subset
+ * fixture against counts taken from its files directly.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mouseCaseRestorer } from '../../src/pipelines/cells/corpus/gene-case.js';
+
+const fixture = new URL('../../../test/fixtures/cells/baron-subset/', import.meta.url).pathname;
+const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'nb-gene-case-'));
+
+const lines = (file: string) => readFileSync(join(fixture, file), 'utf8').trim().split('\n');
+const genes = lines('genes.tsv').map((l) => l.split('\t')[0]);
+const pairs = lines('orthologs.csv')
+  .slice(1)
+  .map((l) => l.split(','));
+
+function tokenize(...args: string[]) {
+  return spawnSync(process.execPath, [cli, 'cells', 'tokenize', ...args, '--max-length', '64'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
+}
+const cellTables = ['hs', 'mm', 'mm2'].flatMap((c) => [
+  '--cell-table',
+  `${c}=${join(fixture, 'cells.csv')}`,
+]);
+const both = (out: string, ...extra: string[]) =>
+  tokenize(
+    `hs:human:${fixture}`,
+    `mm:mouse:${fixture}`,
+    ...cellTables.slice(0, 4),
+    '--select',
+    'hs=species=human',
+    '--select',
+    'mm=species=mouse',
+    '--orthologs',
+    join(fixture, 'orthologs.csv'),
+    '--out',
+    out,
+    ...extra,
+  );
+
+test('mouseCaseRestorer: a name takes the case of the one known symbol it equals ignoring case', () => {
+  const r = mouseCaseRestorer(['Ins1', 'Gcg', 'Xy', 'xY']);
+  assert.equal(r.restore('INS1'), 'Ins1');
+  assert.equal(r.restore('ins1'), 'Ins1');
+  assert.equal(r.restore('Gcg'), 'Gcg', 'a known symbol stays');
+  assert.equal(r.restore('XY'), 'XY', 'two known symbols differ only in case: neither is chosen');
+  assert.equal(r.restore('FOO'), 'FOO', 'an unknown name stays');
+  assert.deepEqual(
+    [...r.restored],
+    [
+      ['INS1', 'Ins1'],
+      ['ins1', 'Ins1'],
+    ],
+  );
+});
+
+test('tokenize --restore-mouse-case on real CIDER mouse cells: the upper-cased symbols meet their orthologs', () => {
+  // Independent: the mouse cells' expressed genes, read from the 10x files as text.
+  const mouseCells = new Set(
+    lines('cells.csv')
+      .slice(1)
+      .map((l) => l.split(','))
+      .flatMap((r, i) => (r[2] === 'mouse' ? [i + 1] : [])),
+  );
+  const expressed = new Set<string>();
+  for (const l of lines('matrix.mtx')
+    .filter((l) => !l.startsWith('%'))
+    .slice(1)) {
+    const [gene, cell, count] = l.split(/\s+/).map(Number);
+    if (mouseCells.has(cell) && count > 0) expressed.add(genes[gene - 1]);
+  }
+  const humanGenes = new Set(genes);
+  const pairedUpper = new Set(
+    pairs.filter(([, human]) => humanGenes.has(human)).map(([mouse]) => mouse.toUpperCase()),
+  );
+  const expectedShared = [...expressed].filter((g) => pairedUpper.has(g)).length;
+  const exactShared = [...expressed].filter((g) =>
+    pairs.some(([mouse, human]) => mouse === g && humanGenes.has(human)),
+  ).length;
+  assert.ok(expectedShared > 100, `${expectedShared} of the expressed genes have a pair`);
+
+  const shared = (stdout: string) =>
+    Number(/^mm: 12 cells, .* a token and (\d+) a token shared/m.exec(stdout)?.[1]);
+  const plain = both('plain');
+  assert.equal(plain.status, 0, plain.stderr);
+  assert.equal(shared(plain.stdout), exactShared, 'as written, the names miss the table');
+  const restored = both('restored', '--restore-mouse-case', 'mm');
+  assert.equal(restored.status, 0, restored.stderr);
+  assert.equal(shared(restored.stdout), expectedShared);
+  const renamed = pairs.filter(([mouse]) => genes.includes(mouse.toUpperCase())).length;
+  assert.match(
+    restored.stderr,
+    new RegExp(
+      `^mm: ${renamed} gene symbols took a known mouse symbol's case \\(e\\.g\\. ABCC8 → Abcc8`,
+      'm',
+    ),
+  );
+
+  // With an earlier vocabulary the known symbols are its mouse genes: the same cells, tokenized
+  // again against it, get exactly the rows of the first tokenization.
+  const again = (out: string, ...extra: string[]) =>
+    tokenize(
+      `mm2:mouse:${fixture}`,
+      ...cellTables.slice(4),
+      '--select',
+      'mm2=species=mouse',
+      '--vocabulary-from',
+      'restored',
+      '--out',
+      out,
+      ...extra,
+    );
+  const rows = (file: string) => {
+    const b = readFileSync(join(dir, file));
+    return b.subarray(10 + b.readUInt16LE(8));
+  };
+  const first = rows('restored/mm.tokens.npy');
+  assert.equal(again('again', '--restore-mouse-case', 'mm2').status, 0);
+  assert.ok(rows('again/mm2.tokens.npy').equals(first), 'the same rows as the first tokenization');
+  assert.equal(again('again-plain').status, 0);
+  assert.ok(!rows('again-plain/mm2.tokens.npy').equals(first), 'without it, genes are missed');
+
+  for (const [names, message] of [
+    ['hs', "--restore-mouse-case hs: expected a mouse corpus, 'hs' is human"],
+    ['rat', "--restore-mouse-case rat: expected a mouse corpus, no corpus is named 'rat'"],
+  ]) {
+    const r = both('x', '--restore-mouse-case', names);
+    assert.notEqual(r.status, 0);
+    assert.equal(r.stderr.trim(), `neurobridge: ${message}`);
+  }
+});
