@@ -10,7 +10,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readTenxMtx } from '../../src/io/cells/tenx.js';
+import { writeH5ad } from '../../src/io/cells/h5ad.js';
+import { attachCellTable, selectCells } from '../../src/pipelines/cells/corpus/cell-table.js';
+import {
+  readTokenizedCorpus,
+  readVocabulary,
+} from '../../src/pipelines/cells/corpus/corpus-files.js';
 import { mouseCaseRestorer } from '../../src/pipelines/cells/corpus/gene-case.js';
+import { tokenizeCorpora } from '../../src/pipelines/cells/corpus/tokenize.js';
 
 const fixture = new URL('../../../test/fixtures/cells/baron-subset/', import.meta.url).pathname;
 const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
@@ -138,4 +146,32 @@ test('tokenize --restore-mouse-case on real CIDER mouse cells: the upper-cased s
     assert.notEqual(r.status, 0);
     assert.equal(r.stderr.trim(), `neurobridge: ${message}`);
   }
+});
+
+test('--restore-mouse-case reads the same streamed (.h5ad in row chunks) as whole', async () => {
+  const m = selectCells(
+    attachCellTable(await readTenxMtx(fixture), join(fixture, 'cells.csv')),
+    'species',
+    'mouse',
+  );
+  const h5ad = join(dir, 'mouse.h5ad');
+  await writeH5ad(h5ad, m);
+  const options = {
+    sources: [{ name: 'mm', species: 'mouse' as const, path: h5ad }],
+    orthologs: join(fixture, 'orthologs.csv'),
+    vocabulary: 'unified' as const,
+    maxLength: 64,
+    restoreMouseCase: ['mm'],
+  };
+  await tokenizeCorpora({ ...options, out: join(dir, 'whole') });
+  await tokenizeCorpora({ ...options, chunkCells: 5, out: join(dir, 'streamed') });
+  const whole = readTokenizedCorpus(join(dir, 'whole'), 'mm').corpus.tokens;
+  assert.deepEqual(readTokenizedCorpus(join(dir, 'streamed'), 'mm').corpus.tokens, whole);
+  assert.equal(
+    readFileSync(join(dir, 'streamed', 'vocabulary.json'), 'utf8'),
+    readFileSync(join(dir, 'whole', 'vocabulary.json'), 'utf8'),
+  );
+  // The restored names reach the vocabulary: Gcg shares GCG's token.
+  const vocab = readVocabulary(join(dir, 'whole')).vocab;
+  assert.equal(vocab.nameOf(vocab.tokenOf('mouse', 'Gcg')!), 'human:GCG');
 });

@@ -187,8 +187,9 @@ export function unmangleRName(name: string): string {
 /** The repair a preparation makes to each gene name, or undefined when it makes none. */
 export function geneNameRepair(p: CellPreparation): ((name: string) => string) | undefined {
   const restorer = p.restoreMouseCase;
-  if (!p.unmangleRNames) return restorer && ((name) => restorer.restore(name));
-  return restorer ? (name) => restorer.restore(unmangleRName(name)) : unmangleRName;
+  if (!restorer) return p.unmangleRNames ? unmangleRName : undefined;
+  const unmangle = p.unmangleRNames ? unmangleRName : (name: string) => name;
+  return (name) => restorer.restore(unmangle(name));
 }
 
 export function renameGenes(m: CountMatrix, rename: (name: string) => string): CountMatrix {
