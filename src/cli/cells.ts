@@ -282,7 +282,10 @@ function registerClassify(cells: Command): void {
     )
     .argument('<run>', 'folder written by `cells pretrain`')
     .argument('<tokens>', 'folder written by `cells tokenize`')
-    .requiredOption('--train <name>', 'training corpus')
+    .requiredOption(
+      '--train <names>',
+      'training corpus; several of one species joined by commas (e.g. mm,mm2: two donors) train as one',
+    )
     .requiredOption(
       '--test <name>',
       'test corpus (the training corpus itself: a held-out part of it)',

@@ -13,6 +13,7 @@ import { renderCellsReport } from '../report/cells.js';
 import type { ConfusionMatrix } from '../stats/index.js';
 import {
   corpusRows,
+  readTokenizedCorpora,
   readTokenizedCorpus,
   readVocabulary,
   type TokenCorpus,
@@ -34,7 +35,7 @@ import {
   type VocabularyView,
 } from '../pipelines/cells/tasks/tasks.js';
 import { SPECIAL_TOKENS } from '../pipelines/cells/corpus/vocabulary.js';
-import { readExpression } from '../pipelines/cells/corpus/expression.js';
+import { concatExpression, readExpression } from '../pipelines/cells/corpus/expression.js';
 import { linearBaseline, type LinearFeatures } from '../pipelines/cells/tasks/linear-baseline.js';
 import { accuracy, confusionMatrix, macroF1, perClassF1 } from '../stats/index.js';
 import { stratifiedSplit } from '../stats/splits.js';
@@ -45,6 +46,7 @@ export interface ClassifyOptions {
   run: string;
   /** Folder written by `cells tokenize`. */
   tokens: string;
+  /** Training corpus; several of one species joined by ',' (e.g. two donors) train as one. */
   train: string;
   test: string;
   /** Cell annotation holding the classes. */
@@ -144,26 +146,40 @@ export function corpusLabels(
   tokensDir: string,
   cells: { name: string; obs: Record<string, (string | number)[]> },
   label: string,
-  minClasses = 1,
 ): string[] {
-  const file = join(tokensDir, `${cells.name}.cells.json`);
   const col = cells.obs[label];
   if (!col)
     throw new InputError(
-      file,
+      join(tokensDir, `${cells.name}.cells.json`),
       `obs.${label}`,
       `no such cell annotation (--label); have ${Object.keys(cells.obs).join(', ') || 'none'}`,
     );
-  const labels = col.map(String);
+  return col.map(String);
+}
+
+/** The class labels of the training corpora's cells, one corpus after another. */
+function trainLabelsOf(
+  tokensDir: string,
+  parts: { name: string; obs: Record<string, (string | number)[]> }[],
+  label: string,
+): string[] {
+  const labels = parts.flatMap((cells) => corpusLabels(tokensDir, cells, label));
   const classes = new Set(labels);
-  if (classes.size < minClasses)
+  if (classes.size < 2)
     throw new InputError(
-      file,
+      cellsFiles(
+        tokensDir,
+        parts.map((p) => p.name),
+      ),
       `obs.${label}`,
-      `need at least ${minClasses} classes to train a classifier, found ${classes.size}${classes.size ? ` (${[...classes].join(', ')})` : ''}`,
+      `need at least 2 classes to train a classifier, found ${classes.size}${classes.size ? ` (${[...classes].join(', ')})` : ''}`,
     );
   return labels;
 }
+
+/** `tok/mm.cells.json`, or `tok/mm.cells.json + tok/mm2.cells.json` for several corpora. */
+const cellsFiles = (tokensDir: string, names: string[]) =>
+  names.map((n) => join(tokensDir, `${n}.cells.json`)).join(' + ');
 
 /** Training and test cells of one split (a held-out part of one corpus depends on the seed). */
 interface ClassifySplit {
@@ -197,8 +213,16 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
     throw new UsageError(
       '--save-encoder with --freeze would write the pretrained encoder unchanged: leave out --freeze',
     );
-  const train = readTokenizedCorpus(o.tokens, o.train);
-  const allTrainLabels = corpusLabels(o.tokens, train.cells, o.label, 2);
+  const trainNames = o.train.split(',');
+  if (
+    new Set(trainNames).size !== trainNames.length ||
+    (trainNames.length > 1 && trainNames.includes(o.test))
+  )
+    throw new UsageError(
+      `--train ${o.train}: expected distinct corpora, none of them the test corpus ${o.test} (to test on a held-out part, give one training corpus)`,
+    );
+  const train = readTokenizedCorpora(o.tokens, trainNames);
+  const allTrainLabels = trainLabelsOf(o.tokens, train.parts, o.label);
   const test = single ? train : readTokenizedCorpus(o.tokens, o.test);
   const crossTestLabels = single ? [] : corpusLabels(o.tokens, test.cells, o.label);
   const view = o.vocabularyView ?? (train.cells.species === test.cells.species ? 'all' : 'shared');
@@ -215,7 +239,7 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
     const trainLabels = trainCells.map((i) => allTrainLabels[i]);
     if (new Set(trainLabels).size < 2)
       throw new InputError(
-        join(o.tokens, `${o.train}.cells.json`),
+        cellsFiles(o.tokens, trainNames),
         `obs.${o.label}`,
         `fewer than 2 of its classes are in the test corpus (${[...testClasses].join(', ')}): nothing to train with --only-test-classes`,
       );
@@ -234,7 +258,7 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
     const key = single ? String(seed) : 'all';
     let predicted = linearCache.get(key);
     if (!predicted) {
-      const trainExpression = readExpression(o.tokens, o.train);
+      const trainExpression = concatExpression(trainNames.map((n) => readExpression(o.tokens, n)));
       predicted = linearBaseline(
         trainExpression,
         s.trainCells,

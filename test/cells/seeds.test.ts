@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -372,6 +372,51 @@ test('classify --ensemble-runs: each member as it classifies alone, the mean of 
     ['run2,run', /--ensemble-runs: expected runs other than run and each other/],
   ] as const) {
     const r = run(...classify('--ensemble-runs', runs, '--out', 'x-ens'));
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr.trim(), message);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
+});
+
+test('classify --train a,b: two corpora train as one, exactly as the corpus they were split from; mixed species refused', () => {
+  // The mouse cells in two halves (file order) through a cell table, beside the whole corpus,
+  // with tok's vocabulary and medians: mA then mB are mm's token rows in mm's order.
+  const ids = readTokenizedCorpus(join(dir, 'tok'), 'mm').cells.cellIds;
+  writeFileSync(
+    join(dir, 'halves.csv'),
+    ['cell,half', ...ids.map((id, i) => `${id},${i < ids.length / 2 ? 1 : 2}`)].join('\n'),
+  );
+  const corpora = ['mm', 'mA', 'mB'];
+  ok(
+    'cells',
+    'tokenize',
+    'hs:human:data/human.h5ad',
+    ...corpora.map((c) => `${c}:mouse:data/mouse.h5ad`),
+    ...corpora.flatMap((c) => ['--cell-table', `${c}=halves.csv`]),
+    ...['--select', 'mA=half=1', '--select', 'mB=half=2'],
+    ...['--vocabulary-from', 'tok', '--max-length', '16', '--out', 'tok-halves'],
+  );
+  const classifyHalves = (train: string, out: string, test = 'hs') =>
+    run(
+      ...['cells', 'classify', 'run', 'tok-halves', '--train', train, '--test', test],
+      ...['--epochs', '3', '--out', out],
+    );
+  assert.equal(classifyHalves('mm', 'whole').status, 0);
+  const joined = classifyHalves('mA,mB', 'joined');
+  assert.equal(joined.status, 0, joined.stderr);
+  assert.match(joined.stdout, /^pretrained encoder +mA,mB → hs: .*cells of mA,mB\)$/m);
+  const [whole, both] = ['whole', 'joined'].map(read);
+  assert.equal(both.perSeed[0].rows.length, 3, 'pretrained, from scratch, linear');
+  assert.deepEqual(both.perSeed, whole.perSeed, 'every model as when trained on mm');
+  const half = (c: string) => readTokenizedCorpus(join(dir, 'tok-halves'), c).cells.cellIds;
+  assert.ok(half('mA').length > 0 && half('mB').length > 0, 'two non-empty halves');
+  assert.deepEqual([...half('mA'), ...half('mB')], half('mm'));
+  for (const [train, test, message] of [
+    ['mA,hs', 'mB', /tok-halves\/hs\.cells\.json: species: expected mouse, the species of mA/],
+    ['mA,mA', 'hs', /--train mA,mA: expected distinct corpora/],
+    ['mA,hs', 'hs', /--train mA,hs: expected distinct corpora, none of them the test corpus hs/],
+  ] as const) {
+    const r = classifyHalves(train, 'x-joined', test);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr.trim(), message);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);

@@ -64,6 +64,50 @@ export function readTokenizedCorpus(
   };
 }
 
+/**
+ * Several tokenized corpora of one species read as one (e.g. two donors' labelled cells to
+ * train on), cells in the order given; annotations kept where every corpus has them. The
+ * joined name is the names joined by ','.
+ */
+export function readTokenizedCorpora(
+  dir: string,
+  names: readonly string[],
+): { corpus: TokenCorpus; cells: CorpusCells; parts: CorpusCells[] } {
+  const read = names.map((name) => readTokenizedCorpus(dir, name));
+  const [first] = read;
+  for (const { corpus, cells } of read.slice(1)) {
+    if (cells.species !== first.cells.species)
+      throw new InputError(
+        join(dir, `${cells.name}.cells.json`),
+        'species',
+        `expected ${first.cells.species}, the species of ${first.cells.name}: corpora read as one are of one species`,
+      );
+    if (corpus.maxLength !== first.corpus.maxLength)
+      throw new InputError(
+        join(dir, `${cells.name}.tokens.npy`),
+        'shape',
+        `expected ${first.corpus.maxLength} tokens per cell, as ${first.cells.name}: corpora read as one share one tokenization`,
+      );
+  }
+  const tokens = new Int32Array(read.reduce((n, r) => n + r.corpus.tokens.length, 0));
+  let at = 0;
+  for (const r of read) {
+    tokens.set(r.corpus.tokens, at);
+    at += r.corpus.tokens.length;
+  }
+  const columns = Object.keys(first.cells.obs).filter((k) => read.every((r) => k in r.cells.obs));
+  return {
+    corpus: { tokens, maxLength: first.corpus.maxLength },
+    cells: {
+      name: names.join(','),
+      species: first.cells.species,
+      cellIds: read.flatMap((r) => r.cells.cellIds),
+      obs: Object.fromEntries(columns.map((k) => [k, read.flatMap((r) => r.cells.obs[k])])),
+    },
+    parts: read.map((r) => r.cells),
+  };
+}
+
 /** Fails with an InputError unless `dir` is a folder (written by `cells tokenize`). */
 function tokenizedFolder(dir: string): void {
   if (!existsSync(dir) || !statSync(dir).isDirectory())

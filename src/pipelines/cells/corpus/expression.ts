@@ -85,6 +85,31 @@ export function readExpression(dir: string, name: string): TokenExpression {
   };
 }
 
+/** The cells of several corpora's expression, one after another (one vocabulary). */
+export function concatExpression(parts: readonly TokenExpression[]): TokenExpression {
+  if (parts.length === 1) return parts[0];
+  const cells = parts.reduce((n, e) => n + e.totals.length, 0);
+  const nnz = parts.reduce((n, e) => n + e.tokens.length, 0);
+  const out: TokenExpression = {
+    indptr: new Float64Array(cells + 1),
+    tokens: new Int32Array(nnz),
+    counts: new Float32Array(nnz),
+    totals: new Float64Array(cells),
+  };
+  let cell = 0;
+  let entry = 0;
+  for (const e of parts) {
+    const n = e.totals.length;
+    for (let i = 1; i <= n; i++) out.indptr[cell + i] = entry + e.indptr[i];
+    out.tokens.set(e.tokens, entry);
+    out.counts.set(e.counts, entry);
+    out.totals.set(e.totals, cell);
+    cell += n;
+    entry += e.tokens.length;
+  }
+  return out;
+}
+
 /** Tokens with a count in at least one cell of every corpus given. */
 export function tokensExpressedInAll(corpora: TokenExpression[]): number[] {
   const sets = corpora.map((e) => new Set(e.tokens));
