@@ -355,7 +355,7 @@ function registerClassify(cells: Command): void {
     .addOption(
       choice(
         '--vocabulary-view <view>',
-        'tokens the encoder classifiers see: shared (<cls> and the tokens both species share, as the linear baseline) or all; default shared when --train and --test are of different species, else all',
+        "tokens the encoder classifiers see: shared (<cls> and the tokens both species share), all, or expressed (<cls> and the tokens with a count in some training and some test cell: the linear baseline's genes); default shared when --train and --test are of different species, else all",
         VOCABULARY_VIEWS,
       ),
     )

@@ -35,7 +35,12 @@ import {
   type VocabularyView,
 } from '../pipelines/cells/tasks/tasks.js';
 import { SPECIAL_TOKENS } from '../pipelines/cells/corpus/vocabulary.js';
-import { concatExpression, readExpression } from '../pipelines/cells/corpus/expression.js';
+import {
+  concatExpression,
+  readExpression,
+  tokensExpressedInAll,
+  type TokenExpression,
+} from '../pipelines/cells/corpus/expression.js';
 import { linearBaseline, type LinearFeatures } from '../pipelines/cells/tasks/linear-baseline.js';
 import { accuracy, confusionMatrix, macroF1, perClassF1 } from '../stats/index.js';
 import { stratifiedSplit } from '../stats/splits.js';
@@ -226,7 +231,17 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
   const test = single ? train : readTokenizedCorpus(o.tokens, o.test);
   const crossTestLabels = single ? [] : corpusLabels(o.tokens, test.cells, o.label);
   const view = o.vocabularyView ?? (train.cells.species === test.cells.species ? 'all' : 'shared');
-  const inView = vocabularyViewOf(o.tokens, view);
+  // The counts beside the tokens, read once and only if the linear baseline or the view needs them.
+  let expression: { train: TokenExpression; test: TokenExpression } | undefined;
+  const expressionOf = () =>
+    (expression ??= (() => {
+      const trainExpression = concatExpression(trainNames.map((n) => readExpression(o.tokens, n)));
+      return {
+        train: trainExpression,
+        test: single ? trainExpression : readExpression(o.tokens, o.test),
+      };
+    })());
+  const inView = vocabularyViewOf(o.tokens, view, expressionOf);
   const splitOf = (seed: number): ClassifySplit => {
     // One corpus: a stratified held-out fraction is the test set, the rest the training pool.
     const f = o.testFraction ?? 0.2;
@@ -258,22 +273,16 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
     const key = single ? String(seed) : 'all';
     let predicted = linearCache.get(key);
     if (!predicted) {
-      const trainExpression = concatExpression(trainNames.map((n) => readExpression(o.tokens, n)));
-      predicted = linearBaseline(
-        trainExpression,
-        s.trainCells,
-        s.trainLabels,
-        single ? trainExpression : readExpression(o.tokens, o.test),
-        {
-          ...(s.held ? { testCells: s.held } : {}),
-          ...(o.linearFeatures === 'rank-value'
-            ? {
-                features: 'rank-value' as const,
-                corpora: { train: inView(train.corpus), test: inView(test.corpus) },
-              }
-            : {}),
-        },
-      ).predicted;
+      const e = expressionOf();
+      predicted = linearBaseline(e.train, s.trainCells, s.trainLabels, e.test, {
+        ...(s.held ? { testCells: s.held } : {}),
+        ...(o.linearFeatures === 'rank-value'
+          ? {
+              features: 'rank-value' as const,
+              corpora: { train: inView(train.corpus), test: inView(test.corpus) },
+            }
+          : {}),
+      }).predicted;
       linearCache.set(key, predicted);
     }
     return predicted;
@@ -499,8 +508,14 @@ function saveFineTuned(
 function vocabularyViewOf(
   tokensDir: string,
   view: VocabularyView,
+  expression: () => { train: TokenExpression; test: TokenExpression },
 ): (c: TokenCorpus) => TokenCorpus {
   if (view === 'all') return (c) => c;
+  if (view === 'expressed') {
+    const e = expression();
+    const expressed = new Set(tokensExpressedInAll([e.train, e.test]));
+    return (c) => sharedTokenView(c, expressed);
+  }
   const shared = readVocabulary(tokensDir).vocab.sharedTokens();
   if (shared.size === 0)
     throw new InputError(

@@ -127,3 +127,37 @@ test('cells classify: across species the encoders see the shared view by default
   assert.ok(Math.abs(all.r.meanTokens.train - mean(mm.all)) < 1e-9);
   assert.ok(Math.abs(all.r.meanTokens.test - mean(hs.all)) < 1e-9);
 });
+
+test('cells classify --vocabulary-view expressed: <cls> and the tokens with a count in some mouse and some human cell (real Baron cells)', () => {
+  // Independent: which genes have a count in a mouse cell and in a human cell, from the mtx text.
+  const species = readFileSync(join(fixture, 'cells.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(',')[2]);
+  const seen = { mouse: new Set<string>(), human: new Set<string>() };
+  const mtx = readFileSync(join(fixture, 'matrix.mtx'), 'utf8').trim().split('\n');
+  for (const line of mtx.filter((l) => !l.startsWith('%')).slice(1)) {
+    const [gene, cell, count] = line.split(/\s+/).map(Number);
+    if (count > 0) seen[species[cell - 1] as 'mouse' | 'human'].add(genes[gene - 1]);
+  }
+  const expressed = new Set(
+    orthologs
+      .filter((g) => seen.mouse.has(g) && seen.human.has(g))
+      .map((g) => names.indexOf(`human:${g}`)),
+  );
+  assert.ok(expressed.size > 0 && expressed.size < expectedShared.size, 'a strict part of shared');
+  const keep = (corpus: string) =>
+    expectedRows(corpus).all.map((row) => row.filter((t, i) => i === 0 || expressed.has(t)));
+  run(
+    ...classifyArgs('mm', 'hs', '--label', 'donor', '--epochs', '1', '--no-linear'),
+    ...['--vocabulary-view', 'expressed', '--out', 'cls-expressed'],
+  );
+  const r = JSON.parse(readFileSync(join(dir, 'cls-expressed', 'classification.json'), 'utf8')) as {
+    vocabularyView: string;
+    meanTokens: { train: number; test: number };
+  };
+  assert.equal(r.vocabularyView, 'expressed');
+  assert.ok(Math.abs(r.meanTokens.train - mean(keep('mm'))) < 1e-9, `${r.meanTokens.train}`);
+  assert.ok(Math.abs(r.meanTokens.test - mean(keep('hs'))) < 1e-9, `${r.meanTokens.test}`);
+});

@@ -32,9 +32,11 @@ export type Pooling = (typeof POOLINGS)[number];
  * Which tokens a classifier sees. `shared`: only `<cls>` and the tokens both species use
  * (one-to-one orthologs in a unified vocabulary), as the linear baseline's genes; across
  * species a species-specific token can carry a label on the training cells that no test
- * cell can have. `all`: every token of the cell.
+ * cell can have. `all`: every token of the cell. `expressed`: `<cls>` and the tokens with a
+ * count in some training cell and some test cell (the linear baseline's genes exactly), so
+ * a gene one corpus' matrix never lists cannot tell the corpora apart.
  */
-export const VOCABULARY_VIEWS = ['shared', 'all'] as const;
+export const VOCABULARY_VIEWS = ['shared', 'all', 'expressed'] as const;
 export type VocabularyView = (typeof VOCABULARY_VIEWS)[number];
 
 /**
