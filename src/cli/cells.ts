@@ -23,7 +23,7 @@ import {
   PRESET_TRAINING,
   type PretrainCorporaOptions,
 } from '../pipelines/cells/pretrain/pretrain-corpora.js';
-import type { ClassifyOptions } from '../commands/cells-classify.js';
+import type { ClassificationRow, ClassifyOptions } from '../commands/cells-classify.js';
 import type { EmbedOptions } from '../commands/cells-embed.js';
 import { simulateCells } from '../commands/simulate.js';
 import { VOCABULARY_MODES } from '../pipelines/cells/corpus/vocabulary.js';
@@ -407,11 +407,7 @@ function registerClassify(cells: Command): void {
           onSeed: (s) => {
             for (const row of s.rows)
               console.log(
-                `${several ? `seed ${s.seed}  ` : ''}${row.model.padEnd(34)} ${split}: accuracy ${row.accuracy.toFixed(3)}  macro-F1 ${row.macroF1.toFixed(3)}` +
-                  (row.validation ? `  (${validationNote(row.validation, o.train)})` : '') +
-                  (row.ensemble
-                    ? `; ensemble of ${row.ensemble.length} runs, each alone: ${row.ensemble.map((m) => m.macroF1.toFixed(3)).join(', ')}`
-                    : ''),
+                `${several ? `seed ${s.seed}  ` : ''}${classificationLine(row, split, o.train)}`,
               );
           },
         });
@@ -424,6 +420,17 @@ function registerClassify(cells: Command): void {
         console.log(`results: ${r.files.results}\nreport: ${r.files.report}`);
       },
     );
+}
+
+/** One model's scores on one seed, as `cells classify` prints them. */
+function classificationLine(row: ClassificationRow, split: string, train: string): string {
+  return (
+    `${row.model.padEnd(34)} ${split}: accuracy ${row.accuracy.toFixed(3)}  macro-F1 ${row.macroF1.toFixed(3)}` +
+    (row.validation ? `  (${validationNote(row.validation, train)})` : '') +
+    (row.ensemble
+      ? `; ensemble of ${row.ensemble.length} runs, each alone: ${row.ensemble.map((m) => m.macroF1.toFixed(3)).join(', ')}`
+      : '')
+  );
 }
 
 /** What early stopping kept, as the classify lines print it. */

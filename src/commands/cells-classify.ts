@@ -196,9 +196,9 @@ interface ClassifySplit {
   testCorpus: TokenCorpus;
 }
 
-export function classifyCells(o: ClassifyOptions): ClassifyResult {
+/** Refuses option combinations that cannot run, before anything is read. */
+function checkClassifyOptions(o: ClassifyOptions, seeds: number[], trainNames: string[]): void {
   const single = o.test === o.train;
-  const seeds = o.seeds ?? [o.seed];
   if (seeds.length === 0 || new Set(seeds).size !== seeds.length)
     throw new UsageError(`--seeds: expected distinct seeds, got ${seeds.join(',')}`);
   if (o.testFraction !== undefined && !single)
@@ -218,7 +218,6 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
     throw new UsageError(
       '--save-encoder with --freeze would write the pretrained encoder unchanged: leave out --freeze',
     );
-  const trainNames = o.train.split(',');
   if (
     new Set(trainNames).size !== trainNames.length ||
     (trainNames.length > 1 && trainNames.includes(o.test))
@@ -226,6 +225,13 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
     throw new UsageError(
       `--train ${o.train}: expected distinct corpora, none of them the test corpus ${o.test} (to test on a held-out part, give one training corpus)`,
     );
+}
+
+export function classifyCells(o: ClassifyOptions): ClassifyResult {
+  const single = o.test === o.train;
+  const seeds = o.seeds ?? [o.seed];
+  const trainNames = o.train.split(',');
+  checkClassifyOptions(o, seeds, trainNames);
   const train = readTokenizedCorpora(o.tokens, trainNames);
   const allTrainLabels = trainLabelsOf(o.tokens, train.parts, o.label);
   const test = single ? train : readTokenizedCorpus(o.tokens, o.test);
