@@ -239,14 +239,13 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
   const view = o.vocabularyView ?? (train.cells.species === test.cells.species ? 'all' : 'shared');
   // The counts beside the tokens, read once and only if the linear baseline or the view needs them.
   let expression: { train: TokenExpression; test: TokenExpression } | undefined;
-  const expressionOf = () =>
-    (expression ??= (() => {
-      const trainExpression = concatExpression(trainNames.map((n) => readExpression(o.tokens, n)));
-      return {
-        train: trainExpression,
-        test: single ? trainExpression : readExpression(o.tokens, o.test),
-      };
-    })());
+  const expressionOf = () => {
+    if (!expression) {
+      const train = concatExpression(trainNames.map((n) => readExpression(o.tokens, n)));
+      expression = { train, test: single ? train : readExpression(o.tokens, o.test) };
+    }
+    return expression;
+  };
   const inView = vocabularyViewOf(o.tokens, view, expressionOf);
   const splitOf = (seed: number): ClassifySplit => {
     // One corpus: a stratified held-out fraction is the test set, the rest the training pool.

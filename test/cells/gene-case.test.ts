@@ -18,15 +18,20 @@ import {
   readVocabulary,
 } from '../../src/pipelines/cells/corpus/corpus-files.js';
 import { mouseCaseRestorer } from '../../src/pipelines/cells/corpus/gene-case.js';
+import {
+  baronExpressedBySpecies,
+  baronFixture,
+  baronGenes,
+  baronLines,
+} from '../helpers/baron-fixture.js';
 import { tokenizeCorpora } from '../../src/pipelines/cells/corpus/tokenize.js';
 
-const fixture = new URL('../../../test/fixtures/cells/baron-subset/', import.meta.url).pathname;
+const fixture = baronFixture;
 const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'nb-gene-case-'));
 
-const lines = (file: string) => readFileSync(join(fixture, file), 'utf8').trim().split('\n');
-const genes = lines('genes.tsv').map((l) => l.split('\t')[0]);
-const pairs = lines('orthologs.csv')
+const genes = baronGenes();
+const pairs = baronLines('orthologs.csv')
   .slice(1)
   .map((l) => l.split(','));
 
@@ -74,19 +79,7 @@ test('mouseCaseRestorer: a name takes the case of the one known symbol it equals
 
 test('tokenize --restore-mouse-case on real CIDER mouse cells: the upper-cased symbols meet their orthologs', () => {
   // Independent: the mouse cells' expressed genes, read from the 10x files as text.
-  const mouseCells = new Set(
-    lines('cells.csv')
-      .slice(1)
-      .map((l) => l.split(','))
-      .flatMap((r, i) => (r[2] === 'mouse' ? [i + 1] : [])),
-  );
-  const expressed = new Set<string>();
-  for (const l of lines('matrix.mtx')
-    .filter((l) => !l.startsWith('%'))
-    .slice(1)) {
-    const [gene, cell, count] = l.split(/\s+/).map(Number);
-    if (mouseCells.has(cell) && count > 0) expressed.add(genes[gene - 1]);
-  }
+  const expressed = baronExpressedBySpecies().mouse;
   const humanGenes = new Set(genes);
   const pairedUpper = new Set(
     pairs.filter(([, human]) => humanGenes.has(human)).map(([mouse]) => mouse.toUpperCase()),

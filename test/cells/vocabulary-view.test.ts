@@ -16,8 +16,9 @@ import {
 import { sharedTokenView } from '../../src/pipelines/cells/tasks/tasks.js';
 import { CLS, PAD } from '../../src/pipelines/cells/corpus/vocabulary.js';
 import { classifyArgs } from '../helpers/cells-cli.js';
+import { baronExpressedBySpecies, baronFixture, baronGenes } from '../helpers/baron-fixture.js';
 
-const fixture = new URL('../../../test/fixtures/cells/baron-subset/', import.meta.url).pathname;
+const fixture = baronFixture;
 const cli = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'nb-cells-view-'));
 
@@ -30,10 +31,7 @@ function run(...args: string[]) {
 // Every other gene of the fixture has a (made-up, same-symbol) one-to-one ortholog; the
 // rest stay species-specific. Both corpora come from one matrix, so the vocabulary's shared
 // tokens are exactly `human:G` for the genes G of this table.
-const genes = readFileSync(join(fixture, 'genes.tsv'), 'utf8')
-  .trim()
-  .split('\n')
-  .map((l) => l.split('\t')[1]);
+const genes = baronGenes();
 const orthologs = genes.filter((_, i) => i % 2 === 0);
 writeFileSync(
   join(dir, 'orthologs.csv'),
@@ -130,17 +128,7 @@ test('cells classify: across species the encoders see the shared view by default
 
 test('cells classify --vocabulary-view expressed: <cls> and the tokens with a count in some mouse and some human cell (real Baron cells)', () => {
   // Independent: which genes have a count in a mouse cell and in a human cell, from the mtx text.
-  const species = readFileSync(join(fixture, 'cells.csv'), 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((l) => l.split(',')[2]);
-  const seen = { mouse: new Set<string>(), human: new Set<string>() };
-  const mtx = readFileSync(join(fixture, 'matrix.mtx'), 'utf8').trim().split('\n');
-  for (const line of mtx.filter((l) => !l.startsWith('%')).slice(1)) {
-    const [gene, cell, count] = line.split(/\s+/).map(Number);
-    if (count > 0) seen[species[cell - 1] as 'mouse' | 'human'].add(genes[gene - 1]);
-  }
+  const seen = baronExpressedBySpecies();
   const expressed = new Set(
     orthologs
       .filter((g) => seen.mouse.has(g) && seen.human.has(g))

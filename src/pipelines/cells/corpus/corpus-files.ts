@@ -75,6 +75,8 @@ export function readTokenizedCorpora(
 ): { corpus: TokenCorpus; cells: CorpusCells; parts: CorpusCells[] } {
   const read = names.map((name) => readTokenizedCorpus(dir, name));
   const [first] = read;
+  // One corpus (the usual case) is returned as read, not copied.
+  if (read.length === 1) return { ...first, parts: [first.cells] };
   for (const { corpus, cells } of read.slice(1)) {
     if (cells.species !== first.cells.species)
       throw new InputError(
