@@ -360,6 +360,11 @@ function registerClassify(cells: Command): void {
       ),
     )
     .option(
+      '--balance-corpora',
+      'with several --train corpora (e.g. two donors): within each class give every corpus the same total weight, in the fine-tuning loss (on top of the balanced class weights) and in the linear baseline, so a class one corpus over-represents cannot be learnt from traits of that corpus (its matrix, depth or gene list)',
+      false,
+    )
+    .option(
       '--seed <n>',
       'fine-tuning seed (one corpus: also of its held-out split; default 0)',
       seed,

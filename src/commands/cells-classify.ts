@@ -42,7 +42,13 @@ import {
   type TokenExpression,
 } from '../pipelines/cells/corpus/expression.js';
 import { linearBaseline, type LinearFeatures } from '../pipelines/cells/tasks/linear-baseline.js';
-import { accuracy, confusionMatrix, macroF1, perClassF1 } from '../stats/index.js';
+import {
+  accuracy,
+  confusionMatrix,
+  groupEvenWeights,
+  macroF1,
+  perClassF1,
+} from '../stats/index.js';
 import { stratifiedSplit } from '../stats/splits.js';
 import { summarizeSeeds, type SeedSummaryRow } from '../pipelines/cells/tasks/seed-summary.js';
 
@@ -89,6 +95,12 @@ export interface ClassifyOptions {
    * `shared` when the two corpora are of different species, `all` otherwise.
    */
   vocabularyView?: VocabularyView;
+  /**
+   * With several training corpora: within each class every corpus carries the same total
+   * weight in the fine-tuning loss and in the linear baseline's (stats' groupEvenWeights), so
+   * a class one corpus over-represents cannot be learnt from that corpus' traits.
+   */
+  balanceCorpora?: boolean;
   /** Fine-tuning seed (and, for one corpus, the seed of its held-out split). */
   seed: number;
   /** Several seeds: one fine-tuning per seed, their mean ± sd (overrides `seed`). */
@@ -190,6 +202,8 @@ const cellsFiles = (tokensDir: string, names: string[]) =>
 interface ClassifySplit {
   trainCells: number[];
   trainLabels: string[];
+  /** The training corpus (index in --train) of each training cell. */
+  trainGroups: number[];
   testLabels: string[];
   held: number[] | null;
   trainCorpus: TokenCorpus;
@@ -204,6 +218,10 @@ function checkClassifyOptions(o: ClassifyOptions, seeds: number[], trainNames: s
   if (o.testFraction !== undefined && !single)
     throw new UsageError(
       '--test-fraction splits one corpus into training and test cells: give --test the same corpus as --train',
+    );
+  if (o.balanceCorpora && trainNames.length < 2)
+    throw new UsageError(
+      `--balance-corpora evens out training corpora within each class: give --train two or more corpora (a,b), got ${o.train}`,
     );
   if (o.saveEncoder !== undefined && seeds.length > 1)
     throw new UsageError('--save-encoder writes one fine-tuned encoder: give one --seed');
@@ -234,6 +252,7 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
   checkClassifyOptions(o, seeds, trainNames);
   const train = readTokenizedCorpora(o.tokens, trainNames);
   const allTrainLabels = trainLabelsOf(o.tokens, train.parts, o.label);
+  const allTrainGroups = train.parts.flatMap((p, k) => p.cellIds.map(() => k));
   const test = single ? train : readTokenizedCorpus(o.tokens, o.test);
   const crossTestLabels = single ? [] : corpusLabels(o.tokens, test.cells, o.label);
   const view = o.vocabularyView ?? (train.cells.species === test.cells.species ? 'all' : 'shared');
@@ -266,6 +285,7 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
     return {
       trainCells,
       trainLabels,
+      trainGroups: trainCells.map((i) => allTrainGroups[i]),
       testLabels,
       held,
       trainCorpus: inView(corpusRows(train.corpus, trainCells)),
@@ -281,6 +301,9 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
       const e = expressionOf();
       predicted = linearBaseline(e.train, s.trainCells, s.trainLabels, e.test, {
         ...(s.held ? { testCells: s.held } : {}),
+        ...(o.balanceCorpora
+          ? { sampleWeights: groupEvenWeights(s.trainLabels, s.trainGroups) }
+          : {}),
         ...(o.linearFeatures === 'rank-value'
           ? {
               features: 'rank-value' as const,
@@ -331,6 +354,7 @@ export function classifyCells(o: ClassifyOptions): ClassifyResult {
         testCells: first.testCells,
         ...(single ? { testFraction: o.testFraction ?? 0.2 } : {}),
         onlyTestClasses: Boolean(o.onlyTestClasses),
+        balanceCorpora: Boolean(o.balanceCorpora),
         vocabularyView: view,
         meanTokens: { train: meanTokens(split.trainCorpus), test: meanTokens(split.testCorpus) },
         seeds,
@@ -381,6 +405,7 @@ function classifySeed(
     ...(o.keepWeights !== undefined ? { keep: o.keepWeights } : {}),
     ...(o.refit !== undefined ? { refit: o.refit } : {}),
     ...(o.pooling !== undefined ? { pooling: o.pooling } : {}),
+    ...(o.balanceCorpora ? { groups: s.trainGroups } : {}),
   };
   const row = (
     name: ClassificationRow['model'],
@@ -501,6 +526,7 @@ function saveFineTuned(
         keepWeights: o.keepWeights ?? DEFAULT_CLASSIFIER.keep,
         refit: o.refit ?? DEFAULT_CLASSIFIER.refit,
         pooling: o.pooling ?? DEFAULT_CLASSIFIER.pooling,
+        balanceCorpora: Boolean(o.balanceCorpora),
         validation: row.validation,
       },
       null,

@@ -46,6 +46,11 @@ export interface ClassifierFitTask {
   modules: Module[];
   /** Called before each epoch's batches (e.g. to set training mode). */
   beforeEpoch?: () => void;
+  /**
+   * A weight per sample (indexed like `y`) multiplying its balanced class weight, e.g.
+   * stats' groupEvenWeights; the batch loss is then the weighted mean over its samples.
+   */
+  sampleWeights?: ArrayLike<number>;
 }
 
 export interface ClassifierFitResult {
@@ -89,20 +94,17 @@ export class EarlyStopping {
 export interface FitTools {
   optimizer: AdamW;
   weight: Tensor;
+  /** The same class weights as numbers, for per-sample weights. */
+  classWeights: Float64Array;
   dispose: () => void;
 }
 
 export function fitTools(task: ClassifierFitTask, o: ClassifierFitOptions): FitTools {
-  const weight = keep(
-    Tensor.from(
-      balancedClassWeights(
-        task.samples.map((i) => task.y[i]),
-        task.classes,
-      ),
-      [task.classes],
-      'float32',
-    ),
+  const classWeights = balancedClassWeights(
+    task.samples.map((i) => task.y[i]),
+    task.classes,
   );
+  const weight = keep(Tensor.from(classWeights, [task.classes], 'float32'));
   const optimizer = new AdamW(task.params, {
     lr: o.lr,
     weightDecay: o.weightDecay,
@@ -111,6 +113,7 @@ export function fitTools(task: ClassifierFitTask, o: ClassifierFitOptions): FitT
   return {
     optimizer,
     weight,
+    classWeights,
     dispose: () => {
       optimizer.dispose();
       weight.dispose();
@@ -125,7 +128,7 @@ export function trainEpoch(
   tools: FitTools,
   order: number[],
 ): number {
-  const { optimizer, weight } = tools;
+  const { optimizer } = tools;
   let lossSum = 0;
   let batches = 0;
   for (let s = 0; s < order.length; s += o.batchSize) {
@@ -137,7 +140,7 @@ export function trainEpoch(
         [idx.length],
         'int64',
       );
-      const loss = F.crossEntropy(task.logits(idx), target, { weight });
+      const loss = batchLoss(task, tools, idx, task.logits(idx), target);
       loss.backward();
       clipGradNorm(task.params, o.clip);
       optimizer.step();
@@ -146,4 +149,26 @@ export function trainEpoch(
     batches++;
   }
   return lossSum / batches;
+}
+
+/**
+ * Cross-entropy of a batch weighted by class (PyTorch's weighted mean: Σ wᵢ·lossᵢ / Σ wᵢ with
+ * wᵢ the class weight of sample i's class), times the task's sample weights when it has them.
+ */
+function batchLoss(
+  task: ClassifierFitTask,
+  tools: FitTools,
+  idx: number[],
+  logits: Tensor,
+  target: Tensor,
+): Tensor {
+  const sw = task.sampleWeights;
+  if (!sw) return F.crossEntropy(logits, target, { weight: tools.weight });
+  const w = idx.map((i) => tools.classWeights[task.y[i]] * sw[i]);
+  const total = w.reduce((a, b) => a + b, 0);
+  const perSample = F.crossEntropy(logits, target, { reduction: 'none' });
+  return perSample
+    .mul(Tensor.from(w, [idx.length], 'float32'))
+    .sum()
+    .div(total);
 }

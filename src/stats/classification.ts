@@ -137,3 +137,30 @@ export function balancedClassWeights(y: ArrayLike<number>, classes: number): Flo
   for (let i = 0; i < y.length; i++) counts[y[i]]++;
   return counts.map((c) => (c ? y.length / (classes * c) : 0));
 }
+
+/**
+ * Sample weights that even out training groups (e.g. donors, corpora) within each class:
+ * every class keeps its total weight (its count), split equally among the groups that hold
+ * it, and equally among a group's samples of it: w = n_class / (groups holding the class ·
+ * n_group,class). Under these weights a sample's group says nothing about its class (among
+ * the groups that hold the class), so a model cannot learn a class from traits of the group
+ * that one group over-represents. With one group every weight is 1.
+ */
+export function groupEvenWeights(y: ArrayLike<Label>, groups: ArrayLike<Label>): Float64Array {
+  if (y.length !== groups.length)
+    throw new UsageError(`groupEvenWeights: ${y.length} labels but ${groups.length} groups`);
+  const key = (i: number) => `${y[i]}\u0000${groups[i]}`;
+  const perClass = new Map<Label, number>();
+  const perCell = new Map<string, number>();
+  const groupsOfClass = new Map<Label, Set<Label>>();
+  for (let i = 0; i < y.length; i++) {
+    perClass.set(y[i], (perClass.get(y[i]) ?? 0) + 1);
+    perCell.set(key(i), (perCell.get(key(i)) ?? 0) + 1);
+    if (!groupsOfClass.has(y[i])) groupsOfClass.set(y[i], new Set());
+    groupsOfClass.get(y[i])!.add(groups[i]);
+  }
+  return Float64Array.from(
+    { length: y.length },
+    (_, i) => perClass.get(y[i])! / (groupsOfClass.get(y[i])!.size * perCell.get(key(i))!),
+  );
+}

@@ -11,6 +11,8 @@ export interface MultinomialLogisticOptions {
   /** Inverse penalty strength (scikit-learn's C). */
   C?: number;
   maxIterations?: number;
+  /** A weight per row (scikit-learn's `sample_weight`): Σ wᵢ·cross-entropyᵢ + ‖W‖² / (2C). */
+  sampleWeight?: ArrayLike<number>;
 }
 
 export interface MultinomialLogisticJson {
@@ -92,6 +94,9 @@ export function fitMultinomialLogistic(
   const P = rows[0]?.length ?? 0;
   const y = labels.map((l) => classes.indexOf(l));
   const C = o.C ?? 1;
+  const sw = o.sampleWeight;
+  if (sw && sw.length !== rows.length)
+    throw new UsageError(`fitMultinomialLogistic: ${rows.length} rows but ${sw.length} weights`);
   const objective = (theta: Float64Array, grad: Float64Array): number => {
     grad.fill(0);
     let loss = 0;
@@ -105,10 +110,11 @@ export function fitMultinomialLogistic(
         s[c] = v;
       }
       const p = softmax(s);
-      loss -= Math.log(Math.max(p[y[i]], 1e-300));
+      const wi = sw ? sw[i] : 1;
+      loss -= wi * Math.log(Math.max(p[y[i]], 1e-300));
       p[y[i]] -= 1; // p − onehot(y): the gradient of the cross-entropy w.r.t. the scores
       for (let c = 0; c < K; c++) {
-        const d = p[c];
+        const d = wi * p[c];
         if (d === 0) continue;
         const w = c * P;
         for (let j = 0; j < P; j++) grad[w + j] += d * x[j];

@@ -396,10 +396,10 @@ test('classify --train a,b: two corpora train as one, exactly as the corpus they
     ...['--select', 'mA=half=1', '--select', 'mB=half=2'],
     ...['--vocabulary-from', 'tok', '--max-length', '16', '--out', 'tok-halves'],
   );
-  const classifyHalves = (train: string, out: string, test = 'hs') =>
+  const classifyHalves = (train: string, out: string, test = 'hs', ...extra: string[]) =>
     run(
       ...['cells', 'classify', 'run', 'tok-halves', '--train', train, '--test', test],
-      ...['--epochs', '3', '--out', out],
+      ...['--epochs', '3', '--out', out, ...extra],
     );
   assert.equal(classifyHalves('mm', 'whole').status, 0);
   const joined = classifyHalves('mA,mB', 'joined');
@@ -411,6 +411,18 @@ test('classify --train a,b: two corpora train as one, exactly as the corpus they
   const half = (c: string) => readTokenizedCorpus(join(dir, 'tok-halves'), c).cells.cellIds;
   assert.ok(half('mA').length > 0 && half('mB').length > 0, 'two non-empty halves');
   assert.deepEqual([...half('mA'), ...half('mB')], half('mm'));
+  // --balance-corpora runs every model on the two corpora and says so; it needs two of them.
+  const balanced = classifyHalves('mA,mB', 'balanced', 'hs', '--balance-corpora', '--no-scratch');
+  assert.equal(balanced.status, 0, balanced.stderr);
+  const b = read('balanced') as Saved & { balanceCorpora: boolean };
+  assert.equal(b.balanceCorpora, true);
+  assert.equal(b.perSeed[0].rows.length, 2, 'pretrained, linear');
+  const one = classifyHalves('mA', 'x-balanced', 'hs', '--balance-corpora');
+  assert.notEqual(one.status, 0);
+  assert.match(
+    one.stderr.trim(),
+    /^[^\n]*--balance-corpora .*two or more corpora \(a,b\), got mA$/,
+  );
   for (const [train, test, message] of [
     ['mA,hs', 'mB', /tok-halves\/hs\.cells\.json: species: expected mouse, the species of mA/],
     ['mA,mA', 'hs', /--train mA,mA: expected distinct corpora/],

@@ -244,3 +244,57 @@ test('a checkpointed fit stopped after k epochs and resumed ends exactly as an u
     (e: Error) => e instanceof InputError && /different configuration/.test(e.message),
   );
 });
+
+test('sample weights: the batch loss is Σ class weight · sample weight · cross-entropy / Σ of the weights', () => {
+  // One epoch of one batch: the recorded loss is the loss at the initial weights, computed
+  // here from the head's logits in double precision.
+  const x = [0, 0, 1, 0, 0, 1, 1, 1, 2, 0, 0, 2];
+  const y = [0, 0, 0, 1, 1, 2];
+  const sampleWeights = [1, 2, 0.5, 3, 1, 2];
+  const classWeights = balancedClassWeights(y, 3); // 6/9, 6/6, 6/3
+  const lossOf = (weights?: number[]) => {
+    manualSeed(0);
+    const head = new Linear(2, 3);
+    const input = (idx: number[]) =>
+      Tensor.from(
+        idx.flatMap((i) => [x[2 * i], x[2 * i + 1]]),
+        [idx.length, 2],
+      );
+    const logits = noGrad(() => head.forward(input([0, 1, 2, 3, 4, 5])).toArray() as Float32Array);
+    const r = fitClassifier(
+      {
+        samples: [0, 1, 2, 3, 4, 5],
+        y,
+        classes: 3,
+        params: head.parameters(),
+        logits: (idx) => head.forward(input(idx)),
+        validate: () => 0,
+        modules: [head],
+        ...(weights ? { sampleWeights: weights } : {}),
+      },
+      { ...SIX_POINT_FIT, batchSize: 6, maxEpochs: 1 },
+    );
+    head.dispose();
+    let num = 0;
+    let den = 0;
+    y.forEach((c, i) => {
+      const z = [0, 1, 2].map((k) => logits[i * 3 + k]);
+      const lse = Math.log(z.reduce((s, v) => s + Math.exp(v), 0));
+      const w = classWeights[c] * (weights ? weights[i] : 1);
+      num += w * (lse - z[c]);
+      den += w;
+    });
+    return { recorded: r.history[0].loss, expected: num / den };
+  };
+  const weighted = lossOf(sampleWeights);
+  assert.ok(Math.abs(weighted.recorded - weighted.expected) < 1e-5, JSON.stringify(weighted));
+  // Unit sample weights give the class-weighted loss of the plain path.
+  const unit = lossOf([1, 1, 1, 1, 1, 1]);
+  const plain = lossOf();
+  assert.ok(
+    Math.abs(unit.recorded - plain.recorded) < 1e-6,
+    `${unit.recorded} vs ${plain.recorded}`,
+  );
+  assert.ok(Math.abs(plain.recorded - plain.expected) < 1e-5);
+  assert.ok(Math.abs(weighted.recorded - plain.recorded) > 1e-3, 'the weights change the loss');
+});

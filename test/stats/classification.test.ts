@@ -8,6 +8,7 @@ import {
   macroF1,
   perClassF1,
   type Label,
+  groupEvenWeights,
 } from '../../src/stats/classification.js';
 import { assertArrayClose, assertClose, loadFixture } from './reference.js';
 
@@ -90,4 +91,38 @@ test('classification: invalid input is refused with UsageError', () => {
   assert.throws(() => confusionMatrix([1, 'a'], [1, 'a']), /mix strings and numbers/);
   assert.throws(() => confusionMatrix([1], [1], [1, 1]), /given twice/);
   assert.throws(() => accuracy([], []), /no samples/);
+});
+
+test('group-even weights: each class keeps its count, split equally among the groups holding it', () => {
+  // Class a: 3 cells in group 1, 1 in group 2 → 4 / (2·3) each in group 1, 4 / (2·1) in group 2.
+  // Class b: 2 cells, both in group 1 (one group holds it) → 2 / (1·2) = 1 each.
+  const y = ['a', 'a', 'b', 'a', 'a', 'b'];
+  const g = [1, 1, 1, 1, 2, 1];
+  const w = Array.from(groupEvenWeights(y, g));
+  assertArrayClose(w, [2 / 3, 2 / 3, 1, 2 / 3, 2, 1], 1e-12, 'weights');
+  // Per class: total = count; per group within a class: equal shares.
+  const total = (keep: (i: number) => boolean) => w.reduce((s, v, i) => s + (keep(i) ? v : 0), 0);
+  assertClose(
+    total((i) => y[i] === 'a'),
+    4,
+    1e-12,
+    'class a total',
+  );
+  assertClose(
+    total((i) => y[i] === 'a' && g[i] === 1),
+    total((i) => y[i] === 'a' && g[i] === 2),
+    1e-12,
+    'class a, group shares',
+  );
+  // One group: every weight is 1.
+  assert.deepEqual(
+    Array.from(
+      groupEvenWeights(
+        y,
+        y.map(() => 0),
+      ),
+    ),
+    [1, 1, 1, 1, 1, 1],
+  );
+  assert.throws(() => groupEvenWeights(y, [1]), /6 labels but 1 groups/);
 });

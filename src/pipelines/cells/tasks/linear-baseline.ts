@@ -30,6 +30,8 @@ export interface LinearBaselineOptions {
   features?: LinearFeatures;
   /** The tokenized corpora, which `features: 'rank-value'` reads. */
   corpora?: { train: TokenCorpus; test: TokenCorpus };
+  /** A weight per training cell, in `trainCells` order (e.g. stats' groupEvenWeights). */
+  sampleWeights?: ArrayLike<number>;
 }
 
 export interface LinearBaselineResult {
@@ -59,7 +61,10 @@ export function linearBaseline(
           logCp10k(which === 'train' ? train : test, cells, tokens);
   const x = rows('train', trainCells);
   const scaler = fitStandardScaler(x, tokens.length);
-  const model = fitMultinomialLogistic(scaler.transform(x), trainLabels, { C: o.C ?? 1 });
+  const model = fitMultinomialLogistic(scaler.transform(x), trainLabels, {
+    C: o.C ?? 1,
+    sampleWeight: o.sampleWeights,
+  });
   const predicted = model.predict(scaler.transform(rows('test', testCells)));
   return { predicted, genes: tokens.length, fit: model.fit };
 }

@@ -13,7 +13,13 @@ import {
   type ClassifierCheckpoint,
   type KeptWeights,
 } from '../../../models/classifier-fit.js';
-import { accuracy, confusionMatrix, macroF1, type ConfusionMatrix } from '../../../stats/index.js';
+import {
+  accuracy,
+  confusionMatrix,
+  groupEvenWeights,
+  macroF1,
+  type ConfusionMatrix,
+} from '../../../stats/index.js';
 import { stratifiedSplit } from '../../../stats/splits.js';
 import { UsageError } from '../../../core/errors.js';
 import { corpusRows, type TokenCorpus } from '../corpus/corpus-files.js';
@@ -111,6 +117,13 @@ export interface ClassifierOptions {
   batchSize: number;
   seed: number;
   pooling: Pooling;
+  /**
+   * The group (e.g. training corpus, donor) of each training cell. With it the loss evens the
+   * groups out within each class (stats' groupEvenWeights over the cells a fit trains on, on
+   * top of the balanced class weights): a class that one group over-represents cannot be
+   * learnt from traits of that group (its matrix, its depth) instead of the cells' biology.
+   */
+  groups?: readonly number[];
 }
 
 export const DEFAULT_CLASSIFIER: ClassifierOptions = {
@@ -198,6 +211,20 @@ export function trainCellClassifier(
   const allCells = (c: TokenCorpus) =>
     Array.from({ length: c.tokens.length / c.maxLength }, (_, i) => i);
   const encoderParams = opt.freezeEncoder ? [] : model.parameters();
+  const groups = opt.groups;
+  if (groups && groups.length !== labels.length)
+    throw new UsageError(`option \`groups\`: ${groups.length} groups for ${labels.length} cells`);
+  /** Per-cell weights evening the groups out within each class over `samples` (0 elsewhere). */
+  const evenWeightsOver = (samples: number[]) => {
+    if (!groups) return undefined;
+    const w = new Float64Array(labels.length);
+    const ws = groupEvenWeights(
+      samples.map((i) => y[i]),
+      samples.map((i) => groups[i]),
+    );
+    samples.forEach((i, k) => (w[i] = ws[k]));
+    return w;
+  };
   /** One fine-tuning of the current head (and the encoder unless frozen) on `samples`. */
   const fitOn = (
     samples: number[],
@@ -220,6 +247,7 @@ export function trainCellClassifier(
         // A frozen encoder does not change: only the head's weights need keeping.
         modules: opt.freezeEncoder ? [head] : [head, model],
         beforeEpoch: () => (opt.freezeEncoder ? model.eval() : model.train()),
+        sampleWeights: evenWeightsOver(samples),
       },
       {
         lr: opt.lr,
