@@ -386,45 +386,46 @@ function registerClassify(cells: Command): void {
     )
     .requiredOption('--out <dir>', 'classification.json and report.html', outFolder)
     .addOption(deviceOption())
-    .action(
-      async (
-        run: string,
-        dir: string,
-        {
-          device,
-          seed: one,
-          seeds,
-          ...o
-        }: Omit<ClassifyOptions, 'run' | 'tokens' | 'seed'> & { device: string; seed?: number },
-      ) => {
-        if (one !== undefined && seeds !== undefined)
-          throw new UsageError('give --seed or --seeds, not both');
-        setDefaultDevice(device);
-        const { classifyCells } = await import('../commands/cells-classify.js');
-        const split = o.test === o.train ? `${o.train} (held-out cells)` : `${o.train} → ${o.test}`;
-        const several = (seeds?.length ?? 1) > 1;
-        const r = classifyCells({
-          ...o,
-          seed: one ?? 0,
-          ...(seeds ? { seeds } : {}),
-          run,
-          tokens: dir,
-          onSeed: (s) => {
-            for (const row of s.rows)
-              console.log(
-                `${several ? `seed ${s.seed}  ` : ''}${classificationLine(row, split, o.train)}`,
-              );
-          },
-        });
-        console.log(`vocabulary view: ${r.vocabularyView}`);
-        if (several)
-          for (const m of r.summary)
-            console.log(
-              `${m.model.padEnd(34)} ${split}, ${m.seeds} seeds (${m.fits} fit${m.fits > 1 ? 's' : ''}): accuracy ${formatMeanSd(m.accuracy)}  macro-F1 ${formatMeanSd(m.macroF1)} (mean ± sd)`,
-            );
-        console.log(`results: ${r.files.results}\nreport: ${r.files.report}`);
-      },
-    );
+    .action(runClassify);
+}
+
+/** The action of `cells classify`: one line per model and seed, then mean ± sd over seeds. */
+async function runClassify(
+  run: string,
+  dir: string,
+  {
+    device,
+    seed: one,
+    seeds,
+    ...o
+  }: Omit<ClassifyOptions, 'run' | 'tokens' | 'seed'> & { device: string; seed?: number },
+): Promise<void> {
+  if (one !== undefined && seeds !== undefined)
+    throw new UsageError('give --seed or --seeds, not both');
+  setDefaultDevice(device);
+  const { classifyCells } = await import('../commands/cells-classify.js');
+  const split = o.test === o.train ? `${o.train} (held-out cells)` : `${o.train} → ${o.test}`;
+  const several = (seeds?.length ?? 1) > 1;
+  const r = classifyCells({
+    ...o,
+    seed: one ?? 0,
+    ...(seeds ? { seeds } : {}),
+    run,
+    tokens: dir,
+    onSeed: (s) => {
+      for (const row of s.rows)
+        console.log(
+          `${several ? `seed ${s.seed}  ` : ''}${classificationLine(row, split, o.train)}`,
+        );
+    },
+  });
+  console.log(`vocabulary view: ${r.vocabularyView}`);
+  if (several)
+    for (const m of r.summary)
+      console.log(
+        `${m.model.padEnd(34)} ${split}, ${m.seeds} seeds (${m.fits} fit${m.fits > 1 ? 's' : ''}): accuracy ${formatMeanSd(m.accuracy)}  macro-F1 ${formatMeanSd(m.macroF1)} (mean ± sd)`,
+      );
+  console.log(`results: ${r.files.results}\nreport: ${r.files.report}`);
 }
 
 /** One model's scores on one seed, as `cells classify` prints them. */
