@@ -89,6 +89,11 @@ function registerTokenize(cells: Command): void {
     )
     .option('--orthologs <file>', 'ortholog table with mouse_gene and human_gene columns')
     .option(
+      '--sum-paralogs',
+      "with --orthologs: a paralog family whose genes all have the same single partner in the other species (mouse Ins1 and Ins2, both orthologous to human INS only) shares that partner's token, with the family's counts summed per cell, instead of being dropped as one-to-many",
+      false,
+    )
+    .option(
       '--vocabulary-from <dir>',
       'encode with the vocabulary and gene medians of an earlier `cells tokenize` folder (new cells for an encoder pretrained on it), instead of --orthologs',
     )

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { CsrBuilder, type CountMatrix } from '../../src/io/cells/types.js';
 import { orthologsFromPairs, readOrthologs } from '../../src/pipelines/cells/corpus/orthologs.js';
 import { encodeCells, fitGeneMedians } from '../../src/pipelines/cells/corpus/rank-encoding.js';
+import { tokenExpression } from '../../src/pipelines/cells/corpus/expression.js';
 import { CLS, EOS, Vocabulary } from '../../src/pipelines/cells/corpus/vocabulary.js';
 import { orthologView } from '../../src/pipelines/cells/pretrain/pretrain-loss.js';
 import {
@@ -75,6 +76,103 @@ test('unified vocabulary: orthologs share a token, other genes stay species-spec
   const s = Vocabulary.build(corpora, null, 'separate');
   assert.equal(s.size, 4 + 4);
   assert.deepEqual(Vocabulary.fromJSON(JSON.parse(JSON.stringify(v))).toJSON(), v.toJSON());
+});
+
+test('summed paralogs: a family with one partner shares its token; many-to-many families stay dropped', () => {
+  const pairs: [string, string][] = [
+    ['Gad1', 'GAD1'],
+    ['Ins1', 'INS'],
+    ['Ins2', 'INS'], // two mouse genes, one human gene: a mouse family
+    ['H2-K1', 'HLA-A'],
+    ['H2-K1', 'HLA-B'], // one mouse gene, two human genes: a human family
+    ['Ccl3', 'CCL3L1'],
+    ['Ccl4', 'CCL3L1'],
+    ['Ccl3', 'CCL3'], // Ccl3 and CCL3L1 both have two partners: no single partner, dropped
+  ];
+  const plain = orthologsFromPairs(pairs);
+  assert.equal(plain.families.size, 0);
+  assert.deepEqual(plain.dropped, { oneToMany: 4, manyToOne: 3 });
+  const o = orthologsFromPairs(pairs, { sumParalogs: true });
+  assert.deepEqual([...o.mouseToHuman], [['Gad1', 'GAD1']]);
+  assert.deepEqual(o.summed, { families: 2, genes: 6 });
+  assert.deepEqual(o.dropped, { oneToMany: 2, manyToOne: 1 });
+  const v = Vocabulary.build(
+    [
+      { species: 'human', genes: ['GAD1', 'INS', 'HLA-A', 'HLA-B', 'CCL3'] },
+      { species: 'mouse', genes: ['Gad1', 'Ins1', 'Ins2', 'H2-K1', 'Ccl3'] },
+    ],
+    o,
+  );
+  const ins = v.tokenOf('human', 'INS')!;
+  assert.equal(v.nameOf(ins), 'human:INS');
+  assert.equal(v.tokenOf('mouse', 'Ins1'), ins);
+  assert.equal(v.tokenOf('mouse', 'Ins2'), ins);
+  const hla = v.tokenOf('mouse', 'H2-K1')!;
+  assert.equal(v.nameOf(hla), 'human:HLA-A+HLA-B');
+  assert.equal(v.tokenOf('human', 'HLA-B'), hla);
+  assert.notEqual(v.tokenOf('human', 'CCL3'), v.tokenOf('mouse', 'Ccl3'));
+  assert.deepEqual(
+    [...v.sharedTokens()].sort((a, b) => a - b),
+    [v.tokenOf('human', 'GAD1')!, ins, hla].sort((a, b) => a - b),
+  );
+});
+
+test('genes sharing a token count as one gene with their summed count (medians, encoding, linear counts)', () => {
+  const o = orthologsFromPairs(
+    [
+      ['Ins1', 'INS'],
+      ['Ins2', 'INS'],
+      ['Gad1', 'GAD1'],
+      ['Sst', 'SST'],
+    ],
+    { sumParalogs: true },
+  );
+  const v = Vocabulary.build(
+    [
+      { species: 'human', genes: ['INS', 'GAD1', 'SST'] },
+      { species: 'mouse', genes: ['Ins1', 'Ins2', 'Gad1', 'Sst'] },
+    ],
+    o,
+  );
+  // The mouse cells, and the same cells written with one INS column holding Ins1 + Ins2.
+  const mouse = matrix(
+    ['Ins1', 'Gad1', 'Ins2', 'Sst'],
+    [
+      [3, 4, 5, 0],
+      [0, 2, 7, 9],
+      [6, 1, 0, 3],
+      [1, 1, 1, 1],
+    ],
+  );
+  const summed = matrix(
+    ['INS', 'GAD1', 'SST'],
+    [
+      [8, 4, 0],
+      [7, 2, 9],
+      [6, 1, 3],
+      [2, 1, 1],
+    ],
+  );
+  const medians = fitGeneMedians([{ matrix: mouse, species: 'mouse' }], v);
+  assert.deepEqual(medians, fitGeneMedians([{ matrix: summed, species: 'human' }], v));
+  const a = encodeCells(mouse, 'mouse', v, medians, { maxLength: 5 });
+  const b = encodeCells(summed, 'human', v, medians, { maxLength: 5 });
+  assert.deepEqual(a.tokens, b.tokens);
+  assert.deepEqual(a.lengths, b.lengths);
+  assert.equal(a.skippedGenes, 0);
+  const ea = tokenExpression(mouse, 'mouse', v);
+  const eb = tokenExpression(summed, 'human', v);
+  for (const part of ['indptr', 'totals'] as const)
+    assert.deepEqual(Array.from(ea[part]), Array.from(eb[part]), part);
+  // Same (token, count) pairs per cell; their order within a cell may differ.
+  for (let c = 0; c < 4; c++) {
+    const cell = (e: typeof ea) =>
+      Array.from(e.tokens.subarray(e.indptr[c], e.indptr[c + 1]), (t, i) => [
+        t,
+        e.counts[e.indptr[c] + i],
+      ]).sort((x, y) => x[0] - y[0]);
+    assert.deepEqual(cell(ea), cell(eb), `cell ${c}`);
+  }
 });
 
 test('rank-value encoding equals a brute-force computation (normalisation, medians, order, ties, truncation)', () => {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { InputError } from '../../../core/errors.js';
 import type { CountMatrix } from '../../../io/cells/types.js';
 import { readNpy, writeNpy } from '../../../io/npy.js';
+import { cellTotal, columnTokens, forEachTokenCount } from './gene-columns.js';
 import { SPECIAL_TOKENS, type Species, type Vocabulary } from './vocabulary.js';
 
 /** Gene tokens follow the special ones (`<pad>`, `<mask>`, `<cls>`, `<eos>`). */
@@ -37,21 +38,17 @@ export function tokenExpression(
   species: Species,
   vocab: Vocabulary,
 ): TokenExpression {
-  const names = m.geneSymbols ?? m.geneIds;
-  const tokenOfGene = Int32Array.from(names, (g) => vocab.tokenOf(species, g) ?? -1);
+  const columns = columnTokens(m, species, vocab);
   const indptr = new Float64Array(m.nCells + 1);
   const tokens: number[] = [];
   const counts: number[] = [];
   const totals = new Float64Array(m.nCells);
   for (let c = 0; c < m.nCells; c++) {
-    for (let k = m.indptr[c]; k < m.indptr[c + 1]; k++) {
-      totals[c] += m.data[k];
-      const t = tokenOfGene[m.indices[k]];
-      if (t >= 0 && m.data[k] > 0) {
-        tokens.push(t);
-        counts.push(m.data[k]);
-      }
-    }
+    totals[c] = cellTotal(m, c);
+    forEachTokenCount(m, c, columns, (t, count) => {
+      tokens.push(t);
+      counts.push(count);
+    });
     indptr[c + 1] = tokens.length;
   }
   return { indptr, tokens: Int32Array.from(tokens), counts: Float32Array.from(counts), totals };

@@ -2,21 +2,16 @@
  * Geneformer's rank-value encoding: a cell's counts are normalised to 10,000 per cell,
  * divided by each gene's non-zero median over the training corpus (so ubiquitous genes do
  * not crowd out informative ones), and the expressed genes are listed from highest to
- * lowest (ties: lower token first), after `<cls>`, truncated to `maxLength` tokens.
+ * lowest (ties: lower token first), after `<cls>`, truncated to `maxLength` tokens. Genes
+ * sharing a token (a summed paralog family) count as one gene with their summed count.
  * The medians are part of the model: fitted once, saved with the vocabulary.
  */
 import type { CountMatrix } from '../../../io/cells/types.js';
+import { cellTotal, columnTokens, forEachTokenCount } from './gene-columns.js';
 import { CLS, EOS, type Species, type Vocabulary } from './vocabulary.js';
 
 /** Token → non-zero median of normalised expression (tokens never seen have none). */
 export type GeneMedians = Map<number, number>;
-
-function geneTokens(m: CountMatrix, species: Species, vocab: Vocabulary): Int32Array {
-  return Int32Array.from(
-    m.geneIds,
-    (g, j) => vocab.tokenOf(species, m.geneSymbols?.[j] ?? g) ?? vocab.tokenOf(species, g) ?? -1,
-  );
-}
 
 /**
  * Collects the non-zero normalised values per token and gives their medians. Exact: every
@@ -29,19 +24,16 @@ export class MedianAccumulator {
   constructor(private readonly vocab: Vocabulary) {}
 
   add(m: CountMatrix, species: Species, keepCell: (cell: number) => boolean = () => true): void {
-    const tokens = geneTokens(m, species, this.vocab);
+    const columns = columnTokens(m, species, this.vocab);
     for (let c = 0; c < m.nCells; c++) {
       if (!keepCell(c)) continue;
-      let total = 0;
-      for (let k = m.indptr[c]; k < m.indptr[c + 1]; k++) total += m.data[k];
+      const total = cellTotal(m, c);
       if (total <= 0) continue;
-      for (let k = m.indptr[c]; k < m.indptr[c + 1]; k++) {
-        const t = tokens[m.indices[k]];
-        if (t < 0 || m.data[k] <= 0) continue;
+      forEachTokenCount(m, c, columns, (t, count) => {
         let list = this.values.get(t);
         if (!list) this.values.set(t, (list = []));
-        list.push((m.data[k] / total) * 10_000);
-      }
+        list.push((count / total) * 10_000);
+      });
     }
   }
 
@@ -82,24 +74,21 @@ export function encodeCells(
   o: { maxLength?: number; eos?: boolean } = {},
 ): EncodedCells {
   const L = o.maxLength ?? 2048;
-  const tokensOfGene = geneTokens(m, species, vocab);
+  const columns = columnTokens(m, species, vocab);
   const tokens = new Int32Array(m.nCells * L);
   const lengths = new Int32Array(m.nCells);
   let skipped = 0;
   for (let c = 0; c < m.nCells; c++) {
-    let total = 0;
-    for (let k = m.indptr[c]; k < m.indptr[c + 1]; k++) total += m.data[k];
+    const total = cellTotal(m, c);
     const ranked: [number, number][] = [];
-    for (let k = m.indptr[c]; k < m.indptr[c + 1]; k++) {
-      if (m.data[k] <= 0) continue;
-      const t = tokensOfGene[m.indices[k]];
-      const median = t >= 0 ? medians.get(t) : undefined;
-      if (median === undefined || median <= 0) {
-        skipped++;
-        continue;
-      }
-      ranked.push([t, ((m.data[k] / total) * 10_000) / median]);
-    }
+    forEachTokenCount(m, c, columns, (t, count) => {
+      const median = medians.get(t);
+      if (median === undefined || median <= 0) skipped++;
+      else ranked.push([t, ((count / total) * 10_000) / median]);
+    });
+    // Expressed genes without a token are skipped too.
+    for (let k = m.indptr[c]; k < m.indptr[c + 1]; k++)
+      if (m.data[k] > 0 && columns.tokens[m.indices[k]] < 0) skipped++;
     ranked.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
     const row = c * L;
     tokens[row] = CLS;

@@ -31,6 +31,12 @@ export interface TokenizeOptions {
   /** Ortholog table (required unless `vocabularyFrom`, whose vocabulary already holds it). */
   orthologs?: string;
   /**
+   * Give a paralog family whose genes all have the same single partner in the other species
+   * (mouse Ins1 and Ins2 → human INS) that partner's token, its counts summed per cell,
+   * instead of dropping it (see orthologs.ts).
+   */
+  sumParalogs?: boolean;
+  /**
    * A folder written by an earlier tokenization: encode with its vocabulary and gene medians
    * instead of building new ones, so new cells meet an encoder pretrained on that folder in
    * its own tokens (genes outside that vocabulary are skipped and counted).
@@ -169,10 +175,21 @@ export async function tokenizeCorpora(
     throw new UsageError(
       `option \`vocabularyFrom\` ${o.vocabularyFrom}: write to another option \`out\` (tokenize replaces the whole tokenization of its output folder)`,
     );
-  const orthologs = o.orthologs === undefined ? null : readOrthologs(o.orthologs);
+  if (o.sumParalogs && o.orthologs === undefined)
+    throw new UsageError(
+      'option `sumParalogs` builds a vocabulary from option `orthologs`; option `vocabularyFrom` reuses the families its vocabulary already holds',
+    );
+  const orthologs =
+    o.orthologs === undefined
+      ? null
+      : readOrthologs(o.orthologs, { sumParalogs: o.sumParalogs ?? false });
   if (orthologs)
     log(
-      `orthologs: ${orthologs.mouseToHuman.size} one-to-one pairs kept, ${orthologs.dropped.oneToMany} one-to-many and ${orthologs.dropped.manyToOne} many-to-one dropped`,
+      `orthologs: ${orthologs.mouseToHuman.size} one-to-one pairs kept, ` +
+        (o.sumParalogs
+          ? `${orthologs.summed.families} paralog families summed (${orthologs.summed.genes} genes), `
+          : '') +
+        `${orthologs.dropped.oneToMany} one-to-many and ${orthologs.dropped.manyToOne} many-to-one pairs dropped`,
     );
   else log(`vocabulary and gene medians: ${join(o.vocabularyFrom!, 'vocabulary.json')}`);
   const restorers = mouseCaseRestorers(o, orthologs);

@@ -2,12 +2,13 @@
  * The gene vocabulary shared by human and mouse cells (Mix-Geneformer). Special tokens come
  * first: `<pad>` 0, `<mask>` 1, `<cls>` 2, `<eos>` 3. In `unified` mode a mouse gene with a
  * one-to-one human ortholog shares the human gene's token, so the two species meet in one
- * embedding table; other genes keep their own tokens, named `human:GENE` / `mouse:Gene`
+ * embedding table (so do the genes of a summed paralog family, e.g. Ins1, Ins2 and INS: see
+ * orthologs.ts); other genes keep their own tokens, named `human:GENE` / `mouse:Gene`
  * (the prefix prevents accidental matches: orthology comes from the table, never from
  * case-folding symbols). In `separate` mode every gene is species-specific.
  */
 import { UsageError } from '../../../core/errors.js';
-import type { Orthologs } from './orthologs.js';
+import { sharedTokenName, type Orthologs } from './orthologs.js';
 
 export type Species = 'human' | 'mouse';
 export const SPECIAL_TOKENS = ['<pad>', '<mask>', '<cls>', '<eos>'] as const;
@@ -55,7 +56,7 @@ export class Vocabulary {
     );
   }
 
-  /** Tokens used by genes of both species (in `unified` mode: the one-to-one orthologs). */
+  /** Tokens used by genes of both species (in `unified` mode: the orthologs). */
   sharedTokens(): Set<number> {
     const bySpecies = { human: new Set<number>(), mouse: new Set<number>() };
     for (const [key, token] of this.byGene) bySpecies[key.split('\t')[0] as Species].add(token);
@@ -90,11 +91,8 @@ export class Vocabulary {
         const key = `${species}\t${gene}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        let name = `${species}:${gene}`;
-        if (mode === 'unified') {
-          const human = species === 'human' ? gene : orthologs!.mouseToHuman.get(gene);
-          if (human !== undefined && orthologs!.humanToMouse.has(human)) name = `human:${human}`;
-        }
+        const own = `${species}:${gene}`;
+        const name = mode === 'unified' ? (sharedTokenName(orthologs!, species, gene) ?? own) : own;
         let token = tokenByName.get(name);
         if (token === undefined) {
           token = tokens.length;
