@@ -133,12 +133,17 @@ export function perturbCells(o: PerturbOptions): PerturbResult {
   const subset = corpusRows(corpus, chosen);
   let tokens: number[];
   if (o.genes && o.genes.length > 0) {
-    tokens = o.genes.map((g) => {
-      const t = vocab.tokenOf(cells.species, g.trim());
-      if (t === undefined)
-        throw new UsageError(`--genes: '${g}' is not in the vocabulary for ${cells.species}`);
-      return t;
-    });
+    // Genes of one summed paralog family (Ins1, Ins2) name one token: it is perturbed once.
+    tokens = [
+      ...new Set(
+        o.genes.map((g) => {
+          const t = vocab.tokenOf(cells.species, g.trim());
+          if (t === undefined)
+            throw new UsageError(`--genes: '${g}' is not in the vocabulary for ${cells.species}`);
+          return t;
+        }),
+      ),
+    ];
   } else {
     if (o.together) throw new UsageError('--together perturbs the genes of --genes: give them');
     const counts = new Map<number, number>();

@@ -245,6 +245,19 @@ test('perturb --null matched: the permutation test in the console, the JSON and 
     out.split('\n').find((l) => l.startsWith('permutation')),
     'fixed seed: same result',
   );
+  // A gene named twice (as the genes of one summed paralog family name one token) counts once.
+  ok(
+    ...perturbArgs('hs', 'cell_type=Pvalb', [...genes, genes[0]].join(','), ...matchedNull),
+    '--out',
+    'pn3',
+  );
+  const twice = JSON.parse(readFileSync(join(dir, 'pn3', 'perturbation.json'), 'utf8')) as {
+    permutationTest: typeof t;
+  };
+  assert.deepEqual(
+    [twice.permutationTest.observed, twice.permutationTest.p, twice.permutationTest.null.values],
+    [t.observed, t.p, t.null.values],
+  );
   const alone = run(...perturb('--null', 'matched', '--out', 'px'));
   assert.notEqual(alone.status, 0);
   assert.match(
