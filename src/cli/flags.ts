@@ -18,6 +18,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   orthologs: '--orthologs',
   raw: '--raw',
   restoreMouseCase: '--restore-mouse-case',
+  sumParalogs: '--sum-paralogs',
   select: '--select',
   vocabulary: '--vocabulary',
   vocabularyFrom: '--vocabulary-from',

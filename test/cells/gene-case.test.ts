@@ -168,3 +168,67 @@ test('--restore-mouse-case reads the same streamed (.h5ad in row chunks) as whol
   const vocab = readVocabulary(join(dir, 'whole')).vocab;
   assert.equal(vocab.nameOf(vocab.tokenOf('mouse', 'Gcg')!), 'human:GCG');
 });
+
+test('tokenize --sum-paralogs on real CIDER cells: a family with one partner shares its token (Gapdh, Gm3839, Gm10358 → GAPDH)', () => {
+  // The fixture's table plus every Ensembl 105 row of 12 families its genes belong to.
+  const table = join(fixture, 'orthologs-paralogs.csv');
+  const rows = baronLines('orthologs-paralogs.csv')
+    .slice(1)
+    .map((l) => l.split(','));
+  const withTable = (out: string, ...extra: string[]) =>
+    tokenize(
+      `hs:human:${fixture}`,
+      `mm:mouse:${fixture}`,
+      ...cellTables.slice(0, 4),
+      '--select',
+      'hs=species=human',
+      '--select',
+      'mm=species=mouse',
+      '--restore-mouse-case',
+      'mm',
+      '--orthologs',
+      table,
+      '--out',
+      out,
+      ...extra,
+    );
+  const shared = (stdout: string) =>
+    Number(/^mm: 12 cells, .* a token and (\d+) a token shared/m.exec(stdout)?.[1]);
+  const dropped = withTable('families-dropped');
+  assert.equal(dropped.status, 0, dropped.stderr);
+  const summed = withTable('families-summed', '--sum-paralogs');
+  assert.equal(summed.status, 0, summed.stderr);
+  // Independent count: the families' mouse genes expressed in the mouse cells (upper-cased
+  // there) with a partner among the fixture's genes, which the human cells are read with.
+  const familyMouseGenes = ['Aldoa', 'Dynll1', 'Gapdh', 'Rnasek', 'Rps27', 'Cst3', 'Ins1'];
+  const familyHumanPartners = ['Eif5a', 'Rpsa', 'H3f3b', 'Pabpc1', 'Mrfap1'];
+  const expressed = baronExpressedBySpecies().mouse;
+  const gained = [...familyMouseGenes, ...familyHumanPartners].filter(
+    (m) =>
+      expressed.has(m.toUpperCase()) &&
+      rows.some(([mouse, human]) => mouse === m && genes.includes(human)),
+  );
+  assert.ok(gained.length >= 5, `${gained.join(', ')}`);
+  assert.equal(shared(summed.stdout) - shared(dropped.stdout), gained.length);
+  assert.match(summed.stderr, /^orthologs: 160 one-to-one pairs kept, 12 paralog families summed/m);
+  const vocab = readVocabulary(join(dir, 'families-summed')).vocab;
+  assert.equal(vocab.nameOf(vocab.tokenOf('mouse', 'Gapdh')!), 'human:GAPDH');
+  assert.equal(vocab.tokenOf('mouse', 'Gapdh'), vocab.tokenOf('human', 'GAPDH'));
+  assert.equal(vocab.nameOf(vocab.tokenOf('mouse', 'Ins1')!), 'human:INS');
+  const before = readVocabulary(join(dir, 'families-dropped')).vocab;
+  assert.equal(before.nameOf(before.tokenOf('mouse', 'Gapdh')!), 'mouse:Gapdh');
+
+  const refused = tokenize(
+    `mm2:mouse:${fixture}`,
+    '--vocabulary-from',
+    'families-summed',
+    '--sum-paralogs',
+    '--out',
+    'x',
+  );
+  assert.notEqual(refused.status, 0);
+  assert.match(
+    refused.stderr.trim(),
+    /^neurobridge: --sum-paralogs builds a vocabulary from --orthologs/,
+  );
+});
