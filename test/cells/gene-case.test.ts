@@ -45,7 +45,8 @@ const cellTables = ['hs', 'mm', 'mm2'].flatMap((c) => [
   '--cell-table',
   `${c}=${join(fixture, 'cells.csv')}`,
 ]);
-const both = (out: string, ...extra: string[]) =>
+/** The fixture's human and mouse cells as two corpora, with the ortholog table `table`. */
+const bothWith = (table: string, out: string, ...extra: string[]) =>
   tokenize(
     `hs:human:${fixture}`,
     `mm:mouse:${fixture}`,
@@ -55,11 +56,16 @@ const both = (out: string, ...extra: string[]) =>
     '--select',
     'mm=species=mouse',
     '--orthologs',
-    join(fixture, 'orthologs.csv'),
+    table,
     '--out',
     out,
     ...extra,
   );
+const both = (out: string, ...extra: string[]) =>
+  bothWith(join(fixture, 'orthologs.csv'), out, ...extra);
+/** The mouse corpus' count of expressed genes with a token shared with the human one. */
+const sharedGenes = (stdout: string) =>
+  Number(/^mm: 12 cells, .* a token and (\d+) a token shared/m.exec(stdout)?.[1]);
 
 test('mouseCaseRestorer: a name takes the case of the one known symbol it equals ignoring case', () => {
   const r = mouseCaseRestorer(['Ins1', 'Gcg', 'Xy', 'xY']);
@@ -90,14 +96,12 @@ test('tokenize --restore-mouse-case on real CIDER mouse cells: the upper-cased s
   ).length;
   assert.ok(expectedShared > 100, `${expectedShared} of the expressed genes have a pair`);
 
-  const shared = (stdout: string) =>
-    Number(/^mm: 12 cells, .* a token and (\d+) a token shared/m.exec(stdout)?.[1]);
   const plain = both('plain');
   assert.equal(plain.status, 0, plain.stderr);
-  assert.equal(shared(plain.stdout), exactShared, 'as written, the names miss the table');
+  assert.equal(sharedGenes(plain.stdout), exactShared, 'as written, the names miss the table');
   const restored = both('restored', '--restore-mouse-case', 'mm');
   assert.equal(restored.status, 0, restored.stderr);
-  assert.equal(shared(restored.stdout), expectedShared);
+  assert.equal(sharedGenes(restored.stdout), expectedShared);
   const renamed = pairs.filter(([mouse]) => genes.includes(mouse.toUpperCase())).length;
   assert.match(
     restored.stderr,
@@ -176,24 +180,7 @@ test('tokenize --sum-paralogs on real CIDER cells: a family with one partner sha
     .slice(1)
     .map((l) => l.split(','));
   const withTable = (out: string, ...extra: string[]) =>
-    tokenize(
-      `hs:human:${fixture}`,
-      `mm:mouse:${fixture}`,
-      ...cellTables.slice(0, 4),
-      '--select',
-      'hs=species=human',
-      '--select',
-      'mm=species=mouse',
-      '--restore-mouse-case',
-      'mm',
-      '--orthologs',
-      table,
-      '--out',
-      out,
-      ...extra,
-    );
-  const shared = (stdout: string) =>
-    Number(/^mm: 12 cells, .* a token and (\d+) a token shared/m.exec(stdout)?.[1]);
+    bothWith(table, out, '--restore-mouse-case', 'mm', ...extra);
   const dropped = withTable('families-dropped');
   assert.equal(dropped.status, 0, dropped.stderr);
   const summed = withTable('families-summed', '--sum-paralogs');
@@ -209,7 +196,7 @@ test('tokenize --sum-paralogs on real CIDER cells: a family with one partner sha
       rows.some(([mouse, human]) => mouse === m && genes.includes(human)),
   );
   assert.ok(gained.length >= 5, `${gained.join(', ')}`);
-  assert.equal(shared(summed.stdout) - shared(dropped.stdout), gained.length);
+  assert.equal(sharedGenes(summed.stdout) - sharedGenes(dropped.stdout), gained.length);
   assert.match(summed.stderr, /^orthologs: 160 one-to-one pairs kept, 12 paralog families summed/m);
   const vocab = readVocabulary(join(dir, 'families-summed')).vocab;
   assert.equal(vocab.nameOf(vocab.tokenOf('mouse', 'Gapdh')!), 'human:GAPDH');

@@ -4,7 +4,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CsrBuilder, type CountMatrix } from '../../src/io/cells/types.js';
-import { orthologsFromPairs, readOrthologs } from '../../src/pipelines/cells/corpus/orthologs.js';
+import {
+  orthologsFromPairs,
+  readOrthologs,
+  summedFamilies,
+} from '../../src/pipelines/cells/corpus/orthologs.js';
 import { encodeCells, fitGeneMedians } from '../../src/pipelines/cells/corpus/rank-encoding.js';
 import { tokenExpression } from '../../src/pipelines/cells/corpus/expression.js';
 import { CLS, EOS, Vocabulary } from '../../src/pipelines/cells/corpus/vocabulary.js';
@@ -94,7 +98,7 @@ test('summed paralogs: a family with one partner shares its token; many-to-many 
   assert.deepEqual(plain.dropped, { oneToMany: 4, manyToOne: 3 });
   const o = orthologsFromPairs(pairs, { sumParalogs: true });
   assert.deepEqual([...o.mouseToHuman], [['Gad1', 'GAD1']]);
-  assert.deepEqual(o.summed, { families: 2, genes: 6 });
+  assert.deepEqual(summedFamilies(o), { families: 2, genes: 6 });
   assert.deepEqual(o.dropped, { oneToMany: 2, manyToOne: 1 });
   const v = Vocabulary.build(
     [

@@ -34,26 +34,27 @@ export function columnTokens(m: CountMatrix, species: Species, vocab: Vocabulary
   return { tokens, shared };
 }
 
-/** Calls `visit(token, count)` once for each token with a positive count in cell `c`. */
+/**
+ * Calls `visit(token, count)` once for each token with a positive count in cell `c`; returns
+ * how many of the cell's expressed genes have no token.
+ */
 export function forEachTokenCount(
   m: CountMatrix,
   c: number,
   columns: ColumnTokens,
   visit: (token: number, count: number) => void,
-): void {
-  if (!columns.shared) {
-    for (let k = m.indptr[c]; k < m.indptr[c + 1]; k++) {
-      const t = columns.tokens[m.indices[k]];
-      if (t >= 0 && m.data[k] > 0) visit(t, m.data[k]);
-    }
-    return;
-  }
-  const sums = new Map<number, number>();
+): number {
+  let withoutToken = 0;
+  const sums = columns.shared ? new Map<number, number>() : null;
   for (let k = m.indptr[c]; k < m.indptr[c + 1]; k++) {
+    if (m.data[k] <= 0) continue;
     const t = columns.tokens[m.indices[k]];
-    if (t >= 0 && m.data[k] > 0) sums.set(t, (sums.get(t) ?? 0) + m.data[k]);
+    if (t < 0) withoutToken++;
+    else if (sums) sums.set(t, (sums.get(t) ?? 0) + m.data[k]);
+    else visit(t, m.data[k]);
   }
-  for (const [t, count] of sums) visit(t, count);
+  if (sums) for (const [t, count] of sums) visit(t, count);
+  return withoutToken;
 }
 
 /** A cell's total count over all its genes, with or without a token. */

@@ -23,8 +23,6 @@ export interface Orthologs {
    * `human:INS`). Empty otherwise.
    */
   families: Map<string, string>;
-  /** Summed families: how many, and how many genes (both species) they hold. */
-  summed: { families: number; genes: number };
 }
 
 export interface OrthologOptions {
@@ -53,7 +51,6 @@ export function orthologsFromPairs(
     dropped: { oneToMany: 0, manyToOne: 0 },
     mouseSymbols: new Set(partners.mouse.keys()),
     families: new Map(),
-    summed: { families: 0, genes: 0 },
   };
   if (sumParalogs) {
     // A family: several genes of one species whose only partner is the same gene.
@@ -81,8 +78,11 @@ function addFamily(o: Orthologs, genes: { human: string[]; mouse: string[] }): v
   const name = `human:${[...genes.human].sort().join('+')}`;
   for (const h of genes.human) o.families.set(`human\t${h}`, name);
   for (const m of genes.mouse) o.families.set(`mouse\t${m}`, name);
-  o.summed.families++;
-  o.summed.genes += genes.human.length + genes.mouse.length;
+}
+
+/** Summed families: how many, and how many genes (both species) they hold. */
+export function summedFamilies(o: Orthologs): { families: number; genes: number } {
+  return { families: new Set(o.families.values()).size, genes: o.families.size };
 }
 
 /**

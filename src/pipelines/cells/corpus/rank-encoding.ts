@@ -81,14 +81,12 @@ export function encodeCells(
   for (let c = 0; c < m.nCells; c++) {
     const total = cellTotal(m, c);
     const ranked: [number, number][] = [];
-    forEachTokenCount(m, c, columns, (t, count) => {
+    // Expressed genes without a token, or without a median, are skipped.
+    skipped += forEachTokenCount(m, c, columns, (t, count) => {
       const median = medians.get(t);
       if (median === undefined || median <= 0) skipped++;
       else ranked.push([t, ((count / total) * 10_000) / median]);
     });
-    // Expressed genes without a token are skipped too.
-    for (let k = m.indptr[c]; k < m.indptr[c + 1]; k++)
-      if (m.data[k] > 0 && columns.tokens[m.indices[k]] < 0) skipped++;
     ranked.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
     const row = c * L;
     tokens[row] = CLS;

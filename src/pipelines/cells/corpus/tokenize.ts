@@ -14,7 +14,7 @@ import { CellPreparer, geneNameRepair, readCellTable, type CellPreparation } fro
 import { mouseCaseRestorer, type MouseCaseRestorer } from './gene-case.js';
 import { h5adInfo } from '../../../io/cells/h5ad.js';
 import { readVocabulary, writeTokenizedCorpus, writeVocabulary } from './corpus-files.js';
-import { readOrthologs, type Orthologs } from './orthologs.js';
+import { readOrthologs, summedFamilies, type Orthologs } from './orthologs.js';
 import { encodeCells, fitGeneMedians, type GeneMedians } from './rank-encoding.js';
 import { fitMediansStreaming, tokenizeStreaming, type StreamSource } from './tokenize-stream.js';
 import { Vocabulary, type Species, type VocabularyMode } from './vocabulary.js';
@@ -183,15 +183,16 @@ export async function tokenizeCorpora(
     o.orthologs === undefined
       ? null
       : readOrthologs(o.orthologs, { sumParalogs: o.sumParalogs ?? false });
-  if (orthologs)
+  if (orthologs) {
+    const summed = summedFamilies(orthologs);
     log(
       `orthologs: ${orthologs.mouseToHuman.size} one-to-one pairs kept, ` +
         (o.sumParalogs
-          ? `${orthologs.summed.families} paralog families summed (${orthologs.summed.genes} genes), `
+          ? `${summed.families} paralog families summed (${summed.genes} genes), `
           : '') +
         `${orthologs.dropped.oneToMany} one-to-many and ${orthologs.dropped.manyToOne} many-to-one pairs dropped`,
     );
-  else log(`vocabulary and gene medians: ${join(o.vocabularyFrom!, 'vocabulary.json')}`);
+  } else log(`vocabulary and gene medians: ${join(o.vocabularyFrom!, 'vocabulary.json')}`);
   const restorers = mouseCaseRestorers(o, orthologs);
   // The folder holds one tokenization: corpora of an earlier one (another vocabulary) go.
   const corpora = await writeOutputSet(
